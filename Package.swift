@@ -1,0 +1,62 @@
+// swift-tools-version: 6.1
+// Lithic — a circuit emulator for solid-state battery interfaces and memristors.
+// The module graph is a DAG; see docs/ARCHITECTURE.md for what each module does.
+import PackageDescription
+
+let package = Package(
+    name: "Lithic",
+    products: [
+        .library(name: "Lithic", targets: ["Lithic"]),
+        .executable(name: "lithic", targets: ["LithicCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: System C libraries (Debian packages; installed by scripts/setup.sh)
+        .systemLibrary(
+            name: "CKLU",
+            // SuiteSparse 5.12 (Debian 12) ships no .pc file; the header lives in /usr/include/suitesparse.
+            providers: [.apt(["libsuitesparse-dev"])]
+        ),
+
+        // MARK: Shared vocabulary: SI numbers, diagnostics, expressions with derivatives
+        .target(name: "LithicCore"),
+
+        // MARK: Netlist text → SyntaxTree (ngspice dialect), and back
+        .target(name: "Netlist", dependencies: ["LithicCore"]),
+
+        // MARK: Sparse assembly and KLU (real and complex)
+        .target(name: "SparseLinear", dependencies: ["LithicCore", "CKLU"]),
+
+        // MARK: The device contract and the basic SPICE elements
+        .target(name: "Devices", dependencies: ["LithicCore"]),
+
+        // MARK: SyntaxTree → flat Circuit (parameters, subcircuits, models)
+        .target(name: "Elaboration", dependencies: ["LithicCore", "Netlist", "Devices"]),
+
+        // MARK: Newton core, OP / DC / TRAN / AC, step control, .measure
+        .target(name: "Analyses", dependencies: ["LithicCore", "SparseLinear", "Devices", "Elaboration"]),
+
+        // MARK: SVG plots
+        .target(name: "Charts", dependencies: ["LithicCore"]),
+
+        // MARK: Facade: run a netlist, write raw/CSV/JSON/SVG
+        .target(name: "Lithic", dependencies: ["LithicCore", "Netlist", "Devices", "Elaboration", "Analyses", "Charts", "SparseLinear"]),
+
+        // MARK: The command-line program (argument parsing, exit codes, progress; no numerics)
+        .executableTarget(
+            name: "LithicCLI",
+            dependencies: ["Lithic", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        // MARK: libFuzzer harness for the parser and the expression evaluator.
+        // Build with `swift build -c release --product FuzzNetlist --sanitize=fuzzer` (scripts/fuzz.sh);
+        // a plain build compiles it as a no-op executable.
+        .executableTarget(name: "FuzzNetlist", dependencies: ["Lithic"]),
+
+        // MARK: Tests
+        .testTarget(name: "LithicTests", dependencies: ["Lithic"], resources: []),
+    ],
+    swiftLanguageModes: [.v5]
+)

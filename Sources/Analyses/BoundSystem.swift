@@ -1,0 +1,117 @@
+import LithicCore
+import Devices
+import Elaboration
+import SparseLinear
+
+/// A circuit bound to numbers: unknowns numbered once, sparsity pattern and KLU symbolic
+/// analysis built once, value arrays allocated once. Everything the Newton core touches.
+public final class BoundSystem {
+    public let circuit: Circuit
+    public let groups: [any DeviceGroup]
+    /// Unknown names (index 0 = ground) and kinds.
+    public let unknownNames: [String]
+    public let unknownKinds: [UnknownKind]
+    public let branches: [String: Int]
+    public let pattern: SparsePattern
+    let solver: KLUSolver
+    /// Number of unknowns excluding ground.
+    public var dimension: Int { unknownNames.count - 1 }
+    let slotRows: [Int32]
+    let slotColumns: [Int32]
+    let diagonalSlot: [Int]
+    public let isLinear: Bool
+
+    // Value arrays (index 0 = ground or discard slot).
+    var x: [Double]
+    var f: [Double]
+    var q: [Double]
+    var jf: [Double]
+    var jq: [Double]
+    var limitState: [Double]
+    var discrete: [Double]
+    var acceptedDiscrete: [Double]
+    var matrixValues: [Double]
+    var rhs: [Double]
+
+    public var statistics = SolverStatistics()
+
+    public init(circuit: Circuit) throws {
+        self.circuit = circuit
+        self.groups = circuit.groups.map { $0.copy() }
+        var allocator = UnknownAllocator(nodeNames: circuit.nodeNames)
+        for g in groups { try g.allocate(&allocator) }
+        unknownNames = allocator.names
+        unknownKinds = allocator.kinds
+        branches = allocator.branches
+        var binder = MatrixBinder(branches: allocator.branches)
+        let n = allocator.names.count
+        var diag = [Int](repeating: 0, count: n)
+        for k in 1..<max(n, 1) { diag[k] = binder.slot(k, k) }  // every diagonal exists: gmin stepping, pivoting
+        for g in groups { try g.bind(&binder) }
+        diagonalSlot = diag
+        slotRows = binder.rows
+        slotColumns = binder.columns
+        pattern = SparsePattern(dimension: n - 1, rows: binder.rows, columns: binder.columns)
+        solver = try KLUSolver(pattern: pattern)
+        isLinear = groups.allSatisfy(\.isLinear)
+        let slots = binder.rows.count + 1
+        x = [Double](repeating: 0, count: n)
+        f = x; q = x
+        jf = [Double](repeating: 0, count: slots)
+        jq = jf
+        limitState = [Double](repeating: 0, count: max(allocator.limitStateCount, 1))
+        discrete = [Double](repeating: 0, count: max(allocator.discreteStateCount, 1))
+        acceptedDiscrete = discrete
+        matrixValues = [Double](repeating: 0, count: pattern.nonzeros)
+        rhs = [Double](repeating: 0, count: n - 1)
+        statistics.unknowns = n - 1
+        statistics.nonzeros = pattern.nonzeros
+    }
+
+    /// Settings of one evaluation.
+    struct LoadSettings {
+        var time: Double?
+        var sourceFactor = 1.0
+        var initializeJunctions = false
+        var gmin = 1e-12
+        var temperature = 300.15
+    }
+
+    /// Evaluates every device at `x`; fills f, q, jf, jq. Returns how many devices limited.
+    @discardableResult
+    func load(_ s: LoadSettings) -> Int {
+        let n = x.count
+        for i in 0..<n { f[i] = 0; q[i] = 0 }
+        for i in 0..<jf.count { jf[i] = 0; jq[i] = 0 }
+        x[0] = 0
+        var limited = 0
+        x.withUnsafeMutableBufferPointer { xp in
+        f.withUnsafeMutableBufferPointer { fp in
+        q.withUnsafeMutableBufferPointer { qp in
+        jf.withUnsafeMutableBufferPointer { jfp in
+        jq.withUnsafeMutableBufferPointer { jqp in
+        limitState.withUnsafeMutableBufferPointer { lp in
+        discrete.withUnsafeMutableBufferPointer { dp in
+        acceptedDiscrete.withUnsafeMutableBufferPointer { ap in
+            var c = LoadContext(x: xp.baseAddress!, f: fp.baseAddress!, q: qp.baseAddress!, jf: jfp.baseAddress!, jq: jqp.baseAddress!,
+                                limitState: lp.baseAddress!, discreteState: dp.baseAddress!, acceptedDiscreteState: ap.baseAddress!)
+            c.time = s.time
+            c.sourceFactor = s.sourceFactor
+            c.initializeJunctions = s.initializeJunctions
+            c.gmin = s.gmin
+            c.temperature = s.temperature
+            for g in groups { g.load(&c) }
+            limited = c.limitedCount
+        }}}}}}}}
+        return limited
+    }
+
+    /// A readable name for unknown k: `v(node)`, `i(vsource)`, or the internal name.
+    public func describeUnknown(_ k: Int) -> String {
+        guard k > 0, k < unknownNames.count else { return "unknown #\(k)" }
+        let name = unknownNames[k]
+        if name.hasSuffix("#branch") { return "i(\(name.dropLast(7)))" }
+        if case .voltage = unknownKinds[k] { return "v(\(name))" }
+        return name
+    }
+}

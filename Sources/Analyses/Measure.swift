@@ -1,0 +1,264 @@
+import Foundation
+import LithicCore
+import Netlist
+
+/// A `.measure` result: its name and value (nil when the condition never happened, as ngspice
+/// reports "failed").
+public struct MeasureResult: Sendable {
+    public var name: String
+    public var analysis: String
+    public var value: Double?
+    public var message: String?
+}
+
+/// Evaluates `.measure`/`.meas` cards on finished plots (ngspice manual §15.4): TRIG/TARG,
+/// FIND … WHEN, FIND … AT, WHEN, AVG, RMS, MIN, MAX, PP, INTEG, DERIV … AT, PARAM.
+public enum MeasureEvaluator {
+    /// A signal referenced by a measurement: a saved vector, a difference `v(a,b)`, or a
+    /// complex view (`vdb`, `vm`, `vp`, `vr`, `vi`) of an AC vector.
+    struct Signal { var values: [Double] }
+
+    public static func evaluate(_ cards: [([Token], Card)], plots: [Plot]) throws -> [MeasureResult] {
+        var results: [MeasureResult] = []
+        var known: [String: Double] = [:]
+        for (tokens, card) in cards {
+            guard tokens.count >= 2 else { throw InputError(card.location, ".measure needs an analysis type and a name") }
+            let analysis = tokens[0].text
+            let name = tokens[1].text
+            guard ["tran", "ac", "dc", "op"].contains(analysis) else {
+                throw InputError(tokens[0].location, ".measure analysis must be tran, ac, dc or op, got '\(analysis)'")
+            }
+            guard let plot = plots.first(where: { $0.kind == analysis }) else {
+                results.append(MeasureResult(name: name, analysis: analysis, value: nil, message: "no \(analysis) analysis was run"))
+                continue
+            }
+            do {
+                let v = try measure(Array(tokens.dropFirst(2)), card: card, plot: plot, known: known)
+                if let v { known[name] = v }
+                results.append(MeasureResult(name: name, analysis: analysis, value: v, message: v == nil ? "failed: condition not met" : nil))
+            } catch let e as InputError {
+                throw e
+            }
+        }
+        return results
+    }
+
+    /// Reads `key=value` settings after index `from` until one of `stop` words.
+    static func settings(_ t: [Token], from: Int, stopAt stop: Set<String>) -> ([String: Token], Int) {
+        var out: [String: Token] = [:]
+        var k = from
+        while k < t.count {
+            if stop.contains(t[k].text) && !(k + 1 < t.count && t[k + 1].kind == .equals) { break }
+            if k + 2 < t.count, t[k + 1].kind == .equals {
+                out[t[k].text] = t[k + 2]
+                k += 3
+            } else {
+                k += 1
+            }
+        }
+        return (out, k)
+    }
+
+    /// Parses a signal reference `v(a)`, `v(a,b)`, `i(x)`, `vdb(a)` … starting at `k`.
+    static func signal(_ t: [Token], at k: inout Int, plot: Plot, card: Card) throws -> Signal {
+        guard k < t.count else { throw InputError(card.location, ".measure: expected a signal such as v(node)") }
+        let head = t[k]
+        guard k + 1 < t.count, t[k + 1].kind == .open else {
+            // A bare vector name.
+            if let v = plot.vector(head.text) { k += 1; return Signal(values: v.real) }
+            throw InputError(head.location, ".measure: unknown signal '\(head.text)'")
+        }
+        var j = k + 2
+        var args: [String] = []
+        while j < t.count, t[j].kind != .close {
+            if t[j].kind == .word { args.append(t[j].text) }
+            j += 1
+        }
+        guard j < t.count, !args.isEmpty else { throw InputError(head.location, ".measure: malformed signal '\(head.text)(…)'") }
+        k = j + 1
+        let fn = head.text
+        let base = fn.hasPrefix("v") ? "v" : (fn.hasPrefix("i") ? "i" : fn)
+        func vector(_ a: String) throws -> OutputVector {
+            guard let v = plot.vector("\(base)(\(a))") else {
+                throw InputError(head.location, ".measure: no vector \(base)(\(a)) in the \(plot.kind) results")
+            }
+            return v
+        }
+        var re = try vector(args[0]).real
+        var im = try vector(args[0]).imaginary ?? [Double](repeating: 0, count: re.count)
+        if args.count > 1 {
+            let other = try vector(args[1])
+            for p in 0..<re.count { re[p] -= other.real[p]; im[p] -= other.imaginary?[p] ?? 0 }
+        }
+        let suffix = fn.dropFirst(1)
+        var values: [Double]
+        switch suffix {
+        case "db": values = zip(re, im).map { 20 * log10(hypot($0, $1)) }
+        case "m": values = zip(re, im).map { hypot($0, $1) }
+        case "p": values = zip(re, im).map { atan2($1, $0) }
+        case "i": values = im
+        case "r", "": values = plot.isComplex && suffix == "" ? zip(re, im).map { hypot($0, $1) } : re
+        default: throw InputError(head.location, ".measure: unknown signal function '\(fn)'")
+        }
+        return Signal(values: values)
+    }
+
+    static func number(_ t: Token, known: [String: Double]) throws -> Double {
+        try ExpressionCompiler.evaluate(try t.expression(), scope: MeasureScope(known: known), at: t.location)
+    }
+
+    /// Times (scale values) where `values` crosses `level`, filtered by direction and counted.
+    static func crossing(_ scale: [Double], _ values: [Double], level: Double, settings s: [String: Token], delay: Double, known: [String: Double]) throws -> Double? {
+        var direction = 0  // 1 rise, -1 fall, 0 cross
+        var count = 1
+        var last = false
+        if let r = s["rise"] { direction = 1; if r.text == "last" { last = true } else { count = Int(try number(r, known: known)) } }
+        if let f = s["fall"] { direction = -1; if f.text == "last" { last = true } else { count = Int(try number(f, known: known)) } }
+        if let c = s["cross"] { direction = 0; if c.text == "last" { last = true } else { count = Int(try number(c, known: known)) } }
+        var seen = 0
+        var found: Double?
+        guard scale.count >= 2 else { return nil }
+        for p in 1..<scale.count where scale[p] >= delay {
+            let a = values[p - 1] - level, b = values[p] - level
+            let rising = a < 0 && b >= 0
+            let falling = a > 0 && b <= 0
+            guard (direction >= 0 && rising) || (direction <= 0 && falling) else { continue }
+            let frac = (b - a) != 0 ? -a / (b - a) : 0
+            let tc = scale[p - 1] + frac * (scale[p] - scale[p - 1])
+            if tc < delay { continue }
+            seen += 1
+            if last { found = tc } else if seen == count { return tc }
+        }
+        return found
+    }
+
+    static func interpolate(_ scale: [Double], _ values: [Double], at x: Double) -> Double? {
+        guard let first = scale.first, let lastX = scale.last, x >= first - 1e-15 * abs(first), x <= lastX * (1 + 1e-12) + 1e-300 else { return nil }
+        var lo = 0, hi = scale.count - 1
+        if hi == 0 { return values[0] }
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if scale[mid] <= x { lo = mid } else { hi = mid }
+        }
+        let dx = scale[hi] - scale[lo]
+        return dx > 0 ? values[lo] + (values[hi] - values[lo]) * (x - scale[lo]) / dx : values[hi]
+    }
+
+    static func measure(_ t: [Token], card: Card, plot: Plot, known: [String: Double]) throws -> Double? {
+        guard let keyword = t.first?.text else { throw InputError(card.location, ".measure needs a measurement") }
+        let scale = plot.vectors.first?.real ?? []
+        var k = 1
+        switch keyword {
+        case "trig":
+            var sig = try signal(t, at: &k, plot: plot, card: card)
+            var (s, next) = settings(t, from: k, stopAt: ["targ"])
+            guard let valToken = s["val"] else { throw InputError(card.location, ".measure TRIG needs VAL=") }
+            let delay = try s["td"].map { try number($0, known: known) } ?? 0
+            let tTrig: Double?
+            if let at = s["at"] { tTrig = try number(at, known: known) } else {
+                tTrig = try crossing(scale, sig.values, level: try number(valToken, known: known), settings: s, delay: delay, known: known)
+            }
+            guard next < t.count, t[next].text == "targ" else { throw InputError(card.location, ".measure TRIG needs a TARG part") }
+            k = next + 1
+            sig = try signal(t, at: &k, plot: plot, card: card)
+            (s, next) = settings(t, from: k, stopAt: [])
+            guard let targVal = s["val"] else { throw InputError(card.location, ".measure TARG needs VAL=") }
+            let delay2 = try s["td"].map { try number($0, known: known) } ?? 0
+            let tTarg = try crossing(scale, sig.values, level: try number(targVal, known: known), settings: s, delay: delay2, known: known)
+            guard let a = tTrig, let b = tTarg else { return nil }
+            return b - a
+        case "find":
+            let sig = try signal(t, at: &k, plot: plot, card: card)
+            if k < t.count, t[k].text == "at", k + 2 < t.count {
+                return interpolate(scale, sig.values, at: try number(t[k + 2], known: known))
+            }
+            guard k < t.count, t[k].text == "when" else { throw InputError(card.location, ".measure FIND needs WHEN or AT=") }
+            k += 1
+            let (whenTime) = try when(t, &k, plot: plot, card: card, known: known)
+            guard let tw = whenTime else { return nil }
+            return interpolate(scale, sig.values, at: tw)
+        case "when":
+            return try when(t, &k, plot: plot, card: card, known: known)
+        case "deriv", "derivative":
+            let sig = try signal(t, at: &k, plot: plot, card: card)
+            let (s, _) = settings(t, from: k, stopAt: [])
+            guard let atToken = s["at"] else { throw InputError(card.location, ".measure DERIV needs AT=") }
+            let at = try number(atToken, known: known)
+            guard scale.count >= 2 else { return nil }
+            var p = 1
+            while p < scale.count - 1, scale[p] < at { p += 1 }
+            let dx = scale[p] - scale[p - 1]
+            return dx != 0 ? (sig.values[p] - sig.values[p - 1]) / dx : nil
+        case "avg", "rms", "min", "max", "pp", "integ", "integral", "mean":
+            let sig = try signal(t, at: &k, plot: plot, card: card)
+            let (s, _) = settings(t, from: k, stopAt: [])
+            let from = try s["from"].map { try number($0, known: known) } ?? (scale.first ?? 0)
+            let to = try s["to"].map { try number($0, known: known) } ?? (scale.last ?? 0)
+            return aggregate(keyword, scale, sig.values, from: from, to: to)
+        case "param":
+            guard k + 1 < t.count, t[k].kind == .equals else { throw InputError(card.location, ".measure PARAM needs ='expression'") }
+            return try number(t[k + 1], known: known)
+        default:
+            throw InputError(t[0].location, ".measure: unsupported measurement '\(keyword)' (TRIG/TARG, FIND, WHEN, AVG, RMS, MIN, MAX, PP, INTEG, DERIV, PARAM)")
+        }
+    }
+
+    /// `WHEN v(x)=value [settings]` or `WHEN v(x)=v(y)`: returns the scale value of the crossing.
+    static func when(_ t: [Token], _ k: inout Int, plot: Plot, card: Card, known: [String: Double]) throws -> Double? {
+        let scale = plot.vectors.first?.real ?? []
+        let sig = try signal(t, at: &k, plot: plot, card: card)
+        guard k + 1 < t.count, t[k].kind == .equals else { throw InputError(card.location, ".measure WHEN needs signal=value") }
+        k += 1
+        var values = sig.values
+        if k + 1 < t.count, t[k + 1].kind == .open {
+            let other = try signal(t, at: &k, plot: plot, card: card)
+            values = zip(values, other.values).map { $0 - $1 }
+            let (s, _) = settings(t, from: k, stopAt: [])
+            let delay = try s["td"].map { try number($0, known: known) } ?? 0
+            return try crossing(scale, values, level: 0, settings: s, delay: delay, known: known)
+        }
+        let level = try number(t[k], known: known)
+        k += 1
+        let (s, _) = settings(t, from: k, stopAt: [])
+        let delay = try s["td"].map { try number($0, known: known) } ?? 0
+        return try crossing(scale, values, level: level, settings: s, delay: delay, known: known)
+    }
+
+    /// Aggregates over [from, to] with trapezoidal integration on the actual time points
+    /// (interpolated at the window edges), as ngspice does.
+    static func aggregate(_ kind: String, _ x: [Double], _ y: [Double], from: Double, to: Double) -> Double? {
+        guard x.count == y.count, !x.isEmpty, to >= from else { return nil }
+        var xs: [Double] = []
+        var ys: [Double] = []
+        if let y0 = interpolate(x, y, at: from) { xs.append(from); ys.append(y0) }
+        for p in 0..<x.count where x[p] > from && x[p] < to { xs.append(x[p]); ys.append(y[p]) }
+        if to > from, let y1 = interpolate(x, y, at: to) { xs.append(to); ys.append(y1) }
+        guard !ys.isEmpty else { return nil }
+        switch kind {
+        case "min": return ys.min()
+        case "max": return ys.max()
+        case "pp": return (ys.max() ?? 0) - (ys.min() ?? 0)
+        default: break
+        }
+        var integral = 0.0, square = 0.0
+        for p in 1..<max(xs.count, 1) where xs.count > 1 {
+            let dx = xs[p] - xs[p - 1]
+            integral += 0.5 * (ys[p] + ys[p - 1]) * dx
+            square += 0.5 * (ys[p] * ys[p] + ys[p - 1] * ys[p - 1]) * dx
+        }
+        let span = to - from
+        switch kind {
+        case "integ", "integral": return integral
+        case "avg", "mean": return span > 0 ? integral / span : ys[0]
+        case "rms": return span > 0 ? (square / span).squareRoot() : abs(ys[0])
+        default: return nil
+        }
+    }
+}
+
+/// Earlier measurement results as parameters of later `PARAM=` expressions.
+struct MeasureScope: ExpressionScope {
+    var known: [String: Double]
+    func parameterValue(_ name: String) throws -> Double? { known[name] }
+    func userFunction(_ name: String) -> UserFunction? { nil }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import LithicCore
+import Devices
+import Elaboration
+
+extension BoundSystem {
+    var loadTemperature: Double { circuit.options.temperature + 273.15 }
+
+    /// Finds the DC operating point, trying in turn: plain Newton; gmin stepping (a shunt on
+    /// every node diagonal, from 1e-3 S down by 10× per step); source stepping (all independent
+    /// sources ramped from 0); pseudo-transient continuation (a capacitor on every node, stepped
+    /// to steady state). `time` is nil for `.op`/`.dc`, 0 for the transient's initial point.
+    func operatingPoint(time: Double?, forced: [Int: Double], analysis: String, point: String) throws {
+        let options = circuit.options
+        var base = LoadSettings(time: time, gmin: options.gmin, temperature: loadTemperature)
+        let start = x
+        base.initializeJunctions = true
+        do {
+            _ = try newton(settings: base, integration: Integration(), maximumIterations: options.itl1, forcedNodes: forced)
+            return
+        } catch is NewtonFailure {}
+
+        // gmin stepping.
+        x = start
+        var ok = true
+        var shunt = 1e-3
+        base.initializeJunctions = true
+        while shunt > options.gmin * 0.99 {
+            do {
+                _ = try newton(settings: base, integration: Integration(), maximumIterations: options.itl1, diagonalShunt: shunt, forcedNodes: forced)
+                base.initializeJunctions = false
+            } catch is NewtonFailure { ok = false; break }
+            shunt /= 10
+        }
+        if ok {
+            do {
+                _ = try newton(settings: base, integration: Integration(), maximumIterations: options.itl1, forcedNodes: forced)
+                return
+            } catch is NewtonFailure {}
+        }
+
+        // Source stepping with an adaptive step.
+        x = [Double](repeating: 0, count: x.count)
+        var factor = 0.0
+        var step = 0.1
+        base.initializeJunctions = true
+        var sourceOK = true
+        do {
+            base.sourceFactor = 0
+            _ = try newton(settings: base, integration: Integration(), maximumIterations: options.itl1, forcedNodes: forced)
+        } catch is NewtonFailure { sourceOK = false }
+        base.initializeJunctions = false
+        while sourceOK, factor < 1 {
+            let saved = x
+            let next = min(1, factor + step)
+            base.sourceFactor = next
+            do {
+                _ = try newton(settings: base, integration: Integration(), maximumIterations: options.itl1, forcedNodes: forced)
+                factor = next
+                step = min(step * 1.5, 0.5)
+            } catch is NewtonFailure {
+                x = saved
+                step /= 4
+                if step < 1e-6 { sourceOK = false }
+            }
+        }
+        if sourceOK, factor >= 1 { return }
+
+        // Pseudo-transient: a 1 µF... scaled capacitance on each node, backward Euler to steady state.
+        x = start
+        base.sourceFactor = 1
+        base.initializeJunctions = true
+        var h = 1e-9
+        let nodeCapacitance = 1e-6
+        for _ in 0..<2000 {
+            let saved = x
+            do {
+                let iterations = try newton(settings: base, integration: Integration(), maximumIterations: options.itl1,
+                                            diagonalShunt: nodeCapacitance / h, shuntReference: saved, forcedNodes: forced)
+                base.initializeJunctions = false
+                var change = 0.0
+                for k in 1..<x.count { change = max(change, abs(x[k] - saved[k])) }
+                if change < options.vntol && h > 1 {
+                    _ = try newton(settings: base, integration: Integration(), maximumIterations: options.itl1, forcedNodes: forced)
+                    return
+                }
+                h *= iterations < 10 ? 4 : 1.5
+            } catch is NewtonFailure {
+                x = saved
+                h /= 8
+                if h < 1e-18 { break }
+            }
+        }
+        // Report the failure of the plain attempt, naming the worst unknown.
+        x = start
+        do {
+            base.initializeJunctions = true
+            base.sourceFactor = 1
+            _ = try newton(settings: base, integration: Integration(), maximumIterations: options.itl1, forcedNodes: forced)
+        } catch let failure as NewtonFailure {
+            throw SimulationError(analysis: analysis, point: point,
+                                  message: "operating point not found after gmin stepping, source stepping and pseudo-transient: \(failure.reason); worst at \(describeUnknown(failure.worstUnknown))")
+        }
+    }
+
+    /// The present solution as output values: node voltages then branch currents.
+    func outputVectors() -> [(name: String, type: String, index: Int)] {
+        var out: [(String, String, Int)] = []
+        for k in 1..<unknownNames.count {
+            let name = unknownNames[k]
+            if k < circuit.nodeNames.count {
+                out.append(("v(\(name))", "voltage", k))
+            } else if name.hasSuffix("#branch") {
+                out.append(("i(\(name.dropLast(7)))", "current", k))
+            }
+        }
+        return out
+    }
+}

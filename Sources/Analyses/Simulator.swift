@@ -1,0 +1,79 @@
+import Foundation
+import LithicCore
+import Elaboration
+
+/// Runs every analysis of an elaborated circuit in netlist order and collects the plots.
+public struct Simulator {
+    public let circuit: Circuit
+    /// Called with (analysis kind, fraction done) for progress display.
+    public var progress: ((String, Double) -> Void)?
+
+    public init(circuit: Circuit) { self.circuit = circuit }
+
+    /// All plots produced, the solver statistics, and the first failure (later analyses are not
+    /// run after a failure; plots computed so far, including a partial one, are kept).
+    public struct Outcome {
+        public var plots: [Plot]
+        public var statistics: SolverStatistics
+        public var failure: Error?
+    }
+
+    public func run() throws -> Outcome {
+        var plots: [Plot] = []
+        var stats = SolverStatistics()
+        for (analysis, location) in circuit.analyses {
+            // Each analysis gets a freshly bound system, so device state from one never leaks
+            // into another (a DC sweep leaves sources at their last value, for instance).
+            let system: BoundSystem
+            do {
+                system = try BoundSystem(circuit: circuit)
+            } catch let e as SimulationError {
+                throw e
+            } catch {
+                throw SimulationError(analysis: "setup", point: "", message: "\(error)")
+            }
+            do {
+                switch analysis {
+                case .operatingPoint:
+                    try system.operatingPoint(time: nil, forced: circuit.initialConditions, analysis: "op", point: "")
+                    var plot = Plot(name: "Operating Point", kind: "op", vectors: [], isComplex: false)
+                    for o in system.outputVectors() {
+                        plot.vectors.append(OutputVector(name: o.name, type: o.type, real: [system.x[o.index]]))
+                    }
+                    plots.append(plot)
+                case .dcSweep(let sweeps):
+                    plots.append(try system.dcSweep(sweeps, progress: progress.map { p in { p("dc", $0) } }))
+                case .transient(let step, let stop, let start, let tmax, let uic):
+                    let (plot, error) = system.transient(step: step, stop: stop, start: start, maximumStep: tmax,
+                                                         useInitialConditions: uic, progress: progress.map { p in { p("tran", $0) } })
+                    plots.append(plot)
+                    if let error {
+                        stats.merge(system.statistics)
+                        return Outcome(plots: plots, statistics: stats, failure: error)
+                    }
+                case .ac(let frequencies):
+                    try system.operatingPoint(time: nil, forced: circuit.initialConditions, analysis: "ac", point: "operating point")
+                    plots.append(try system.ac(frequencies: frequencies, progress: progress.map { p in { p("ac", $0) } }))
+                }
+            } catch {
+                stats.merge(system.statistics)
+                return Outcome(plots: plots, statistics: stats, failure: error)
+            }
+            stats.merge(system.statistics)
+            _ = location
+        }
+        return Outcome(plots: plots, statistics: stats, failure: nil)
+    }
+}
+
+extension SolverStatistics {
+    mutating func merge(_ o: SolverStatistics) {
+        newtonIterations += o.newtonIterations
+        acceptedSteps += o.acceptedSteps
+        rejectedSteps += o.rejectedSteps
+        fullFactorizations += o.fullFactorizations
+        refactorizations += o.refactorizations
+        unknowns = max(unknowns, o.unknowns)
+        nonzeros = max(nonzeros, o.nonzeros)
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import LithicCore
+import Devices
+import Elaboration
+import SparseLinear
+
+extension BoundSystem {
+    /// AC small-signal analysis about the present operating point: (G + jωC)·X = B with
+    /// G = ∂f/∂x and C = ∂q/∂x from one device evaluation, solved with complex KLU per frequency.
+    func ac(frequencies: [Double], progress: ProgressHandler?) throws -> Plot {
+        let outputs = outputVectors()
+        var plot = Plot(name: "AC Analysis", kind: "ac",
+                        vectors: [OutputVector(name: "frequency", type: "frequency", imaginary: [])] +
+                            outputs.map { OutputVector(name: $0.name, type: $0.type, imaginary: []) },
+                        isComplex: true)
+        let n = dimension
+        guard n > 0 else { return plot }
+        load(LoadSettings(time: nil, gmin: circuit.options.gmin, temperature: loadTemperature))
+        let solver = try KLUSolver(pattern: pattern, complex: true)
+        var excitationRe = [Double](repeating: 0, count: x.count)
+        var excitationIm = excitationRe
+        excitationRe.withUnsafeMutableBufferPointer { re in
+            excitationIm.withUnsafeMutableBufferPointer { im in
+                var e = ACExcitation(real: re.baseAddress!, imaginary: im.baseAddress!)
+                for g in groups { g.loadAC(&e) }
+            }
+        }
+        var values = [Double](repeating: 0, count: 2 * pattern.nonzeros)
+        var b = [Double](repeating: 0, count: 2 * n)
+        let position = pattern.position
+        for (index, freq) in frequencies.enumerated() {
+            let omega = 2 * Double.pi * freq
+            for p in 0..<values.count { values[p] = 0 }
+            for s in 1..<jf.count {
+                let p = position[s]
+                values[2 * p] += jf[s]
+                values[2 * p + 1] += omega * jq[s]
+            }
+            for k in 1...n { b[2 * (k - 1)] = excitationRe[k]; b[2 * (k - 1) + 1] = excitationIm[k] }
+            do {
+                try solver.factor(&values)
+                try solver.solve(&b)
+            } catch LinearSolverFailure.singular(let column) {
+                throw SimulationError(analysis: "ac", point: "f = \(freq) Hz",
+                                      message: "singular matrix at \(describeUnknown((column ?? -1) + 1))")
+            }
+            plot.vectors[0].real.append(freq)
+            plot.vectors[0].imaginary?.append(0)
+            for (j, o) in outputs.enumerated() {
+                plot.vectors[j + 1].real.append(b[2 * (o.index - 1)])
+                plot.vectors[j + 1].imaginary?.append(b[2 * (o.index - 1) + 1])
+            }
+            progress?(Double(index + 1) / Double(frequencies.count))
+        }
+        statistics.fullFactorizations += solver.fullFactorizations
+        statistics.refactorizations += solver.refactorizations
+        return plot
+    }
+
+    /// DC sweep (nested: `sweeps[0]` is the inner loop). Each point starts Newton from the
+    /// previous solution and falls back to the full operating-point search.
+    func dcSweep(_ sweeps: [(source: String, values: [Double])], progress: ProgressHandler?) throws -> Plot {
+        let outputs = outputVectors()
+        let scaleName: String
+        switch sweeps.first?.source.first {
+        case "v": scaleName = "v-sweep"
+        case "i": scaleName = "i-sweep"
+        case "r": scaleName = "res-sweep"
+        default: scaleName = "sweep"
+        }
+        var plot = Plot(name: "DC transfer characteristic", kind: "dc",
+                        vectors: [OutputVector(name: scaleName, type: scaleName.hasPrefix("i") ? "current" : "voltage")] +
+                            outputs.map { OutputVector(name: $0.name, type: $0.type) }, isComplex: false)
+        func set(_ name: String, _ value: Double) throws {
+            guard groups.contains(where: { $0.setSweepValue(value, device: name) }) else {
+                throw SimulationError(analysis: "dc", point: "", message: "cannot sweep '\(name)': no such voltage source, current source or resistor")
+            }
+        }
+        let inner = sweeps[0]
+        let outer = sweeps.count > 1 ? sweeps[1] : nil
+        let outerValues = outer?.values ?? [0]
+        var first = true
+        let total = Double(inner.values.count * outerValues.count)
+        var done = 0.0
+        for ov in outerValues {
+            if let o = outer { try set(o.source, ov) }
+            for v in inner.values {
+                try set(inner.source, v)
+                let point = "\(inner.source) = \(v)" + (outer.map { ", \($0.source) = \(ov)" } ?? "")
+                if first {
+                    try operatingPoint(time: nil, forced: circuit.initialConditions, analysis: "dc", point: point)
+                    first = false
+                } else {
+                    let saved = x
+                    do {
+                        _ = try newton(settings: LoadSettings(time: nil, gmin: circuit.options.gmin, temperature: loadTemperature),
+                                       integration: Integration(), maximumIterations: circuit.options.itl2)
+                    } catch is NewtonFailure {
+                        x = saved
+                        try operatingPoint(time: nil, forced: [:], analysis: "dc", point: point)
+                    }
+                }
+                plot.vectors[0].real.append(v)
+                for (j, o) in outputs.enumerated() { plot.vectors[j + 1].real.append(x[o.index]) }
+                done += 1
+                progress?(done / total)
+            }
+        }
+        return plot
+    }
+}

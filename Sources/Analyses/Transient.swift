@@ -1,0 +1,226 @@
+import Foundation
+import LithicCore
+import Devices
+import Elaboration
+
+/// Progress of a long analysis, reported as a fraction in [0, 1].
+public typealias ProgressHandler = (Double) -> Void
+
+extension BoundSystem {
+    /// Transient analysis: trapezoidal or Gear-2 with order-1 starts, local-truncation-error step
+    /// control (ngspice's `CKTterr` formula with TRTOL), breakpoints at source corners, Newton
+    /// failure → step ÷ 8 and order 1, "timestep too small" below DELMIN = 1e-11·TMAX.
+    /// Returns the plot; on failure the plot holds the points accepted so far (`isComplete` false)
+    /// and the error is returned beside it.
+    func transient(step tstep: Double, stop tstop: Double, start tstart: Double, maximumStep: Double?,
+                   useInitialConditions uic: Bool, progress: ProgressHandler?) -> (Plot, Error?) {
+        let options = circuit.options
+        let n = dimension
+        let outputs = outputVectors()
+        var plot = Plot(name: "Transient Analysis", kind: "tran",
+                        vectors: [OutputVector(name: "time", type: "time")] + outputs.map { OutputVector(name: $0.name, type: $0.type) },
+                        isComplex: false)
+        func record(_ t: Double) {
+            plot.vectors[0].real.append(t)
+            for (j, o) in outputs.enumerated() { plot.vectors[j + 1].real.append(x[o.index]) }
+        }
+
+        let span = tstop - tstart
+        let tmax = maximumStep ?? min(tstep, span / 50)
+        let delmin = 1e-11 * tmax
+        var settings = LoadSettings(time: 0, gmin: options.gmin, temperature: loadTemperature)
+
+        // Initial point.
+        for k in 0..<x.count { x[k] = 0 }
+        for (k, v) in circuit.nodesets { x[k] = v }
+        do {
+            if uic {
+                for (k, v) in circuit.initialConditions { x[k] = v }
+                for (name, i) in circuit.inductorInitialConditions { if let b = branches[name] { x[b] = i } }
+                settings.initializeJunctions = false
+                load(settings)
+            } else {
+                try operatingPoint(time: 0, forced: circuit.initialConditions, analysis: "transient", point: "t = 0 (initial operating point)")
+            }
+        } catch {
+            plot.isComplete = false
+            return (plot, error)
+        }
+        acceptedDiscrete = discrete
+        var qHistory: [[Double]] = [q, q, q, q]   // q at t_n, t_{n-1}, t_{n-2}, t_{n-3}
+        if uic {
+            // Element IC= on capacitors sets their initial charge whatever the node voltages are.
+            for (a, b, c, v) in circuit.capacitorInitialConditions {
+                let dq = c * (v - (x[a] - x[b]))
+                qHistory[0][a] += dq; qHistory[0][b] -= dq
+            }
+            qHistory[0][0] = 0
+            for k in 1..<4 { qHistory[k] = qHistory[0] }
+        }
+        var qdotPrevious = [Double](repeating: 0, count: x.count)   // dq/dt at t_n
+        var hHistory = [Double](repeating: 0, count: 4)            // h_n, h_{n-1}, …
+        var xPrevious = x
+        var t = 0.0
+        if tstart == 0 { record(0) }
+
+        // Breakpoints, fetched window by window.
+        var breakpoints: [Double] = []
+        var fetchedUntil = 0.0
+        func refill() {
+            while breakpoints.isEmpty, fetchedUntil < tstop {
+                let to = min(tstop, fetchedUntil + max(span / 20, tmax * 100))
+                var list: [Double] = []
+                for g in groups { g.breakpoints(from: fetchedUntil, to: to, into: &list) }
+                fetchedUntil = to
+                breakpoints = Array(Set(list.filter { $0 > t + delmin })).sorted()
+            }
+            if breakpoints.isEmpty || (breakpoints.last ?? 0) < tstop { breakpoints.append(tstop) }
+        }
+        refill()
+
+        var h = min(tstop / 100, tstep) / 10
+        h = min(h, tmax)
+        var order = 1
+        var accepted = 0
+        var tooSmallCount = 0
+        var lastProgress = 0.0
+        var reactiveRows: [Int] = []
+        var isReactive = [Bool](repeating: false, count: x.count)
+        func updateReactiveRows() {
+            for s in 1..<jq.count where jq[s] != 0 {
+                let r = Int(slotRows[s - 1])
+                if !isReactive[r] { isReactive[r] = true; reactiveRows.append(r) }
+            }
+            for k in 1..<x.count where qHistory[0][k] != 0 && !isReactive[k] { isReactive[k] = true; reactiveRows.append(k) }
+        }
+        updateReactiveRows()
+        var history = [Double](repeating: 0, count: x.count)
+        var firstAfterBreakpoint = true
+
+        while t < tstop * (1 - 1e-12) && tstop - t > delmin {
+            // Drop passed breakpoints; clip the step to land on the next one.
+            while let b = breakpoints.first, b <= t + delmin { breakpoints.removeFirst(); if breakpoints.isEmpty { refill() } }
+            if breakpoints.isEmpty { refill() }
+            let nextBreak = breakpoints.first ?? tstop
+            if firstAfterBreakpoint {
+                order = 1
+                h = min(h, 0.1 * max(nextBreak - t, delmin * 10))
+                if accepted == 0 { h = min(h, min(tstop / 100, tstep) / 10) }
+            }
+            h = min(h, tmax)
+            var landsOnBreak = false
+            if t + h >= nextBreak - delmin { h = nextBreak - t; landsOnBreak = true }
+            else if t + 2 * h > nextBreak { h = (nextBreak - t) / 2 }  // avoid a sliver before the breakpoint
+
+            // Integration coefficients: dq/dt ≈ a0·q + history.
+            let hPrev = hHistory[0]
+            var a0: Double
+            let useGear = options.method == .gear
+            if order == 1 || hPrev == 0 {
+                a0 = 1 / h
+                for k in reactiveRows { history[k] = -qHistory[0][k] / h }
+            } else if useGear {
+                let h1 = hPrev
+                a0 = (2 * h + h1) / (h * (h + h1))
+                let a1 = -(h + h1) / (h * h1)
+                let a2 = h / (h1 * (h + h1))
+                for k in reactiveRows { history[k] = a1 * qHistory[0][k] + a2 * qHistory[1][k] }
+            } else {
+                a0 = 2 / h
+                for k in reactiveRows { history[k] = -a0 * qHistory[0][k] - qdotPrevious[k] }
+            }
+            // Predictor: linear extrapolation of the last two points.
+            let xStart = x
+            if accepted > 0, hPrev > 0 {
+                let r = h / hPrev
+                for k in 1..<x.count { x[k] = xStart[k] + r * (xStart[k] - xPrevious[k]) }
+            }
+            settings.time = t + h
+            settings.initializeJunctions = false
+            do {
+                _ = try newton(settings: settings, integration: Integration(a0: a0, history: history), maximumIterations: options.itl4)
+            } catch let failure as NewtonFailure {
+                x = xStart
+                discrete = acceptedDiscrete
+                h /= 8
+                order = 1
+                statistics.rejectedSteps += 1
+                if h < delmin {
+                    tooSmallCount += 1
+                    if tooSmallCount >= 2 {
+                        plot.isComplete = false
+                        return (plot, SimulationError(analysis: "transient", point: "t = \(t)",
+                                                      message: "timestep too small (\(h) s): \(failure.reason); trouble at \(describeUnknown(failure.worstUnknown))"))
+                    }
+                    h = delmin
+                }
+                firstAfterBreakpoint = false
+                continue
+            } catch {
+                plot.isComplete = false
+                return (plot, error)
+            }
+            tooSmallCount = 0
+            updateReactiveRows()
+
+            // Local truncation error (ngspice CKTterr), per reactive row.
+            var hNew = 2 * h
+            let haveHistory = accepted >= order  // need order+2 points
+            if haveHistory {
+                let factor: Double = order == 1 ? 0.5 : (useGear ? 0.2222222222 : 0.0833333333)
+                let hs = [h, hHistory[0], hHistory[1], hHistory[2]]
+                for k in reactiveRows {
+                    let qn = q[k]
+                    let qdot = a0 * qn + history[k]
+                    var tol = options.abstol + options.reltol * max(abs(qdot), abs(qdotPrevious[k]))
+                    let chargeTol = options.reltol * max(max(abs(qn), abs(qHistory[0][k])), options.chgtol) / h
+                    if case .state(let st) = unknownKinds[k] {
+                        tol = max(st / h + options.reltol * max(abs(qdot), abs(qdotPrevious[k])), chargeTol)
+                    } else {
+                        tol = max(tol, chargeTol)
+                    }
+                    var diff = [qn, qHistory[0][k], qHistory[1][k], qHistory[2][k]]
+                    var deltmp = hs
+                    var j = order
+                    while j >= 0 {
+                        for i in 0...j { diff[i] = (diff[i] - diff[i + 1]) / deltmp[i] }
+                        for i in 0...j where i + 1 < deltmp.count { deltmp[i] = deltmp[i + 1] + hs[i] }
+                        j -= 1
+                    }
+                    var del = options.trtol * tol / max(options.abstol, factor * abs(diff[0]))
+                    if order == 2 { del = del.squareRoot() }
+                    hNew = min(hNew, del)
+                }
+            }
+            if haveHistory && hNew < 0.9 * h && h > delmin * 2 {
+                // Reject: redo from t with the step the error estimate allows.
+                x = xStart
+                discrete = acceptedDiscrete
+                statistics.rejectedSteps += 1
+                h = max(hNew, delmin)
+                if order == 2 { order = 2 }
+                continue
+            }
+
+            // Accept.
+            accepted += 1
+            statistics.acceptedSteps += 1
+            for k in reactiveRows { qdotPrevious[k] = a0 * q[k] + history[k] }
+            qHistory[3] = qHistory[2]; qHistory[2] = qHistory[1]; qHistory[1] = qHistory[0]; qHistory[0] = q
+            hHistory[3] = hHistory[2]; hHistory[2] = hHistory[1]; hHistory[1] = hHistory[0]; hHistory[0] = h
+            xPrevious = xStart
+            acceptedDiscrete = discrete
+            t = landsOnBreak ? nextBreak : t + h
+            if t >= tstart - delmin * 0.5 { record(t) }
+            if let p = progress, t / tstop - lastProgress > 0.005 { lastProgress = t / tstop; p(lastProgress) }
+            firstAfterBreakpoint = landsOnBreak
+            if landsOnBreak { breakpoints.removeFirst(); if breakpoints.isEmpty { refill() } }
+            if !landsOnBreak && options.maxord >= 2 { order = 2 }
+            h = min(hNew, 2 * h, tmax)
+            if !haveHistory { h = min(2 * hHistory[0], tmax) }
+        }
+        progress?(1)
+        _ = n
+        return (plot, nil)
+    }
+}

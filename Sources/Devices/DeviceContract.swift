@@ -1,0 +1,214 @@
+import LithicCore
+
+/// What an unknown of the MNA system stands for; sets its absolute convergence tolerance.
+public enum UnknownKind: Sendable, Equatable {
+    /// A node voltage (tolerance VNTOL).
+    case voltage
+    /// A branch current (tolerance ABSTOL).
+    case current
+    /// An internal physical state of a device (filament length, contact fraction…), with its own
+    /// absolute tolerance in the state's unit.
+    case state(absoluteTolerance: Double)
+}
+
+/// Phase 1 of binding: devices ask for their internal unknowns (branch currents, internal nodes,
+/// state variables) and for per-device scratch slots.
+public struct UnknownAllocator {
+    public private(set) var names: [String]
+    public private(set) var kinds: [UnknownKind]
+    public private(set) var limitStateCount = 0
+    public private(set) var discreteStateCount = 0
+    /// Branch-current unknown of each voltage-defined device (V, E, H, L), by instance name.
+    public private(set) var branches: [String: Int] = [:]
+
+    /// Starts with the circuit's nodes; index 0 is ground and is not an unknown.
+    public init(nodeNames: [String]) {
+        names = nodeNames
+        kinds = [UnknownKind](repeating: .voltage, count: nodeNames.count)
+    }
+
+    /// Adds an unknown and returns its index.
+    public mutating func addUnknown(_ name: String, kind: UnknownKind) -> Int {
+        names.append(name)
+        kinds.append(kind)
+        return names.count - 1
+    }
+
+    /// Adds the branch current of a voltage-defined device, named `i(<device>)` in outputs.
+    public mutating func addBranch(device: String) -> Int {
+        let k = addUnknown(device + "#branch", kind: .current)
+        branches[device] = k
+        return k
+    }
+
+    /// Reserves `count` values carried from one Newton iteration to the next (junction limiting).
+    public mutating func addLimitState(_ count: Int) -> Int {
+        defer { limitStateCount += count }
+        return limitStateCount
+    }
+
+    /// Reserves `count` values frozen at each accepted time point (switch hysteresis, modes).
+    public mutating func addDiscreteState(_ count: Int) -> Int {
+        defer { discreteStateCount += count }
+        return discreteStateCount
+    }
+}
+
+/// Phase 2 of binding: devices declare the Jacobian entries they will write and get back slot
+/// numbers into the value arrays. Entries in the ground row or column go to slot 0 (discarded).
+public struct MatrixBinder {
+    public private(set) var entries: [Int64: Int] = [:]
+    public private(set) var rows: [Int32] = []
+    public private(set) var columns: [Int32] = []
+    let branches: [String: Int]
+
+    public init(branches: [String: Int]) { self.branches = branches }
+
+    /// The slot for entry (row, column); 0 if either is ground.
+    public mutating func slot(_ row: Int, _ column: Int) -> Int {
+        if row == 0 || column == 0 { return 0 }
+        let key = Int64(row) << 32 | Int64(column)
+        if let s = entries[key] { return s }
+        rows.append(Int32(row))
+        columns.append(Int32(column))
+        let s = rows.count  // slots start at 1
+        entries[key] = s
+        return s
+    }
+
+    /// The branch-current unknown of voltage-defined device `name`, if it has one.
+    public func branch(of name: String) -> Int? { branches[name] }
+}
+
+/// What a device reads and writes when it is evaluated. All arrays are indexed by unknown
+/// (0 = ground, value 0) or by slot (0 = discard). Raw pointers: nothing is allocated per call.
+public struct LoadContext {
+    /// The present iterate, size n+1, `x[0] == 0`.
+    public var x: UnsafeMutablePointer<Double>
+    /// Resistive residual f(x): currents leaving each node; constraint residuals for branches.
+    public var f: UnsafeMutablePointer<Double>
+    /// Reactive quantity q(x): charge at nodes, flux for inductor branches, state for state rows.
+    public var q: UnsafeMutablePointer<Double>
+    /// ∂f/∂x by slot.
+    public var jf: UnsafeMutablePointer<Double>
+    /// ∂q/∂x by slot.
+    public var jq: UnsafeMutablePointer<Double>
+    public var limitState: UnsafeMutablePointer<Double>
+    public var discreteState: UnsafeMutablePointer<Double>
+    public var acceptedDiscreteState: UnsafeMutablePointer<Double>
+    /// Simulation time in seconds, or nil in a DC analysis (sources then give their DC value).
+    public var time: Double?
+    /// Multiplier on independent sources (source stepping), 1 normally.
+    public var sourceFactor: Double = 1
+    /// Minimum conductance across junctions (S).
+    public var gmin: Double = 1e-12
+    /// Temperature in kelvin.
+    public var temperature: Double = 300.15
+    /// First iteration of an analysis: junctions start from their critical voltage.
+    public var initializeJunctions = false
+    /// Incremented by devices whose limiting changed the operating point this iteration.
+    public var limitedCount = 0
+
+    public init(x: UnsafeMutablePointer<Double>, f: UnsafeMutablePointer<Double>, q: UnsafeMutablePointer<Double>,
+                jf: UnsafeMutablePointer<Double>, jq: UnsafeMutablePointer<Double>, limitState: UnsafeMutablePointer<Double>,
+                discreteState: UnsafeMutablePointer<Double>, acceptedDiscreteState: UnsafeMutablePointer<Double>) {
+        self.x = x; self.f = f; self.q = q; self.jf = jf; self.jq = jq
+        self.limitState = limitState; self.discreteState = discreteState; self.acceptedDiscreteState = acceptedDiscreteState
+    }
+}
+
+/// The small-signal excitation vector of an AC analysis (real and imaginary parts, by unknown).
+public struct ACExcitation {
+    public var real: UnsafeMutablePointer<Double>
+    public var imaginary: UnsafeMutablePointer<Double>
+    public init(real: UnsafeMutablePointer<Double>, imaginary: UnsafeMutablePointer<Double>) {
+        self.real = real
+        self.imaginary = imaginary
+    }
+}
+
+/// A circuit element: a static description plus a pure evaluation (the OSDI/VACASK idea).
+///
+/// A device declares its unknowns (`allocate`) and Jacobian entries (`bind`) once, then on each
+/// `load` adds its resistive residual `f(x)`, reactive quantity `q(x)` and their Jacobians. The
+/// solver forms `f + dq/dt` with the integration formula in transient and `G + jωC` in AC: a
+/// device never integrates and never asks which analysis is running (except that independent
+/// sources read `time == nil` as "give your DC value").
+public protocol Device {
+    /// Instance name, fully qualified (`x1.r3`).
+    var name: String { get }
+    /// True when f and q are linear in x (lets the solver skip Newton iterations).
+    var isLinear: Bool { get }
+    mutating func allocate(_ allocator: inout UnknownAllocator) throws
+    mutating func bind(_ binder: inout MatrixBinder) throws
+    func load(_ context: inout LoadContext)
+    /// Adds the AC excitation of independent sources; nothing for other devices.
+    func loadAC(_ excitation: inout ACExcitation)
+    /// Appends times in (from, to] where the device's waveform has corners.
+    func breakpoints(from: Double, to: Double, into list: inout [Double])
+    /// Sets a sweepable parameter (DC sweep of a source or resistor); false if not supported.
+    mutating func setSweepValue(_ value: Double) -> Bool
+    /// The current through the device for output (`@name[i]`-like), if it can tell.
+    func terminalCurrent(x: UnsafePointer<Double>) -> Double?
+}
+
+extension Device {
+    public var isLinear: Bool { true }
+    public func loadAC(_ excitation: inout ACExcitation) {}
+    public func breakpoints(from: Double, to: Double, into list: inout [Double]) {}
+    public mutating func setSweepValue(_ value: Double) -> Bool { false }
+    public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { nil }
+    public mutating func allocate(_ allocator: inout UnknownAllocator) throws {}
+}
+
+/// Type-erased storage for devices of one concrete type, loaded in one loop (no per-instance
+/// dynamic dispatch in the hot path).
+public protocol DeviceGroup: AnyObject {
+    var count: Int { get }
+    var isLinear: Bool { get }
+    func allocate(_ allocator: inout UnknownAllocator) throws
+    func bind(_ binder: inout MatrixBinder) throws
+    func load(_ context: inout LoadContext)
+    func loadAC(_ excitation: inout ACExcitation)
+    func breakpoints(from: Double, to: Double, into list: inout [Double])
+    /// Sets the sweep value of device `name`; false if not found or not sweepable.
+    func setSweepValue(_ value: Double, device name: String) -> Bool
+    func terminalCurrent(device name: String, x: UnsafePointer<Double>) -> Double?
+    var names: [String] { get }
+    /// An independent copy (devices are values; the group box is not).
+    func copy() -> any DeviceGroup
+}
+
+/// A homogeneous array of devices of type `D`.
+public final class Devices<D: Device>: DeviceGroup {
+    public var devices: [D]
+    public init(_ devices: [D] = []) { self.devices = devices }
+    public var count: Int { devices.count }
+    public var isLinear: Bool { devices.allSatisfy(\.isLinear) }
+    public var names: [String] { devices.map(\.name) }
+    public func copy() -> any DeviceGroup { Devices<D>(devices) }
+    public func allocate(_ allocator: inout UnknownAllocator) throws {
+        for i in devices.indices { try devices[i].allocate(&allocator) }
+    }
+    public func bind(_ binder: inout MatrixBinder) throws {
+        for i in devices.indices { try devices[i].bind(&binder) }
+    }
+    public func load(_ context: inout LoadContext) {
+        devices.withUnsafeBufferPointer { d in
+            for i in 0..<d.count { d[i].load(&context) }
+        }
+    }
+    public func loadAC(_ excitation: inout ACExcitation) {
+        for d in devices { d.loadAC(&excitation) }
+    }
+    public func breakpoints(from: Double, to: Double, into list: inout [Double]) {
+        for d in devices { d.breakpoints(from: from, to: to, into: &list) }
+    }
+    public func setSweepValue(_ value: Double, device name: String) -> Bool {
+        guard let i = devices.firstIndex(where: { $0.name == name }) else { return false }
+        return devices[i].setSweepValue(value)
+    }
+    public func terminalCurrent(device name: String, x: UnsafePointer<Double>) -> Double? {
+        devices.first(where: { $0.name == name })?.terminalCurrent(x: x)
+    }
+}

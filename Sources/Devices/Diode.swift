@@ -1,0 +1,150 @@
+import Foundation
+import LithicCore
+
+/// Parameters of the SPICE level-1 diode model (`.model name D (…)`), ngspice defaults.
+public struct DiodeModel: Sendable {
+    /// Saturation current (A).
+    public var saturationCurrent = 1e-14
+    /// Emission coefficient.
+    public var emission = 1.0
+    /// Ohmic series resistance (Ω).
+    public var seriesResistance = 0.0
+    /// Zero-bias junction capacitance (F).
+    public var junctionCapacitance = 0.0
+    /// Junction potential (V).
+    public var junctionPotential = 1.0
+    /// Grading coefficient.
+    public var grading = 0.5
+    /// Forward-bias depletion capacitance coefficient.
+    public var depletionCoefficient = 0.5
+    /// Reverse breakdown voltage (V, positive); infinite when not given.
+    public var breakdownVoltage = Double.infinity
+    /// Current at breakdown voltage (A).
+    public var breakdownCurrent = 1e-3
+    /// Transit time (s).
+    public var transitTime = 0.0
+    /// Activation energy (eV) and saturation-current temperature exponent.
+    public var bandgap = 1.11
+    public var saturationTemperatureExponent = 3.0
+    /// Nominal temperature (K).
+    public var nominalTemperature = 300.15
+    public init() {}
+}
+
+/// SPICE level-1 junction diode `D<name> anode cathode model [area]` with series resistance,
+/// depletion and diffusion charge, reverse breakdown and pn-junction limiting. Equations as in
+/// the SPICE2/3 diode (Nagel 1975; ngspice `dioload.c`), rewritten in residual form.
+public struct Diode: Device {
+    public let name: String
+    public let anode: Int, cathode: Int
+    public let model: DiodeModel
+    public let area: Double
+    public let startOff: Bool
+    var junction = 0  // internal anode when Rs > 0, else the anode
+    var limitSlot = 0
+    var sRs = ConductanceSlots()
+    var sJ = ConductanceSlots()
+
+    public init(name: String, anode: Int, cathode: Int, model: DiodeModel, area: Double = 1, off: Bool = false) {
+        self.name = name; self.anode = anode; self.cathode = cathode; self.model = model; self.area = area; self.startOff = off
+    }
+
+    public var isLinear: Bool { false }
+
+    public mutating func allocate(_ allocator: inout UnknownAllocator) throws {
+        junction = model.seriesResistance > 0 ? allocator.addUnknown(name + "#internal", kind: .voltage) : anode
+        limitSlot = allocator.addLimitState(1)
+    }
+
+    public mutating func bind(_ binder: inout MatrixBinder) throws {
+        if junction != anode { sRs = ConductanceSlots(&binder, anode, junction) }
+        sJ = ConductanceSlots(&binder, junction, cathode)
+    }
+
+    public func load(_ c: inout LoadContext) {
+        let kT = 1.380649e-23 * c.temperature / 1.602176634e-19
+        let vte = model.emission * kT
+        // Temperature scaling of Is (SPICE): Is(T) = Is·(T/Tnom)^(XTI/N)·exp(Eg/(N·Vt)·(T/Tnom − 1)).
+        let ratio = c.temperature / model.nominalTemperature
+        var isat = model.saturationCurrent * area
+        if ratio != 1 {
+            let vtNominal = 1.380649e-23 * model.nominalTemperature / 1.602176634e-19
+            isat *= pow(ratio, model.saturationTemperatureExponent / model.emission) *
+                exp(model.bandgap / (model.emission * vtNominal) * (1 - 1 / ratio))
+        }
+        let vcrit = vte * log(vte / (isat * 2.0.squareRoot()))
+        let vx = c.x[junction] - c.x[cathode]
+        var vd = vx
+        if c.initializeJunctions {
+            vd = startOff ? 0 : vcrit
+            c.limitedCount += 1
+        } else {
+            let old = c.limitState[limitSlot]
+            let bv = model.breakdownVoltage
+            if bv.isFinite, vd < min(0, -bv + 10 * vte) {
+                var vdtemp = -(vd + bv)
+                let r = limitJunctionVoltage(new: vdtemp, old: -(old + bv), thermalVoltage: vte, critical: vcrit)
+                vdtemp = r.0
+                vd = -(vdtemp + bv)
+                if r.1 { c.limitedCount += 1 }
+            } else {
+                let r = limitJunctionVoltage(new: vd, old: old, thermalVoltage: vte, critical: vcrit)
+                vd = r.0
+                if r.1 { c.limitedCount += 1 }
+            }
+        }
+        c.limitState[limitSlot] = vd
+        let gmin = c.gmin
+        var cd: Double, gd: Double
+        if vd >= -3 * vte {
+            let e = exp(min(vd / vte, 700))
+            cd = isat * (e - 1) + gmin * vd
+            gd = isat * e / vte + gmin
+        } else if !model.breakdownVoltage.isFinite || vd >= -model.breakdownVoltage {
+            var arg = 3 * vte / (vd * M_E)
+            arg = arg * arg * arg
+            cd = -isat * (1 + arg) + gmin * vd
+            gd = isat * 3 * arg / vd + gmin
+        } else {
+            let e = exp(min(-(model.breakdownVoltage + vd) / vte, 700))
+            cd = -isat * e + gmin * vd
+            gd = isat * e / vte + gmin
+        }
+        // Linearised about the limited point, evaluated at the real iterate.
+        let i = cd + gd * (vx - vd)
+        c.f[junction] += i; c.f[cathode] -= i
+        sJ.add(c.jf, gd)
+        if junction != anode {
+            let g = area / model.seriesResistance
+            let ir = g * (c.x[anode] - c.x[junction])
+            c.f[anode] += ir; c.f[junction] -= ir
+            sRs.add(c.jf, g)
+        }
+        // Charge: depletion plus diffusion (TT·Id).
+        let cj0 = model.junctionCapacitance * area
+        if cj0 > 0 || model.transitTime > 0 {
+            let vj = model.junctionPotential, m = model.grading, fc = model.depletionCoefficient
+            var q = model.transitTime * cd
+            var cap = model.transitTime * gd
+            if cj0 > 0 {
+                if vd < fc * vj {
+                    let arg = 1 - vd / vj
+                    let sarg = exp(-m * log(arg))
+                    q += vj * cj0 * (1 - arg * sarg) / (1 - m)
+                    cap += cj0 * sarg
+                } else {
+                    let f1 = vj * (1 - pow(1 - fc, 1 - m)) / (1 - m)
+                    let f2 = pow(1 - fc, 1 + m)
+                    let f3 = 1 - fc * (1 + m)
+                    q += cj0 * f1 + cj0 / f2 * (f3 * (vd - fc * vj) + m / (2 * vj) * (vd * vd - fc * vj * fc * vj))
+                    cap += cj0 / f2 * (f3 + m * vd / vj)
+                }
+            }
+            let qx = q + cap * (vx - vd)
+            c.q[junction] += qx; c.q[cathode] -= qx
+            sJ.add(c.jq, cap)
+        }
+    }
+
+    public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { nil }
+}

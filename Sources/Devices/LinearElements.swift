@@ -1,0 +1,274 @@
+import Foundation
+import LithicCore
+
+/// Stamps a conductance `g` between nodes a and b: four slots (aa, ab, ba, bb).
+@usableFromInline
+struct ConductanceSlots: Sendable {
+    var aa = 0, ab = 0, ba = 0, bb = 0
+    init() {}
+    init(_ binder: inout MatrixBinder, _ a: Int, _ b: Int) {
+        aa = binder.slot(a, a); ab = binder.slot(a, b); ba = binder.slot(b, a); bb = binder.slot(b, b)
+    }
+    @inline(__always)
+    func add(_ m: UnsafeMutablePointer<Double>, _ g: Double) {
+        m[aa] += g; m[ab] -= g; m[ba] -= g; m[bb] += g
+    }
+}
+
+/// Linear resistor `R<name> n+ n- value` (Ω). Current flows n+ → n-, i = (v+ − v−)/R.
+public struct Resistor: Device {
+    public let name: String
+    public let a: Int, b: Int
+    public var resistance: Double
+    var slots = ConductanceSlots()
+    public init(name: String, a: Int, b: Int, resistance: Double) {
+        self.name = name; self.a = a; self.b = b; self.resistance = resistance
+    }
+    public mutating func bind(_ binder: inout MatrixBinder) throws { slots = ConductanceSlots(&binder, a, b) }
+    @inline(__always)
+    public func load(_ c: inout LoadContext) {
+        let g = 1 / resistance
+        let i = g * (c.x[a] - c.x[b])
+        c.f[a] += i; c.f[b] -= i
+        slots.add(c.jf, g)
+    }
+    public mutating func setSweepValue(_ value: Double) -> Bool { resistance = value; return true }
+    public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { (x[a] - x[b]) / resistance }
+}
+
+/// Linear capacitor `C<name> n+ n- value [IC=v]` (F): q = C·(v+ − v−).
+public struct Capacitor: Device {
+    public let name: String
+    public let a: Int, b: Int
+    public var capacitance: Double
+    /// Initial voltage for `uic` runs, if given.
+    public var initialVoltage: Double?
+    var slots = ConductanceSlots()
+    public init(name: String, a: Int, b: Int, capacitance: Double, initialVoltage: Double?) {
+        self.name = name; self.a = a; self.b = b; self.capacitance = capacitance; self.initialVoltage = initialVoltage
+    }
+    public mutating func bind(_ binder: inout MatrixBinder) throws { slots = ConductanceSlots(&binder, a, b) }
+    @inline(__always)
+    public func load(_ c: inout LoadContext) {
+        let q = capacitance * (c.x[a] - c.x[b])
+        c.q[a] += q; c.q[b] -= q
+        slots.add(c.jq, capacitance)
+    }
+}
+
+/// Linear inductor `L<name> n+ n- value [IC=i]` (H). Branch current i flows n+ → n-;
+/// branch row: v+ − v− − d(L·i)/dt = 0, written as f = v+ − v−, q = −L·i.
+public struct Inductor: Device {
+    public let name: String
+    public let a: Int, b: Int
+    public var inductance: Double
+    public var initialCurrent: Double?
+    public private(set) var branch = 0
+    var sAB = 0, sBB = 0, sBA = 0, sBb = 0, sbB = 0, sBranch = 0
+    public init(name: String, a: Int, b: Int, inductance: Double, initialCurrent: Double?) {
+        self.name = name; self.a = a; self.b = b; self.inductance = inductance; self.initialCurrent = initialCurrent
+    }
+    public mutating func allocate(_ allocator: inout UnknownAllocator) throws { branch = allocator.addBranch(device: name) }
+    public mutating func bind(_ binder: inout MatrixBinder) throws {
+        sAB = binder.slot(a, branch); sbB = binder.slot(b, branch)
+        sBA = binder.slot(branch, a); sBb = binder.slot(branch, b)
+        sBranch = binder.slot(branch, branch)
+    }
+    @inline(__always)
+    public func load(_ c: inout LoadContext) {
+        let i = c.x[branch]
+        c.f[a] += i; c.f[b] -= i
+        c.f[branch] += c.x[a] - c.x[b]
+        c.q[branch] -= inductance * i
+        c.jf[sAB] += 1; c.jf[sbB] -= 1; c.jf[sBA] += 1; c.jf[sBb] -= 1
+        c.jq[sBranch] -= inductance
+    }
+    public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { x[branch] }
+}
+
+/// Mutual inductance `K<name> L1 L2 k`: M = k·√(L1·L2) couples the two branch rows' fluxes.
+public struct MutualInductance: Device {
+    public let name: String
+    public let first: String, second: String
+    public let mutual: Double
+    var b1 = 0, b2 = 0, s12 = 0, s21 = 0
+    public init(name: String, first: String, second: String, mutual: Double) {
+        self.name = name; self.first = first; self.second = second; self.mutual = mutual
+    }
+    public mutating func bind(_ binder: inout MatrixBinder) throws {
+        guard let x = binder.branch(of: first), let y = binder.branch(of: second) else {
+            throw SimulationError(analysis: "setup", point: "", message: "\(name): coupled inductors '\(first)', '\(second)' not found")
+        }
+        b1 = x; b2 = y
+        s12 = binder.slot(b1, b2); s21 = binder.slot(b2, b1)
+    }
+    public func load(_ c: inout LoadContext) {
+        c.q[b1] -= mutual * c.x[b2]
+        c.q[b2] -= mutual * c.x[b1]
+        c.jq[s12] -= mutual; c.jq[s21] -= mutual
+    }
+}
+
+/// Independent voltage source `V<name> n+ n- [DC v] [AC mag phase] [waveform]`. Its branch current
+/// flows from n+ through the source to n- (ngspice's `i(vname)` sign).
+public struct VoltageSource: Device {
+    public let name: String
+    public let a: Int, b: Int
+    public var source: SourceSpecification
+    public private(set) var branch = 0
+    var sAB = 0, sbB = 0, sBA = 0, sBb = 0
+    public init(name: String, a: Int, b: Int, source: SourceSpecification) {
+        self.name = name; self.a = a; self.b = b; self.source = source
+    }
+    public mutating func allocate(_ allocator: inout UnknownAllocator) throws { branch = allocator.addBranch(device: name) }
+    public mutating func bind(_ binder: inout MatrixBinder) throws {
+        sAB = binder.slot(a, branch); sbB = binder.slot(b, branch)
+        sBA = binder.slot(branch, a); sBb = binder.slot(branch, b)
+    }
+    @inline(__always)
+    public func load(_ c: inout LoadContext) {
+        let i = c.x[branch]
+        c.f[a] += i; c.f[b] -= i
+        c.f[branch] += c.x[a] - c.x[b] - c.sourceFactor * source.value(at: c.time)
+        c.jf[sAB] += 1; c.jf[sbB] -= 1; c.jf[sBA] += 1; c.jf[sBb] -= 1
+    }
+    public func loadAC(_ e: inout ACExcitation) {
+        let ph = source.acPhaseDegrees * Double.pi / 180
+        e.real[branch] += source.acMagnitude * cos(ph)
+        e.imaginary[branch] += source.acMagnitude * sin(ph)
+    }
+    public func breakpoints(from: Double, to: Double, into list: inout [Double]) {
+        source.waveform?.breakpoints(from: from, to: to, into: &list)
+    }
+    public mutating func setSweepValue(_ value: Double) -> Bool {
+        source.dc = value; source.hasExplicitDC = true; return true
+    }
+    public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { x[branch] }
+}
+
+/// Independent current source `I<name> n+ n- …`: current flows from n+ through the source to n-.
+public struct CurrentSource: Device {
+    public let name: String
+    public let a: Int, b: Int
+    public var source: SourceSpecification
+    public init(name: String, a: Int, b: Int, source: SourceSpecification) {
+        self.name = name; self.a = a; self.b = b; self.source = source
+    }
+    public mutating func bind(_ binder: inout MatrixBinder) throws {}
+    @inline(__always)
+    public func load(_ c: inout LoadContext) {
+        let i = c.sourceFactor * source.value(at: c.time)
+        c.f[a] += i; c.f[b] -= i
+    }
+    public func loadAC(_ e: inout ACExcitation) {
+        let ph = source.acPhaseDegrees * Double.pi / 180
+        e.real[a] -= source.acMagnitude * cos(ph); e.imaginary[a] -= source.acMagnitude * sin(ph)
+        e.real[b] += source.acMagnitude * cos(ph); e.imaginary[b] += source.acMagnitude * sin(ph)
+    }
+    public func breakpoints(from: Double, to: Double, into list: inout [Double]) {
+        source.waveform?.breakpoints(from: from, to: to, into: &list)
+    }
+    public mutating func setSweepValue(_ value: Double) -> Bool {
+        source.dc = value; source.hasExplicitDC = true; return true
+    }
+    public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { nil }
+}
+
+/// Voltage-controlled voltage source `E<name> n+ n- nc+ nc- gain`: v+ − v− = gain·(vc+ − vc−).
+public struct VCVS: Device {
+    public let name: String
+    public let a: Int, b: Int, ca: Int, cb: Int
+    public let gain: Double
+    public private(set) var branch = 0
+    var s: [Int] = []
+    public init(name: String, a: Int, b: Int, ca: Int, cb: Int, gain: Double) {
+        self.name = name; self.a = a; self.b = b; self.ca = ca; self.cb = cb; self.gain = gain
+    }
+    public mutating func allocate(_ allocator: inout UnknownAllocator) throws { branch = allocator.addBranch(device: name) }
+    public mutating func bind(_ binder: inout MatrixBinder) throws {
+        s = [binder.slot(a, branch), binder.slot(b, branch), binder.slot(branch, a), binder.slot(branch, b),
+             binder.slot(branch, ca), binder.slot(branch, cb)]
+    }
+    public func load(_ c: inout LoadContext) {
+        let i = c.x[branch]
+        c.f[a] += i; c.f[b] -= i
+        c.f[branch] += c.x[a] - c.x[b] - gain * (c.x[ca] - c.x[cb])
+        c.jf[s[0]] += 1; c.jf[s[1]] -= 1; c.jf[s[2]] += 1; c.jf[s[3]] -= 1
+        c.jf[s[4]] -= gain; c.jf[s[5]] += gain
+    }
+    public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { x[branch] }
+}
+
+/// Voltage-controlled current source `G<name> n+ n- nc+ nc- gm`: i(n+ → n-) = gm·(vc+ − vc−).
+public struct VCCS: Device {
+    public let name: String
+    public let a: Int, b: Int, ca: Int, cb: Int
+    public let transconductance: Double
+    var s: (Int, Int, Int, Int) = (0, 0, 0, 0)
+    public init(name: String, a: Int, b: Int, ca: Int, cb: Int, transconductance: Double) {
+        self.name = name; self.a = a; self.b = b; self.ca = ca; self.cb = cb; self.transconductance = transconductance
+    }
+    public mutating func bind(_ binder: inout MatrixBinder) throws {
+        s = (binder.slot(a, ca), binder.slot(a, cb), binder.slot(b, ca), binder.slot(b, cb))
+    }
+    public func load(_ c: inout LoadContext) {
+        let g = transconductance
+        let i = g * (c.x[ca] - c.x[cb])
+        c.f[a] += i; c.f[b] -= i
+        c.jf[s.0] += g; c.jf[s.1] -= g; c.jf[s.2] -= g; c.jf[s.3] += g
+    }
+}
+
+/// Current-controlled current source `F<name> n+ n- vcontrol gain`: i(n+ → n-) = gain·i(vcontrol).
+public struct CCCS: Device {
+    public let name: String
+    public let a: Int, b: Int
+    public let control: String
+    public let gain: Double
+    var controlBranch = 0
+    var s: (Int, Int) = (0, 0)
+    public init(name: String, a: Int, b: Int, control: String, gain: Double) {
+        self.name = name; self.a = a; self.b = b; self.control = control; self.gain = gain
+    }
+    public mutating func bind(_ binder: inout MatrixBinder) throws {
+        guard let k = binder.branch(of: control) else {
+            throw SimulationError(analysis: "setup", point: "", message: "\(name): controlling source '\(control)' not found")
+        }
+        controlBranch = k
+        s = (binder.slot(a, k), binder.slot(b, k))
+    }
+    public func load(_ c: inout LoadContext) {
+        let i = gain * c.x[controlBranch]
+        c.f[a] += i; c.f[b] -= i
+        c.jf[s.0] += gain; c.jf[s.1] -= gain
+    }
+}
+
+/// Current-controlled voltage source `H<name> n+ n- vcontrol r`: v+ − v− = r·i(vcontrol).
+public struct CCVS: Device {
+    public let name: String
+    public let a: Int, b: Int
+    public let control: String
+    public let transresistance: Double
+    public private(set) var branch = 0
+    var controlBranch = 0
+    var s: [Int] = []
+    public init(name: String, a: Int, b: Int, control: String, transresistance: Double) {
+        self.name = name; self.a = a; self.b = b; self.control = control; self.transresistance = transresistance
+    }
+    public mutating func allocate(_ allocator: inout UnknownAllocator) throws { branch = allocator.addBranch(device: name) }
+    public mutating func bind(_ binder: inout MatrixBinder) throws {
+        guard let k = binder.branch(of: control) else {
+            throw SimulationError(analysis: "setup", point: "", message: "\(name): controlling source '\(control)' not found")
+        }
+        controlBranch = k
+        s = [binder.slot(a, branch), binder.slot(b, branch), binder.slot(branch, a), binder.slot(branch, b), binder.slot(branch, k)]
+    }
+    public func load(_ c: inout LoadContext) {
+        let i = c.x[branch]
+        c.f[a] += i; c.f[b] -= i
+        c.f[branch] += c.x[a] - c.x[b] - transresistance * c.x[controlBranch]
+        c.jf[s[0]] += 1; c.jf[s[1]] -= 1; c.jf[s[2]] += 1; c.jf[s[3]] -= 1; c.jf[s[4]] -= transresistance
+    }
+    public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { x[branch] }
+}

@@ -1,0 +1,65 @@
+import LithicCore
+import Devices
+import Netlist
+
+/// Simulator settings from `.options`, with ngspice's defaults (CIRCUITS.md §1.4).
+public struct SimulatorOptions: Sendable {
+    /// Relative tolerance (Newton and truncation error).
+    public var reltol = 1e-3
+    /// Absolute current tolerance (A).
+    public var abstol = 1e-12
+    /// Absolute voltage tolerance (V).
+    public var vntol = 1e-6
+    /// Charge tolerance in truncation-error control (C).
+    public var chgtol = 1e-14
+    /// Truncation-error over-estimation factor.
+    public var trtol = 7.0
+    /// Minimum conductance across junctions (S).
+    public var gmin = 1e-12
+    /// Newton iteration limits: DC operating point, DC sweep point, transient time point.
+    public var itl1 = 100
+    public var itl2 = 50
+    public var itl4 = 10
+    /// Integration method.
+    public enum Method: String, Sendable { case trapezoidal = "trap", gear }
+    public var method = Method.trapezoidal
+    /// Maximum integration order (2 for trap; Lithic's Gear is limited to order 2).
+    public var maxord = 2
+    /// Circuit and nominal temperature (°C).
+    public var temperature = 27.0
+    public var nominalTemperature = 27.0
+    /// Resistance from every node to ground (Ω), nil = none.
+    public var rshunt: Double?
+    public init() {}
+}
+
+/// An analysis with its numbers resolved.
+public enum Analysis: Sendable {
+    case operatingPoint
+    /// Nested sweep: `sweeps[0]` is the inner (fast) loop. Source name fully qualified.
+    case dcSweep([(source: String, values: [Double])])
+    case transient(step: Double, stop: Double, start: Double, maximumStep: Double?, useInitialConditions: Bool)
+    case ac(frequencies: [Double])
+}
+
+/// The elaborated, flat circuit: numbered nodes, devices grouped by type, analyses, options.
+public struct Circuit {
+    public var title: String
+    /// Node names; index 0 is ground ("0").
+    public var nodeNames: [String]
+    public var groups: [any DeviceGroup]
+    public var analyses: [(Analysis, SourceLocation)]
+    public var options: SimulatorOptions
+    /// `.ic` values (node index → volts) and `.nodeset` guesses.
+    public var initialConditions: [Int: Double]
+    public var nodesets: [Int: Double]
+    /// Element `IC=` values for capacitors (node pair, capacitance, volts) and inductors (branch device, amps).
+    public var capacitorInitialConditions: [(Int, Int, Double, Double)]
+    public var inductorInitialConditions: [(String, Double)]
+    public var saves: [String]
+    public var measures: [([Token], Card)]
+    public var warnings: [Warning]
+    /// Names of voltage-defined devices (whose branch current is an output `i(name)`).
+    public var branchDevices: [String]
+    public var deviceCount: Int { groups.reduce(0) { $0 + $1.count } }
+}

@@ -1,0 +1,505 @@
+import Foundation
+import LithicCore
+import Devices
+import Netlist
+
+extension Elaborator {
+    /// Expands the statements of one hierarchy level.
+    mutating func expand(_ statements: [Statement], in context: Context, depth: Int) throws {
+        for s in statements {
+            guard case .element(let e) = s else { continue }
+            try element(e, in: context, depth: depth)
+        }
+    }
+
+    /// Maps a node name at this level to a global index, creating internal nodes.
+    mutating func node(_ raw: String, _ c: Context) -> Int {
+        let n = canonicalNode(raw)
+        if let k = c.nodeMap[n] { return k }
+        let global = globals.contains(n) ? n : c.prefix + n
+        if let k = nodeIndex[global] { return k }
+        nodeNames.append(global)
+        nodeIndex[global] = nodeNames.count - 1
+        return nodeNames.count - 1
+    }
+
+    /// The qualified name of a device referenced from this level (`v1` inside `x1` → `x1.v1`).
+    func deviceName(_ raw: String, _ c: Context) -> String { c.prefix + raw }
+
+    func lookupModel(_ name: String, _ c: Context, at loc: SourceLocation) throws -> (ModelStatement, ParameterScope) {
+        if let m = c.models[name] { return m }
+        for p in c.parent.reversed() { if let m = p.models[name] { return m } }
+        throw InputError(loc, "model '\(name)' is not defined")
+    }
+
+    func lookupSubcircuit(_ name: String, _ c: Context) -> SubcircuitDefinition? {
+        if let d = c.subcircuits[name] { return d }
+        for p in c.parent.reversed() { if let d = p.subcircuits[name] { return d } }
+        return nil
+    }
+
+    /// Evaluates every parameter of a model card in the model's scope.
+    func modelParameters(_ m: ModelStatement, _ scope: ParameterScope) throws -> [String: Double] {
+        var result: [String: Double] = [:]
+        for a in m.parameters {
+            guard let v = a.value else { continue }
+            let x = try scope.evaluate(v, at: a.location)
+            result[a.name] = x
+        }
+        return result
+    }
+
+    /// Splits element tokens into positional tokens and trailing `name=value` assignments.
+    func split(_ e: ElementStatement, positionalLimit: Int = Int.max) throws -> ([Token], [Assignment]) {
+        var k = 0
+        var positional: [Token] = []
+        while k < e.tokens.count, positional.count < positionalLimit {
+            if k + 1 < e.tokens.count, e.tokens[k + 1].kind == .equals, e.tokens[k].kind == .word { break }
+            if e.tokens[k].kind == .comma { k += 1; continue }
+            positional.append(e.tokens[k])
+            k += 1
+        }
+        let assignments = try NetlistParser.parseAssignments(e.tokens, from: k, card: e.card, allowFlags: true)
+        return (positional, assignments)
+    }
+
+    func value(_ t: Token, _ c: Context) throws -> Double {
+        let v = try c.scope.evaluate(try t.expression(), at: t.location)
+        return v
+    }
+
+    func require(_ tokens: [Token], _ n: Int, _ e: ElementStatement, _ usage: String) throws {
+        guard tokens.count >= n else {
+            throw InputError(e.card.location, "'\(e.name)' needs \(usage)")
+        }
+        for t in tokens.prefix(n) where t.kind != .word && t.kind != .braced && t.kind != .quoted {
+            throw InputError(t.location, "unexpected '\(t.text)' in '\(e.name)'")
+        }
+    }
+
+    mutating func register(_ name: String, _ loc: SourceLocation) throws {
+        guard !deviceNames.contains(name) else { throw InputError(loc, "device '\(name)' is defined twice") }
+        deviceNames.insert(name)
+    }
+
+    mutating func element(_ e: ElementStatement, in c: Context, depth: Int) throws {
+        let name = deviceName(e.name, c)
+        let loc = e.card.location
+        guard let letter = e.name.first else { return }
+        if letter != "x" { try register(name, loc) }
+        switch letter {
+        case "r":
+            let (p, a) = try split(e)
+            try require(p, 2, e, "two nodes and a resistance")
+            var r: Double?
+            if p.count >= 3 { r = try value(p[2], c) }
+            var m = 1.0
+            for x in a {
+                if x.name == "r" || x.name == "resistance", let v = x.value { r = try c.scope.evaluate(v, at: x.location) }
+                if x.name == "m", let v = x.value { m = try c.scope.evaluate(v, at: x.location) }
+            }
+            guard let rv = r else { throw InputError(loc, "resistor '\(e.name)' has no value") }
+            guard rv != 0, rv.isFinite, m > 0 else { throw InputError(loc, "resistor '\(e.name)' has invalid value \(rv)") }
+            groups.append(Resistor(name: name, a: node(p[0].text, c), b: node(p[1].text, c), resistance: rv / m))
+        case "c":
+            let (p, a) = try split(e)
+            try require(p, 2, e, "two nodes and a capacitance")
+            var cap: Double? = p.count >= 3 ? try value(p[2], c) : nil
+            var ic: Double?
+            var m = 1.0
+            for x in a {
+                guard let v = x.value else { continue }
+                switch x.name {
+                case "c", "capacitance": cap = try c.scope.evaluate(v, at: x.location)
+                case "ic": ic = try c.scope.evaluate(v, at: x.location)
+                case "m": m = try c.scope.evaluate(v, at: x.location)
+                default: break
+                }
+            }
+            guard let cv = cap, cv.isFinite else { throw InputError(loc, "capacitor '\(e.name)' has no valid value") }
+            let na = node(p[0].text, c), nb = node(p[1].text, c)
+            groups.append(Capacitor(name: name, a: na, b: nb, capacitance: cv * m, initialVoltage: ic))
+            if let ic { capacitorICs.append((na, nb, cv * m, ic)) }
+        case "l":
+            let (p, a) = try split(e)
+            try require(p, 2, e, "two nodes and an inductance")
+            var ind: Double? = p.count >= 3 ? try value(p[2], c) : nil
+            var ic: Double?
+            var m = 1.0
+            for x in a {
+                guard let v = x.value else { continue }
+                switch x.name {
+                case "l", "inductance": ind = try c.scope.evaluate(v, at: x.location)
+                case "ic": ic = try c.scope.evaluate(v, at: x.location)
+                case "m": m = try c.scope.evaluate(v, at: x.location)
+                default: break
+                }
+            }
+            guard let lv = ind, lv.isFinite, lv != 0 else { throw InputError(loc, "inductor '\(e.name)' has no valid value") }
+            groups.append(Inductor(name: name, a: node(p[0].text, c), b: node(p[1].text, c), inductance: lv / m, initialCurrent: ic))
+            branchDevices.append(name)
+            if let ic { inductorICs.append((name, ic)) }
+        case "k":
+            let (p, _) = try split(e)
+            try require(p, 3, e, "two inductors and a coupling coefficient")
+            let k = try value(p[2], c)
+            guard abs(k) <= 1 else { throw InputError(p[2].location, "coupling coefficient must be in [-1, 1], got \(k)") }
+            let l1 = deviceName(p[0].text, c), l2 = deviceName(p[1].text, c)
+            guard let ind1 = inductance(of: l1), let ind2 = inductance(of: l2) else {
+                throw InputError(loc, "'\(e.name)' couples '\(p[0].text)' and '\(p[1].text)', which must be inductors defined before it")
+            }
+            groups.append(MutualInductance(name: name, first: l1, second: l2, mutual: k * (ind1 * ind2).squareRoot()))
+        case "v", "i":
+            let p = Array(e.tokens.prefix(2))
+            try require(p, 2, e, "two nodes")
+            let spec = try sourceSpecification(Array(e.tokens.dropFirst(2)), e, c)
+            let na = node(p[0].text, c), nb = node(p[1].text, c)
+            if letter == "v" {
+                groups.append(VoltageSource(name: name, a: na, b: nb, source: spec))
+                branchDevices.append(name)
+            } else {
+                groups.append(CurrentSource(name: name, a: na, b: nb, source: spec))
+            }
+        case "e", "g":
+            let (p, a) = try split(e)
+            if let expr = a.first(where: { ["value", "vol", "cur"].contains($0.name) }), let v = expr.value {
+                try require(p, 2, e, "two nodes")
+                try behavioural(name: name, kind: letter == "e" ? .voltage : .current, a: node(p[0].text, c), b: node(p[1].text, c),
+                                expression: v, at: expr.location, c)
+                if letter == "e" { branchDevices.append(name) }
+                return
+            }
+            try require(p, 5, e, "two output nodes, two control nodes and a gain")
+            let gain = try value(p[4], c)
+            var m = 1.0
+            if let mm = a.first(where: { $0.name == "m" })?.value { m = try c.scope.evaluate(mm, at: loc) }
+            let (na, nb, ca, cb) = (node(p[0].text, c), node(p[1].text, c), node(p[2].text, c), node(p[3].text, c))
+            if letter == "e" {
+                groups.append(VCVS(name: name, a: na, b: nb, ca: ca, cb: cb, gain: gain))
+                branchDevices.append(name)
+            } else {
+                groups.append(VCCS(name: name, a: na, b: nb, ca: ca, cb: cb, transconductance: gain * m))
+            }
+        case "f", "h":
+            let (p, a) = try split(e)
+            try require(p, 4, e, "two nodes, a controlling voltage source and a gain")
+            let gain = try value(p[3], c)
+            let control = deviceName(p[2].text, c)
+            let (na, nb) = (node(p[0].text, c), node(p[1].text, c))
+            if letter == "f" {
+                var m = 1.0
+                if let mm = a.first(where: { $0.name == "m" })?.value { m = try c.scope.evaluate(mm, at: loc) }
+                groups.append(CCCS(name: name, a: na, b: nb, control: control, gain: gain * m))
+            } else {
+                groups.append(CCVS(name: name, a: na, b: nb, control: control, transresistance: gain))
+                branchDevices.append(name)
+            }
+        case "b":
+            let p = Array(e.tokens.prefix(2))
+            try require(p, 2, e, "two nodes and V=expr or I=expr")
+            let toks = e.tokens
+            guard let k = toks.firstIndex(where: { ($0.text == "v" || $0.text == "i") && $0.kind == .word }),
+                  k >= 2, k + 2 < toks.count, toks[k + 1].kind == .equals else {
+                throw InputError(loc, "B-source '\(e.name)' needs V=expr or I=expr")
+            }
+            // The expression runs to the end of the card, or up to trailing tc1=/tc2=/temp= settings.
+            var end = toks.count
+            for j in (k + 2)..<toks.count where j + 1 < toks.count && toks[j + 1].kind == .equals &&
+                ["tc1", "tc2", "temp", "dtemp", "m"].contains(toks[j].text) {
+                end = j; break
+            }
+            guard end > k + 2 else { throw InputError(toks[k].location, "B-source '\(e.name)' has an empty expression") }
+            let expr = try NetlistParser.expression(tokens: toks, from: k + 2, to: end, card: e.card)
+            let kind: BehavioralSource.Kind = toks[k].text == "v" ? .voltage : .current
+            try behavioural(name: name, kind: kind, a: node(p[0].text, c), b: node(p[1].text, c), expression: expr, at: toks[k + 2].location, c)
+            if kind == .voltage { branchDevices.append(name) }
+        case "d":
+            let (p, a) = try split(e)
+            try require(p, 3, e, "anode, cathode and a model name")
+            let (card, scope) = try lookupModel(p[2].text, c, at: p[2].location)
+            guard card.type == "d" else { throw InputError(p[2].location, "model '\(card.name)' is of type '\(card.type)', not D") }
+            let model = try diodeModel(card, scope)
+            var area = p.count >= 4 && p[3].text != "off" ? try value(p[3], c) : 1
+            let off = p.contains { $0.text == "off" }
+            for x in a {
+                if x.name == "area", let v = x.value { area = try c.scope.evaluate(v, at: x.location) }
+                if x.name == "m", let v = x.value { area *= try c.scope.evaluate(v, at: x.location) }
+            }
+            guard area > 0 else { throw InputError(loc, "diode area must be positive") }
+            groups.append(Diode(name: name, anode: node(p[0].text, c), cathode: node(p[1].text, c), model: model, area: area, off: off))
+        case "s", "w":
+            let (p, _) = try split(e)
+            let needed = letter == "s" ? 5 : 4
+            try require(p, needed, e, letter == "s" ? "two nodes, two control nodes and a model" : "two nodes, a controlling source and a model")
+            let (card, scope) = try lookupModel(p[needed - 1].text, c, at: p[needed - 1].location)
+            let expected = letter == "s" ? "sw" : "csw"
+            guard card.type == expected else {
+                throw InputError(p[needed - 1].location, "model '\(card.name)' is of type '\(card.type)', not \(expected.uppercased())")
+            }
+            let params = try modelParameters(card, scope)
+            var model = SwitchModel()
+            model.threshold = params[letter == "s" ? "vt" : "it"] ?? 0
+            model.hysteresis = abs(params[letter == "s" ? "vh" : "ih"] ?? 0)
+            model.onResistance = params["ron"] ?? 1
+            model.offResistance = params["roff"] ?? 1 / options.gmin
+            guard model.onResistance > 0, model.offResistance > 0 else { throw InputError(card.location, "switch resistances must be positive") }
+            let on = p.count > needed && p[needed].text == "on"
+            let control: ControlledSwitch.Control = letter == "s"
+                ? .voltage(node(p[2].text, c), node(p[3].text, c)) : .current(deviceName(p[2].text, c))
+            groups.append(ControlledSwitch(name: name, a: node(p[0].text, c), b: node(p[1].text, c), control: control, model: model, initiallyOn: on))
+        case "x":
+            try instance(e, in: c, depth: depth)
+        case "y":
+            try extensionDevice(e, in: c)
+        default:
+            throw InputError(loc, "unknown or unsupported element type '\(letter)' in '\(e.name)' (supported: R C L K V I E F G H B D S W X Y)")
+        }
+    }
+
+    func inductance(of name: String) -> Double? {
+        for g in groups.groups {
+            if let l = g as? Devices<Inductor>, let d = l.devices.first(where: { $0.name == name }) { return d.inductance }
+        }
+        return nil
+    }
+
+    func diodeModel(_ card: ModelStatement, _ scope: ParameterScope) throws -> DiodeModel {
+        let p = try modelParameters(card, scope)
+        var m = DiodeModel()
+        let known: Set<String> = ["is", "n", "rs", "cjo", "cj0", "cj", "vj", "pb", "m", "mj", "fc", "bv", "ibv", "tt", "eg", "xti", "tnom", "level", "kf", "af"]
+        for k in p.keys where !known.contains(k) {
+            throw InputError(card.location, "unknown diode model parameter '\(k)' in model '\(card.name)'")
+        }
+        if let v = p["is"] { m.saturationCurrent = v }
+        if let v = p["n"] { m.emission = v }
+        if let v = p["rs"] { m.seriesResistance = v }
+        if let v = p["cjo"] ?? p["cj0"] ?? p["cj"] { m.junctionCapacitance = v }
+        if let v = p["vj"] ?? p["pb"] { m.junctionPotential = v }
+        if let v = p["m"] ?? p["mj"] { m.grading = v }
+        if let v = p["fc"] { m.depletionCoefficient = v }
+        if let v = p["bv"] { m.breakdownVoltage = abs(v) }
+        if let v = p["ibv"] { m.breakdownCurrent = v }
+        if let v = p["tt"] { m.transitTime = v }
+        if let v = p["eg"] { m.bandgap = v }
+        if let v = p["xti"] { m.saturationTemperatureExponent = v }
+        m.nominalTemperature = (p["tnom"] ?? options.nominalTemperature) + 273.15
+        guard m.saturationCurrent > 0, m.emission > 0, m.seriesResistance >= 0, m.junctionPotential > 0,
+              m.grading > 0, m.grading < 1, m.depletionCoefficient >= 0, m.depletionCoefficient < 1 else {
+            throw InputError(card.location, "diode model '\(card.name)': IS, N, VJ must be positive, RS ≥ 0, 0 < M < 1, 0 ≤ FC < 1")
+        }
+        return m
+    }
+
+    mutating func behavioural(name: String, kind: BehavioralSource.Kind, a: Int, b: Int, expression: ArithmeticExpression,
+                              at loc: SourceLocation, _ c: Context) throws {
+        let compiled = try ExpressionCompiler.compile(expression, scope: c.scope, at: loc, allowRuntime: true, temperatureCelsius: options.temperature)
+        var inputs: [ResolvedInput] = []
+        for input in compiled.inputs {
+            switch input {
+            case .voltage(let p, let m):
+                inputs.append(.voltage(node(p, c), m.map { node($0, c) } ?? 0))
+            case .current(let dev):
+                inputs.append(.current(deviceName(dev, c)))
+            case .time: inputs.append(.time)
+            case .temperature: inputs.append(.constant(options.temperature))
+            case .frequency: inputs.append(.constant(0))
+            }
+        }
+        groups.append(BehavioralSource(name: name, a: a, b: b, kind: kind, expression: compiled, inputs: inputs))
+    }
+
+    /// Parses `[DC v] [AC mag [phase]] [PULSE(…)|SIN(…)|EXP(…)|PWL(…)|SFFM(…)|AM(…)]`.
+    func sourceSpecification(_ toks: [Token], _ e: ElementStatement, _ c: Context) throws -> SourceSpecification {
+        var spec = SourceSpecification()
+        var k = 0
+        func isValue(_ t: Token) -> Bool {
+            t.kind == .braced || t.kind == .quoted || (t.kind == .word && SINumber.parse(t.text) != nil)
+        }
+        let functions: Set<String> = ["pulse", "sin", "exp", "pwl", "sffm", "am"]
+        while k < toks.count {
+            let t = toks[k]
+            if t.kind == .comma { k += 1; continue }
+            if t.kind == .word, t.text == "dc" {
+                guard k + 1 < toks.count, isValue(toks[k + 1]) || toks[k + 1].kind == .word else { throw InputError(t.location, "DC needs a value") }
+                spec.dc = try value(toks[k + 1], c)
+                spec.hasExplicitDC = true
+                k += 2
+            } else if t.kind == .word, t.text == "ac" {
+                k += 1
+                spec.acMagnitude = 1
+                if k < toks.count, isValue(toks[k]) { spec.acMagnitude = try value(toks[k], c); k += 1
+                    if k < toks.count, isValue(toks[k]) { spec.acPhaseDegrees = try value(toks[k], c); k += 1 }
+                }
+            } else if t.kind == .word, t.text == "distof1" || t.text == "distof2" {
+                k += 1
+                while k < toks.count, isValue(toks[k]) { k += 1 }
+            } else if t.kind == .word, functions.contains(t.text) {
+                k += 1
+                var args: [Double] = []
+                var extras: [String: Double] = [:]
+                if k < toks.count, toks[k].kind == .open {
+                    k += 1
+                    var depth = 1
+                    var group: [Token] = []
+                    while k < toks.count {
+                        let u = toks[k]
+                        if u.kind == .open { depth += 1 }
+                        if u.kind == .close { depth -= 1; if depth == 0 { break } }
+                        group.append(u)
+                        k += 1
+                    }
+                    guard k < toks.count else { throw InputError(t.location, "unclosed '(' in \(t.text.uppercased())") }
+                    k += 1
+                    args = try functionArguments(group, e, c)
+                } else {
+                    while k < toks.count, isValue(toks[k]) { args.append(try value(toks[k], c)); k += 1 }
+                }
+                // PWL extras: r=, td=
+                while k + 2 < toks.count + 0, toks[k].kind == .word, ["r", "td"].contains(toks[k].text), toks[k + 1].kind == .equals {
+                    extras[toks[k].text] = try value(toks[k + 2], c)
+                    k += 3
+                }
+                spec.waveform = try waveform(t.text, args, extras, at: t.location)
+            } else if isValue(t) || t.kind == .word {
+                guard let v = try? value(t, c) else {
+                    throw InputError(t.location, "unexpected '\(t.text)' in source '\(e.name)' (expected DC, AC, a value or a waveform)")
+                }
+                spec.dc = v
+                spec.hasExplicitDC = true
+                k += 1
+            } else {
+                throw InputError(t.location, "unexpected '\(t.text)' in source '\(e.name)'")
+            }
+        }
+        if spec.waveform == nil { spec.hasExplicitDC = true }
+        return spec
+    }
+
+    /// Arguments inside a waveform's parentheses: values separated by blanks or commas; a
+    /// parenthesised group inside (PWL pairs written `(t, v)`) is flattened.
+    func functionArguments(_ group: [Token], _ e: ElementStatement, _ c: Context) throws -> [Double] {
+        var out: [Double] = []
+        for t in group {
+            switch t.kind {
+            case .comma, .open, .close: continue
+            case .equals: throw InputError(t.location, "unexpected '=' in waveform of '\(e.name)'")
+            default: out.append(try value(t, c))
+            }
+        }
+        return out
+    }
+
+    func waveform(_ kind: String, _ a: [Double], _ extras: [String: Double], at loc: SourceLocation) throws -> Waveform {
+        func arg(_ i: Int, _ d: Double) -> Double { i < a.count ? a[i] : d }
+        let tstep = transientStep > 0 ? transientStep : 1
+        let tstop = transientStop > 0 ? transientStop : 1
+        switch kind {
+        case "pulse":
+            guard a.count >= 2 else { throw InputError(loc, "PULSE needs at least V1 and V2") }
+            var tr = arg(3, 0), tf = arg(4, 0)
+            if tr <= 0 { tr = tstep }
+            if tf <= 0 { tf = tstep }
+            var pw = arg(5, tstop), per = arg(6, tstop)
+            if a.count <= 5 { pw = tstop }
+            if a.count <= 6 { per = tstop }
+            guard tr >= 0, tf >= 0, pw >= 0, per >= 0 else { throw InputError(loc, "PULSE times must not be negative") }
+            if per > 0, per < tr + pw + tf { per = tr + pw + tf }
+            return .pulse(v1: a[0], v2: a[1], delay: max(arg(2, 0), 0), rise: tr, fall: tf, width: pw, period: per, count: arg(7, 0))
+        case "sin":
+            guard a.count >= 2 else { throw InputError(loc, "SIN needs at least VO and VA") }
+            return .sine(offset: a[0], amplitude: a[1], frequency: arg(2, 1 / tstop), delay: arg(3, 0), damping: arg(4, 0), phaseDegrees: arg(5, 0))
+        case "exp":
+            guard a.count >= 2 else { throw InputError(loc, "EXP needs at least V1 and V2") }
+            let td1 = arg(2, 0)
+            var tau1 = arg(3, tstep), tau2 = arg(5, tstep)
+            if tau1 <= 0 { tau1 = tstep }
+            if tau2 <= 0 { tau2 = tstep }
+            return .exponential(v1: a[0], v2: a[1], riseDelay: td1, riseTau: tau1, fallDelay: arg(4, td1 + tstep), fallTau: tau2)
+        case "pwl":
+            guard a.count >= 2, a.count % 2 == 0 else { throw InputError(loc, "PWL needs time-value pairs") }
+            var times: [Double] = [], values: [Double] = []
+            for i in stride(from: 0, to: a.count, by: 2) {
+                if let last = times.last, a[i] < last {
+                    throw InputError(loc, "PWL times must not decrease (\(a[i]) after \(last))")
+                }
+                times.append(a[i]); values.append(a[i + 1])
+            }
+            return .piecewiseLinear(times: times, values: values, repeatFrom: extras["r"] ?? -1, delay: extras["td"] ?? 0)
+        case "sffm":
+            guard a.count >= 2 else { throw InputError(loc, "SFFM needs at least VO and VA") }
+            return .sffm(offset: a[0], amplitude: a[1], carrier: arg(2, 1 / tstop), modulationIndex: arg(3, 0), signal: arg(4, 1 / tstop),
+                         carrierPhase: arg(5, 0), signalPhase: arg(6, 0))
+        case "am":
+            guard a.count >= 4 else { throw InputError(loc, "AM needs VA VO MF FC") }
+            return .am(amplitude: a[0], offset: a[1], modulation: a[2], carrier: a[3], delay: arg(4, 0), phase: arg(5, 0))
+        default:
+            throw InputError(loc, "unknown waveform '\(kind)'")
+        }
+    }
+
+    /// A subcircuit instance `X<name> nodes… subckt [p=v…]`.
+    mutating func instance(_ e: ElementStatement, in c: Context, depth: Int) throws {
+        let (p, assignments) = try split(e)
+        guard let last = p.last, p.count >= 1 else { throw InputError(e.card.location, "'\(e.name)' needs nodes and a subcircuit name") }
+        guard let def = lookupSubcircuit(last.text, c) else {
+            throw InputError(last.location, "subcircuit '\(last.text)' is not defined")
+        }
+        let nodes = p.dropLast()
+        guard nodes.count == def.ports.count else {
+            throw InputError(e.card.location, "'\(e.name)' connects \(nodes.count) nodes but subcircuit '\(def.name)' has \(def.ports.count) ports")
+        }
+        guard depth < Self.maximumInstanceDepth else {
+            throw InputError(e.card.location, "subcircuits nested more than \(Self.maximumInstanceDepth) deep")
+        }
+        guard !subcircuitStack.contains(def.name) else {
+            throw InputError(e.card.location, "subcircuit '\(def.name)' instantiates itself (recursion)")
+        }
+        let scope = ParameterScope(parent: c.scope, temperature: options.temperature)
+        for d in def.parameters { scope.define(d) }
+        for a in assignments {
+            guard let v = a.value else { throw InputError(a.location, "parameter '\(a.name)' needs a value") }
+            guard def.parameters.contains(where: { $0.name == a.name }) else {
+                throw InputError(a.location, "subcircuit '\(def.name)' has no parameter '\(a.name)'")
+            }
+            if a.name == "m" { warnings.append(Warning(a.location, "m= on subcircuit instances is not supported and was ignored")); continue }
+            scope.set(a.name, try c.scope.evaluate(v, at: a.location))
+        }
+        var map: [String: Int] = [:]
+        for (port, n) in zip(def.ports, nodes) { map[port] = node(n.text, c) }
+        var inner = Context(prefix: c.prefix + e.name + ".", nodeMap: map, scope: scope, subcircuits: [:], models: [:], parent: c.parent + [c])
+        inner.parent = c.parent + [Context(prefix: c.prefix, nodeMap: [:], scope: c.scope, subcircuits: c.subcircuits, models: c.models, parent: [])]
+        collectDefinitions(def.body, into: &inner)
+        try inner.scope.evaluateAll()
+        subcircuitStack.append(def.name)
+        defer { subcircuitStack.removeLast() }
+        try expand(def.body, in: inner, depth: depth + 1)
+    }
+
+    /// `Y<type> name nodes… model [p=v…]`, built through the device catalog.
+    mutating func extensionDevice(_ e: ElementStatement, in c: Context) throws {
+        let loc = e.card.location
+        let type = String(e.name.dropFirst())
+        guard let entry = catalog.entries[type] else {
+            throw InputError(loc, "unknown device type 'Y\(type.uppercased())' (catalog has: \(catalog.entries.keys.sorted().joined(separator: ", ")))")
+        }
+        let (p, assignments) = try split(e)
+        guard p.count >= entry.terminals + 2 else {
+            throw InputError(loc, "'Y\(type)' needs a name, \(entry.terminals) nodes and a model")
+        }
+        let instanceName = c.prefix + p[0].text
+        let nodes = p[1...entry.terminals].map { node($0.text, c) }
+        let modelToken = p[entry.terminals + 1]
+        let (card, scope) = try lookupModel(modelToken.text, c, at: modelToken.location)
+        guard card.type == type else {
+            throw InputError(modelToken.location, "model '\(card.name)' is of type '\(card.type)', not '\(type)'")
+        }
+        var instanceParameters: [String: Double] = [:]
+        for a in assignments {
+            guard let v = a.value else { throw InputError(a.location, "parameter '\(a.name)' needs a value") }
+            instanceParameters[a.name] = try c.scope.evaluate(v, at: a.location)
+        }
+        let request = DeviceRequest(name: instanceName, nodes: nodes, modelName: card.name,
+                                    modelParameters: try modelParameters(card, scope), instanceParameters: instanceParameters, location: loc)
+        try entry.build(request, &groups)
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+import LithicCore
+import Devices
+import Netlist
+
+/// SyntaxTree → flat `Circuit`: evaluates parameters, expands subcircuits (hierarchical names
+/// `x1.x2.node`), resolves models, builds devices. Every problem is an `InputError` with the
+/// source location.
+public struct Elaborator {
+    /// How deep subcircuit instances may nest.
+    public static let maximumInstanceDepth = 100
+
+    let catalog: DeviceCatalog
+    var nodeIndex: [String: Int] = ["0": 0]
+    var nodeNames: [String] = ["0"]
+    var globals: Set<String> = ["0"]
+    var groups = DeviceGroups()
+    var warnings: [Warning] = []
+    var options = SimulatorOptions()
+    var transientStep = 0.0
+    var transientStop = 0.0
+    var capacitorICs: [(Int, Int, Double, Double)] = []
+    var inductorICs: [(String, Double)] = []
+    var branchDevices: [String] = []
+    var deviceNames: Set<String> = []
+    var subcircuitStack: [String] = []
+
+    public init(catalog: DeviceCatalog = .basic) { self.catalog = catalog }
+
+    /// Elaborates a parsed netlist.
+    public static func elaborate(_ tree: SyntaxTree, catalog: DeviceCatalog = .basic) throws -> Circuit {
+        var e = Elaborator(catalog: catalog)
+        return try e.run(tree)
+    }
+
+    /// A level of the hierarchy during expansion.
+    struct Context {
+        var prefix: String             // "" at top, "x1." inside x1
+        var nodeMap: [String: Int]     // port name → node index
+        var scope: ParameterScope
+        var subcircuits: [String: SubcircuitDefinition]
+        var models: [String: (ModelStatement, ParameterScope)]
+        var parent: [Context]          // enclosing contexts, for lookups (boxed to keep value semantics)
+    }
+
+    mutating func run(_ tree: SyntaxTree) throws -> Circuit {
+        warnings = tree.warnings
+        let top = tree.statements
+        // Options and temperature first (they affect evaluation).
+        for s in top {
+            if case .options(let list) = s { try applyOptions(list) }
+        }
+        let globalScope = ParameterScope(parent: nil, temperature: options.temperature)
+        for s in top {
+            switch s {
+            case .temperature(let ts, let loc):
+                if let first = ts.first { options.temperature = try globalScope.evaluate(first, at: loc) }
+            case .global(let names, _):
+                for n in names { globals.insert(canonicalNode(n)) }
+            default: break
+            }
+        }
+        let scope = ParameterScope(parent: nil, temperature: options.temperature)
+        var context = Context(prefix: "", nodeMap: [:], scope: scope, subcircuits: [:], models: [:], parent: [])
+        collectDefinitions(top, into: &context)
+        try context.scope.evaluateAll()
+
+        // Analyses (needed for waveform defaults).
+        var analyses: [(Analysis, SourceLocation)] = []
+        for s in top {
+            guard case .analysis(let a) = s else { continue }
+            analyses.append(try resolveAnalysis(a, scope: scope))
+        }
+        try expand(top, in: context, depth: 0)
+
+        // Initial conditions and node sets.
+        var ics: [Int: Double] = [:]
+        var nodesets: [Int: Double] = [:]
+        var saves: [String] = []
+        var measures: [([Token], Card)] = []
+        for s in top {
+            switch s {
+            case .initialConditions(let isNodeset, let list):
+                for (node, value, loc) in list {
+                    guard let k = nodeIndex[canonicalNode(node)] else {
+                        throw InputError(loc, "\(isNodeset ? ".nodeset" : ".ic") names unknown node '\(node)'")
+                    }
+                    let v = try scope.evaluate(value, at: loc)
+                    if isNodeset { nodesets[k] = v } else { ics[k] = v }
+                }
+            case .save(let names, _): saves.append(contentsOf: names)
+            case .print(_, let names, _): saves.append(contentsOf: names)
+            case .measure(let tokens, let card): measures.append((tokens, card))
+            default: break
+            }
+        }
+        if let r = options.rshunt, r > 0 {
+            for k in 1..<max(nodeNames.count, 1) {
+                groups.append(Resistor(name: "rshunt.\(nodeNames[k])", a: k, b: 0, resistance: r))
+            }
+        }
+        if analyses.isEmpty {
+            warnings.append(Warning(SourceLocation(file: "<netlist>", line: 1, column: 1), "no analysis card (.op, .dc, .tran, .ac): nothing to simulate"))
+        }
+        return Circuit(title: tree.title, nodeNames: nodeNames, groups: groups.groups, analyses: analyses, options: options,
+                       initialConditions: ics, nodesets: nodesets, capacitorInitialConditions: capacitorICs,
+                       inductorInitialConditions: inductorICs, saves: saves, measures: measures, warnings: warnings,
+                       branchDevices: branchDevices)
+    }
+
+    func canonicalNode(_ n: String) -> String { n == "gnd" ? "0" : n }
+
+    func collectDefinitions(_ statements: [Statement], into c: inout Context) {
+        for s in statements {
+            switch s {
+            case .subcircuit(let d): c.subcircuits[d.name] = d
+            case .model(let m): c.models[m.name] = (m, c.scope)
+            case .parameters(let list): for a in list { c.scope.define(a) }
+            case .function(let f): c.scope.defineFunction(f.name, f.function)
+            default: break
+            }
+        }
+    }
+
+    mutating func applyOptions(_ list: [Assignment]) throws {
+        let scope = ParameterScope(parent: nil, temperature: 27)
+        for a in list {
+            func number() throws -> Double {
+                guard let v = a.value else { throw InputError(a.location, "option '\(a.name)' needs a value") }
+                let x = try scope.evaluate(v, at: a.location)
+                guard x.isFinite else { throw InputError(a.location, "option '\(a.name)' must be finite") }
+                return x
+            }
+            func positive() throws -> Double {
+                let x = try number()
+                guard x > 0 else { throw InputError(a.location, "option '\(a.name)' must be positive, got \(x)") }
+                return x
+            }
+            func count() throws -> Int {
+                let x = try number()
+                guard x >= 1, x < 1e7 else { throw InputError(a.location, "option '\(a.name)' must be an iteration count ≥ 1") }
+                return Int(x)
+            }
+            switch a.name {
+            case "reltol": options.reltol = try positive()
+            case "abstol": options.abstol = try positive()
+            case "vntol": options.vntol = try positive()
+            case "chgtol": options.chgtol = try positive()
+            case "trtol": options.trtol = try positive()
+            case "gmin": options.gmin = try positive()
+            case "itl1": options.itl1 = try count()
+            case "itl2": options.itl2 = try count()
+            case "itl4": options.itl4 = try count()
+            case "maxord":
+                options.maxord = try count()
+                if options.maxord > 2 {
+                    warnings.append(Warning(a.location, "maxord \(options.maxord) reduced to 2 (Lithic integrates with order ≤ 2)"))
+                    options.maxord = 2
+                }
+            case "temp": options.temperature = try number()
+            case "tnom": options.nominalTemperature = try number()
+            case "rshunt": options.rshunt = try positive()
+            case "method":
+                guard case .name(let m)? = a.value else { throw InputError(a.location, "method must be trap or gear") }
+                switch m {
+                case "trap", "trapezoidal": options.method = .trapezoidal
+                case "gear": options.method = .gear
+                default: throw InputError(a.location, "method must be trap or gear, got '\(m)'")
+                }
+            case "klu", "sparse", "savecurrents", "noacct", "acct", "nopage", "numdgt", "post", "ingold", "warn", "list", "node", "opts":
+                break  // accepted; KLU is always Lithic's solver
+            default:
+                warnings.append(Warning(a.location, "option '\(a.name)' ignored"))
+            }
+        }
+    }
+
+    mutating func resolveAnalysis(_ a: AnalysisStatement, scope: ParameterScope) throws -> (Analysis, SourceLocation) {
+        switch a {
+        case .operatingPoint(let loc):
+            return (.operatingPoint, loc)
+        case .dcSweep(let sweeps, let loc):
+            var resolved: [(String, [Double])] = []
+            for s in sweeps {
+                let start = try scope.evaluate(s.start, at: loc)
+                let stop = try scope.evaluate(s.stop, at: loc)
+                let step = try scope.evaluate(s.step, at: loc)
+                guard step != 0, (stop - start) / step >= 0 || start == stop else {
+                    throw InputError(loc, ".dc step \(step) does not go from \(start) to \(stop)")
+                }
+                let n = Int(((stop - start) / step + 1e-9).rounded(.down)) + 1
+                guard n > 0, n <= 10_000_000 else { throw InputError(loc, ".dc sweep has \(n) points (limit 10⁷)") }
+                resolved.append((s.source, (0..<n).map { start + Double($0) * step }))
+            }
+            return (.dcSweep(resolved), loc)
+        case .transient(let step, let stop, let start, let tmax, let uic, let loc):
+            let tstep = try scope.evaluate(step, at: loc)
+            let tstop = try scope.evaluate(stop, at: loc)
+            let tstart = try start.map { try scope.evaluate($0, at: loc) } ?? 0
+            let maxStep = try tmax.map { try scope.evaluate($0, at: loc) }
+            guard tstop > 0 else { throw InputError(loc, ".tran stop time must be positive, got \(tstop)") }
+            guard tstep > 0 else { throw InputError(loc, ".tran step must be positive, got \(tstep)") }
+            guard tstart >= 0, tstart < tstop else { throw InputError(loc, ".tran start time must be in [0, tstop)") }
+            if let m = maxStep, m <= 0 { throw InputError(loc, ".tran maximum step must be positive") }
+            transientStep = tstep
+            transientStop = tstop
+            return (.transient(step: tstep, stop: tstop, start: tstart, maximumStep: maxStep, useInitialConditions: uic), loc)
+        case .ac(let scale, let points, let start, let stop, let loc):
+            let n = try scope.evaluate(points, at: loc)
+            let f0 = try scope.evaluate(start, at: loc)
+            let f1 = try scope.evaluate(stop, at: loc)
+            guard n >= 1, n < 1e6 else { throw InputError(loc, ".ac point count must be between 1 and 10⁶") }
+            guard f0 > 0, f1 >= f0 else { throw InputError(loc, ".ac needs 0 < fstart ≤ fstop") }
+            var freqs: [Double] = []
+            switch scale {
+            case "lin":
+                let count = Int(n)
+                for k in 0..<count { freqs.append(count == 1 ? f0 : f0 + (f1 - f0) * Double(k) / Double(count - 1)) }
+            default:
+                let perDecade = scale == "dec" ? n : n / log10(2)
+                let ratio = pow(10, 1 / perDecade)
+                var f = f0
+                // ngspice stops once f exceeds fstop by more than a rounding margin.
+                while f <= f1 * (1 + 1e-9), freqs.count < 10_000_000 {
+                    freqs.append(f)
+                    f *= ratio
+                }
+            }
+            return (.ac(frequencies: freqs), loc)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import LithicCore
+import Netlist
+import Elaboration
+import Analyses
+
+/// What `lithic run` does, as a library call: parse, elaborate, simulate, measure.
+public struct NetlistRun {
+    public var tree: SyntaxTree
+    public var circuit: Circuit
+    public var outcome: Simulator.Outcome
+    public var measures: [MeasureResult]
+
+    /// The device catalog `lithic` uses: basic SPICE elements plus every registered extension.
+    public static var standardCatalog: DeviceCatalog { DeviceCatalog.basic }
+
+    /// Parses and elaborates; throws `InputError` for bad input.
+    public static func prepare(path: String, catalog: DeviceCatalog = standardCatalog) throws -> (SyntaxTree, Circuit) {
+        let tree = try NetlistParser.parse(path: path)
+        let circuit = try Elaborator.elaborate(tree, catalog: catalog)
+        return (tree, circuit)
+    }
+
+    public static func prepare(text: String, name: String = "<netlist>", catalog: DeviceCatalog = standardCatalog) throws -> (SyntaxTree, Circuit) {
+        let tree = try NetlistParser.parse(text: text, name: name)
+        let circuit = try Elaborator.elaborate(tree, catalog: catalog)
+        return (tree, circuit)
+    }
+
+    /// Runs a prepared circuit. Simulation failures are in `outcome.failure`.
+    public static func simulate(tree: SyntaxTree, circuit: Circuit, progress: ((String, Double) -> Void)? = nil) throws -> NetlistRun {
+        var sim = Simulator(circuit: circuit)
+        sim.progress = progress
+        let outcome = try sim.run()
+        let measures = try MeasureEvaluator.evaluate(circuit.measures, plots: outcome.plots)
+        return NetlistRun(tree: tree, circuit: circuit, outcome: outcome, measures: measures)
+    }
+
+    /// Convenience for tests: text in, run out; throws the simulation failure if any.
+    public static func run(text: String, name: String = "<netlist>") throws -> NetlistRun {
+        let (tree, circuit) = try prepare(text: text, name: name)
+        let r = try simulate(tree: tree, circuit: circuit)
+        if let f = r.outcome.failure { throw f }
+        return r
+    }
+
+    /// Vectors to write: `.save`/`.print` names when given, else all.
+    public func savedNames() -> Set<String> {
+        Set(circuit.saves.map { s -> String in
+            if s.contains("(") { return s }
+            return "v(\(s))"
+        })
+    }
+
+    /// The plot with only saved vectors kept (the scale always stays).
+    public func filtered(_ plot: Plot) -> Plot {
+        let names = savedNames()
+        guard !names.isEmpty else { return plot }
+        var p = plot
+        p.vectors = plot.vectors.enumerated().filter { $0.offset == 0 || names.contains($0.element.name) }.map(\.element)
+        return p
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import Lithic
+
+/// `lithic`: the command-line program. Argument parsing, exit codes and progress only.
+@main
+struct LithicCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lithic",
+        abstract: "A circuit emulator for solid-state battery interfaces and memristors.",
+        subcommands: [Run.self]
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let e as InputError {
+            FileHandle.standardError.write(Data("\(e)\n".utf8))
+            Foundation.exit(2)
+        } catch let e as SimulationError {
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            Foundation.exit(1)
+        } catch let e as ExitCode {
+            Foundation.exit(e.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            FileHandle.standardError.write(Data("\(fullMessage(for: error))\n".utf8))
+            Foundation.exit(2)  // usage errors are input errors
+        }
+    }
+}
+
+/// Progress on stderr when it is a terminal, unless `--quiet`.
+struct ProgressReporter {
+    let enabled: Bool
+    init(quiet: Bool) { enabled = !quiet && isatty(2) == 1 }
+    func callback() -> ((String, Double) -> Void)? {
+        guard enabled else { return nil }
+        return { kind, fraction in
+            let width = 30
+            let filled = Int(fraction * Double(width))
+            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+            FileHandle.standardError.write(Data("\r\(kind) [\(bar)] \(Int(fraction * 100))%".utf8))
+            if fraction >= 1 { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Simulate a netlist: every analysis it contains.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case csv, raw, json }
+
+    @Argument(help: "The netlist (ngspice dialect).") var netlist: String
+    @Option(name: [.short, .customLong("output")], help: "Directory for the outputs.") var output: String?
+    @Option(name: .customLong("raw"), help: "Also write an ngspice raw file here.") var rawPath: String?
+    @Flag(help: "Write raw files in binary (default ASCII).") var binary = false
+    @Option(help: "Output format for the per-analysis files.") var format: Format = .csv
+    @Flag(help: "Write SVG plots of the saved vectors.") var plot = false
+    @Flag(help: "No progress or summary on stderr.") var quiet = false
+
+    func run() throws {
+        let (tree, circuit) = try NetlistRun.prepare(path: netlist)
+        if !quiet { for w in circuit.warnings { FileHandle.standardError.write(Data("\(w)\n".utf8)) } }
+        let started = Date()
+        let result = try NetlistRun.simulate(tree: tree, circuit: circuit, progress: ProgressReporter(quiet: quiet).callback())
+        let directory = output ?? URL(fileURLWithPath: netlist).deletingPathExtension().lastPathComponent + ".out"
+        let base = URL(fileURLWithPath: netlist).deletingPathExtension().lastPathComponent
+        var written: [String] = []
+        var kindCount: [String: Int] = [:]
+        let plots = result.outcome.plots.map { result.filtered($0) }
+        for plot in plots {
+            kindCount[plot.kind, default: 0] += 1
+            let n = kindCount[plot.kind] ?? 1
+            let stem = "\(directory)/\(plot.kind)\(n > 1 ? "\(n)" : "")\(plot.isComplete ? "" : ".partial")"
+            switch format {
+            case .csv:
+                try AtomicFile.write(OutputWriters.csv(plot), to: stem + ".csv"); written.append(stem + ".csv")
+            case .json:
+                try AtomicFile.write(OutputWriters.json(plot), to: stem + ".json"); written.append(stem + ".json")
+            case .raw:
+                try AtomicFile.write(RawFile.write([plot], title: tree.title, binary: binary), to: stem + ".raw"); written.append(stem + ".raw")
+            }
+            if plot.kind == "op" {
+                print("Operating point:")
+                for v in plot.vectors { print("  \(v.name) = \(v.real.first ?? .nan)") }
+            }
+            if self.plot {
+                for (suffix, svg) in OutputWriters.charts(plot, title: tree.title, names: result.savedNames()) {
+                    try AtomicFile.write(svg, to: stem + suffix + ".svg"); written.append(stem + suffix + ".svg")
+                }
+            }
+        }
+        if let rawPath {
+            try AtomicFile.write(RawFile.write(plots, title: tree.title, binary: binary), to: rawPath)
+            written.append(rawPath)
+        }
+        for m in result.measures {
+            if let v = m.value { print("\(m.name) = \(String(format: "%.6e", v))") } else { print("\(m.name) = failed (\(m.message ?? ""))") }
+        }
+        if !result.measures.isEmpty {
+            try AtomicFile.write(OutputWriters.measuresJSON(result.measures), to: "\(directory)/measures.json")
+            written.append("\(directory)/measures.json")
+        }
+        if !quiet {
+            let s = result.outcome.statistics
+            let elapsed = Date().timeIntervalSince(started)
+            FileHandle.standardError.write(Data(String(format: "%@: %d unknowns, %d nonzeros, %d Newton iterations, %d steps (%d rejected), %.3f s\n",
+                                                      base, s.unknowns, s.nonzeros, s.newtonIterations, s.acceptedSteps, s.rejectedSteps, elapsed).utf8))
+            for w in written { FileHandle.standardError.write(Data("wrote \(w)\n".utf8)) }
+        }
+        if let failure = result.outcome.failure { throw failure }
+    }
+}
