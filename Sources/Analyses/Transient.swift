@@ -61,20 +61,21 @@ extension BoundSystem {
         var hHistory = [Double](repeating: 0, count: 4)            // h_n, h_{n-1}, …
         var xPrevious = x
         var t = 0.0
-        if tstart == 0 { record(0) }
+        if tstart == 0 && !uic { record(0) }  // ngspice writes no t = 0 point for uic runs
 
         // Breakpoints, fetched window by window.
         var breakpoints: [Double] = []
         var fetchedUntil = 0.0
         func refill() {
+            // Fetch the next window of breakpoints until one lies ahead (tstop is always one).
             while breakpoints.isEmpty, fetchedUntil < tstop {
                 let to = min(tstop, fetchedUntil + max(span / 20, tmax * 100))
                 var list: [Double] = []
                 for g in groups { g.breakpoints(from: fetchedUntil, to: to, into: &list) }
+                if to >= tstop { list.append(tstop) }
                 fetchedUntil = to
-                breakpoints = Array(Set(list.filter { $0 > t + delmin })).sorted()
+                breakpoints = Array(Set(list.filter { $0 > t + delmin && $0 <= tstop })).sorted()
             }
-            if breakpoints.isEmpty || (breakpoints.last ?? 0) < tstop { breakpoints.append(tstop) }
         }
         refill()
 
@@ -104,8 +105,9 @@ extension BoundSystem {
             let nextBreak = breakpoints.first ?? tstop
             if firstAfterBreakpoint {
                 order = 1
-                h = min(h, 0.1 * max(nextBreak - t, delmin * 10))
-                if accepted == 0 { h = min(h, min(tstop / 100, tstep) / 10) }
+                // ngspice (dctran.c): the first step after a breakpoint is a tenth of the smaller
+                // of the present step and the gap to the next breakpoint.
+                h = 0.1 * min(h, max(nextBreak - t, delmin * 10))
             }
             h = min(h, tmax)
             var landsOnBreak = false

@@ -45,8 +45,43 @@ public struct Diode: Device {
     var sRs = ConductanceSlots()
     var sJ = ConductanceSlots()
 
-    public init(name: String, anode: Int, cathode: Int, model: DiodeModel, area: Double = 1, off: Bool = false) {
+    /// Temperature-adjusted constants, computed once: saturation current (A), thermal voltage
+    /// times N (V), critical voltage (V) and the breakdown knee (V) at which the reverse current
+    /// equals IBV (ngspice `DIOtemp`).
+    let saturation: Double
+    let thermal: Double
+    let critical: Double
+    let breakdownKnee: Double
+
+    public init(name: String, anode: Int, cathode: Int, model: DiodeModel, area: Double = 1, off: Bool = false, temperature: Double = 300.15) {
         self.name = name; self.anode = anode; self.cathode = cathode; self.model = model; self.area = area; self.startOff = off
+        let vt = 1.380649e-23 * temperature / 1.602176634e-19
+        let vte = model.emission * vt
+        let ratio = temperature / model.nominalTemperature
+        var isat = model.saturationCurrent * area
+        if ratio != 1 {
+            let vtNominal = 1.380649e-23 * model.nominalTemperature / 1.602176634e-19
+            isat *= pow(ratio, model.saturationTemperatureExponent / model.emission) *
+                exp(model.bandgap / (model.emission * vtNominal) * (1 - 1 / ratio))
+        }
+        saturation = isat
+        thermal = vte
+        critical = vte * log(vte / (isat * 2.0.squareRoot()))
+        var knee = model.breakdownVoltage
+        if knee.isFinite {
+            let cbv = model.breakdownCurrent * area
+            if cbv >= isat * knee / vt {
+                let tol = 1e-3 * cbv
+                var xbv = knee - vte * log(1 + cbv / isat)
+                for _ in 0..<25 {
+                    xbv = knee - vte * log(cbv / isat + 1 - xbv / vt)
+                    let xcbv = isat * (exp((knee - xbv) / vte) - 1 + xbv / vt)
+                    if abs(xcbv - cbv) <= tol { break }
+                }
+                knee = xbv
+            }
+        }
+        breakdownKnee = knee
     }
 
     public var isLinear: Bool { false }
@@ -62,17 +97,9 @@ public struct Diode: Device {
     }
 
     public func load(_ c: inout LoadContext) {
-        let kT = 1.380649e-23 * c.temperature / 1.602176634e-19
-        let vte = model.emission * kT
-        // Temperature scaling of Is (SPICE): Is(T) = Is·(T/Tnom)^(XTI/N)·exp(Eg/(N·Vt)·(T/Tnom − 1)).
-        let ratio = c.temperature / model.nominalTemperature
-        var isat = model.saturationCurrent * area
-        if ratio != 1 {
-            let vtNominal = 1.380649e-23 * model.nominalTemperature / 1.602176634e-19
-            isat *= pow(ratio, model.saturationTemperatureExponent / model.emission) *
-                exp(model.bandgap / (model.emission * vtNominal) * (1 - 1 / ratio))
-        }
-        let vcrit = vte * log(vte / (isat * 2.0.squareRoot()))
+        let vte = thermal
+        let isat = saturation
+        let vcrit = critical
         let vx = c.x[junction] - c.x[cathode]
         var vd = vx
         if c.initializeJunctions {
@@ -80,7 +107,7 @@ public struct Diode: Device {
             c.limitedCount += 1
         } else {
             let old = c.limitState[limitSlot]
-            let bv = model.breakdownVoltage
+            let bv = breakdownKnee
             if bv.isFinite, vd < min(0, -bv + 10 * vte) {
                 var vdtemp = -(vd + bv)
                 let r = limitJunctionVoltage(new: vdtemp, old: -(old + bv), thermalVoltage: vte, critical: vcrit)
@@ -100,13 +127,13 @@ public struct Diode: Device {
             let e = exp(min(vd / vte, 700))
             cd = isat * (e - 1) + gmin * vd
             gd = isat * e / vte + gmin
-        } else if !model.breakdownVoltage.isFinite || vd >= -model.breakdownVoltage {
+        } else if !breakdownKnee.isFinite || vd >= -breakdownKnee {
             var arg = 3 * vte / (vd * M_E)
             arg = arg * arg * arg
             cd = -isat * (1 + arg) + gmin * vd
             gd = isat * 3 * arg / vd + gmin
         } else {
-            let e = exp(min(-(model.breakdownVoltage + vd) / vte, 700))
+            let e = exp(min(-(breakdownKnee + vd) / vte, 700))
             cd = -isat * e + gmin * vd
             gd = isat * e / vte + gmin
         }

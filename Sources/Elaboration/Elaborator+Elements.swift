@@ -226,7 +226,7 @@ extension Elaborator {
                 if x.name == "m", let v = x.value { area *= try c.scope.evaluate(v, at: x.location) }
             }
             guard area > 0 else { throw InputError(loc, "diode area must be positive") }
-            groups.append(Diode(name: name, anode: node(p[0].text, c), cathode: node(p[1].text, c), model: model, area: area, off: off))
+            groups.append(Diode(name: name, anode: node(p[0].text, c), cathode: node(p[1].text, c), model: model, area: area, off: off, temperature: options.temperature + 273.15))
         case "s", "w":
             let (p, _) = try split(e)
             let needed = letter == "s" ? 5 : 4

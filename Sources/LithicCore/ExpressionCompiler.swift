@@ -217,7 +217,10 @@ public struct ExpressionCompiler {
             try arity(2)
             let x = try emit(args[0], bindings: bindings, depth: depth)
             let y = try emit(args[1], bindings: bindings, depth: depth)
-            let s = try push(.init(op: name == "pow" ? .power : .signedPower, a: x, b: y))
+            // ngspice: in B-source expressions pwr() keeps the sign of x; in .param (front end)
+            // pwr(x, y) = pow(|x|, y) like pow() (manual §2.9.5 vs §5.1.1).
+            let signed = name == "pwr" && allowRuntime
+            let s = try push(.init(op: signed ? .signedPower : .power, a: x, b: y))
             return try fold(s, operands: [x, y])
         case "limit":
             try arity(3)

@@ -1,0 +1,38 @@
+# Lithic: the two commands of the README contract, plus peers and benchmarks.
+#   make demo   install missing apt packages, build (release), simulate the example, write outputs + SVG
+#   make test   install missing apt packages, run the whole test suite (what CI runs)
+SWIFT ?= swift
+DEMO_OUT ?= out/demo
+
+.PHONY: demo test build goldens bench fuzz clean
+
+demo:
+	@scripts/setup.sh
+	$(SWIFT) build -c release --product lithic
+	.build/release/lithic run examples/rc-ladder/ladder.cir -o $(DEMO_OUT) --plot --raw $(DEMO_OUT)/ladder.raw
+	@echo "Outputs in $(DEMO_OUT)/ (tran.csv, ac.csv, measures.json, ladder.raw, *.svg)"
+
+test:
+	@scripts/setup.sh
+	$(SWIFT) build --product lithic
+	$(SWIFT) test
+
+build:
+	@scripts/setup.sh
+	$(SWIFT) build -c release --product lithic
+
+# Regenerates netlists/golden/*.raw with Debian's ngspice (installed if missing).
+goldens:
+	@scripts/setup.sh ngspice
+	scripts/make-goldens.sh
+
+bench:
+	@scripts/setup.sh ngspice
+	scripts/bench.sh
+
+fuzz:
+	@scripts/setup.sh
+	scripts/fuzz.sh
+
+clean:
+	rm -rf .build out

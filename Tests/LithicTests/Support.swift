@@ -1,0 +1,48 @@
+import Foundation
+@testable import Lithic
+
+/// Paths in the repository, found from this file's location.
+enum Repository {
+    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var netlists: URL { root.appendingPathComponent("netlists") }
+    static var examples: URL { root.appendingPathComponent("examples") }
+    static var binary: URL {
+        let candidates = [".build/debug/lithic", ".build/release/lithic"].map { root.appendingPathComponent($0) }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+}
+
+/// Runs netlist text and returns the plots; fails the test on any error.
+func simulate(_ text: String) throws -> NetlistRun {
+    try NetlistRun.run(text: text)
+}
+
+/// Linear interpolation of (xs, ys) at x (xs ascending).
+func interpolate(_ xs: [Double], _ ys: [Double], at x: Double) -> Double {
+    guard let first = xs.first, let last = xs.last else { return .nan }
+    if x <= first { return ys[0] }
+    if x >= last { return ys[ys.count - 1] }
+    var lo = 0, hi = xs.count - 1
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2
+        if xs[mid] <= x { lo = mid } else { hi = mid }
+    }
+    let t = (x - xs[lo]) / (xs[hi] - xs[lo])
+    return ys[lo] + t * (ys[hi] - ys[lo])
+}
+
+/// Runs a program and returns (exit status, stdout, stderr).
+func runProcess(_ executable: URL, _ arguments: [String], directory: URL? = nil) throws -> (Int32, String, String) {
+    let p = Process()
+    p.executableURL = executable
+    p.arguments = arguments
+    if let directory { p.currentDirectoryURL = directory }
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
