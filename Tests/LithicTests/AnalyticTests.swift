@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+@testable import Lithic
+
+/// Analytic oracles: closed-form solutions the simulator must reproduce to 1e-4 relative or
+/// better (the transient ones at the tighter RELTOL the netlists set, since the truncation-error
+/// control is what bounds the error there).
+@Suite("analytic oracles")
+struct AnalyticTests {
+    @Test("RC charging: v(t) = V·(1 − e^(−t/RC))")
+    func rcStep() throws {
+        let run = try simulate("""
+        rc
+        .options reltol=1e-6
+        V1 in 0 DC 1
+        R1 in out 1k
+        C1 out 0 1u IC=0
+        .tran 10u 5m uic
+        """)
+        let plot = try #require(run.outcome.plots.first)
+        let t = try #require(plot.vector("time")).real
+        let v = try #require(plot.vector("v(out)")).real
+        var worst = 0.0
+        for k in 0..<t.count {
+            let exact = 1 - exp(-t[k] / 1e-3)
+            worst = max(worst, abs(v[k] - exact))
+        }
+        #expect(worst < 1e-4, "max error \(worst) V on a 1 V step")
+        #expect(t.count > 50)
+    }
+
+    @Test("RL: i(t) = V/R·(1 − e^(−tR/L))")
+    func rlStep() throws {
+        let run = try simulate("""
+        rl
+        .options reltol=1e-6
+        V1 in 0 DC 1
+        R1 in a 10
+        L1 a 0 1m IC=0
+        .tran 1u 600u uic
+        """)
+        let plot = try #require(run.outcome.plots.first)
+        let t = try #require(plot.vector("time")).real
+        let i = try #require(plot.vector("i(v1)")).real
+        var worst = 0.0
+        for k in 0..<t.count {
+            // i(v1) flows from + through the source: it is minus the loop current.
+            let exact = -0.1 * (1 - exp(-t[k] * 10 / 1e-3))
+            worst = max(worst, abs(i[k] - exact))
+        }
+        #expect(worst < 1e-5, "max error \(worst) A on a 0.1 A step")
+    }
+
+    @Test("series RLC: capacitor voltage 1/(1 + jωRC − ω²LC) and resonance at 1/(2π√LC)")
+    func rlcAC() throws {
+        let (r, l, c) = (5.0, 10e-3, 100e-9)
+        let run = try simulate("""
+        rlc
+        V1 in 0 AC 1
+        R1 in a 5
+        L1 a b 10m
+        C1 b 0 100n
+        .ac dec 40 100 1meg
+        """)
+        let plot = try #require(run.outcome.plots.first)
+        let f = try #require(plot.vector("frequency")).real
+        let vb = try #require(plot.vector("v(b)"))
+        var worst = 0.0
+        var peakF = 0.0, peak = 0.0
+        for k in 0..<f.count {
+            let w = 2 * Double.pi * f[k]
+            // 1 / ((1 − ω²LC) + jωRC)
+            let dr = 1 - w * w * l * c, di = w * r * c
+            let den = dr * dr + di * di
+            let er = dr / den, ei = -di / den
+            let got = (vb.real[k], vb.imaginary?[k] ?? 0)
+            let err = hypot(got.0 - er, got.1 - ei) / hypot(er, ei)
+            worst = max(worst, err)
+            let mag = hypot(got.0, got.1)
+            if mag > peak { peak = mag; peakF = f[k] }
+        }
+        #expect(worst < 1e-9, "max relative error \(worst)")
+        let f0 = 1 / (2 * Double.pi * (l * c).squareRoot())
+        #expect(abs(peakF - f0) / f0 < 0.03, "peak at \(peakF) Hz, resonance \(f0) Hz (grid 40/decade)")
+    }
+
+    @Test("diode operating point: Is·(e^(v/NVt) − 1) = (V − v)/R")
+    func diodeOP() throws {
+        let run = try simulate("""
+        diode
+        .model dm D (IS=1e-14 N=1.5)
+        V1 in 0 DC 5
+        R1 in a 1k
+        D1 a 0 dm
+        .op
+        """)
+        let plot = try #require(run.outcome.plots.first)
+        let va = try #require(plot.vector("v(a)")?.real.first)
+        let vt = 1.5 * 1.380649e-23 * 300.15 / 1.602176634e-19
+        // Bisection on the exact equation (with GMIN = 1e-12 S across the junction, as SPICE).
+        var lo = 0.0, hi = 5.0
+        for _ in 0..<200 {
+            let mid = (lo + hi) / 2
+            let g = 1e-14 * (exp(mid / vt) - 1) + 1e-12 * mid - (5 - mid) / 1e3
+            if g > 0 { hi = mid } else { lo = mid }
+        }
+        // Newton stops when the update is below RELTOL·|v| + VNTOL; the iterate is then quadratically
+        // close, well inside the 1e-4 required of analytic oracles.
+        #expect(abs(va - lo) / lo < 1e-6, "v(a) = \(va), exact \(lo)")
+    }
+
+    @Test("RLC transient ringing frequency and decay")
+    func rlcRinging() throws {
+        // Underdamped series RLC released from v_C = 1 V: v(t) = e^(−αt)(cos ωd t + α/ωd sin ωd t).
+        let run = try simulate("""
+        ring
+        .options reltol=1e-6
+        R1 a b 10
+        L1 b 0 1m IC=0
+        C1 a 0 1u IC=1
+        .tran 0.5u 400u uic
+        """)
+        let plot = try #require(run.outcome.plots.first)
+        let t = try #require(plot.vector("time")).real
+        let v = try #require(plot.vector("v(a)")).real
+        let alpha = 10.0 / (2 * 1e-3)
+        let w0 = 1 / (1e-3 * 1e-6).squareRoot()
+        let wd = (w0 * w0 - alpha * alpha).squareRoot()
+        var worst = 0.0
+        for k in 0..<t.count {
+            let exact = exp(-alpha * t[k]) * (cos(wd * t[k]) + alpha / wd * sin(wd * t[k]))
+            worst = max(worst, abs(v[k] - exact))
+        }
+        #expect(worst < 1e-4, "max error \(worst) V")
+    }
+}

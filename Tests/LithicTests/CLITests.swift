@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import Lithic
+
+/// The built `lithic` binary, run as a user would.
+@Suite("command line", .serialized)
+struct CLITests {
+    func temporary(_ name: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lithic-cli-\(getpid())-\(name)")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test("run writes CSV, raw, measures and SVG; exit 0")
+    func success() throws {
+        let dir = try temporary("ok")
+        let (status, out, err) = try runProcess(Repository.binary, ["run", Repository.examples.appendingPathComponent("rc-ladder/ladder.cir").path,
+                                                                   "-o", dir.path, "--plot", "--raw", dir.appendingPathComponent("all.raw").path])
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("t50 = "))
+        for f in ["tran.csv", "ac.csv", "measures.json", "all.raw", "tran.svg", "ac.svg"] {
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(f).path), "missing \(f)")
+        }
+        // The raw file reads back with the same plots.
+        let plots = try RawFile.read([UInt8](try Data(contentsOf: dir.appendingPathComponent("all.raw"))), name: "all.raw")
+        #expect(plots.map(\.kind) == ["tran", "ac"])
+        let svg = try String(contentsOf: dir.appendingPathComponent("tran.svg"), encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("polyline"))
+    }
+
+    @Test("binary raw output round-trips")
+    func binaryRaw() throws {
+        let dir = try temporary("bin")
+        let net = dir.appendingPathComponent("b.cir")
+        try "b\nV1 a 0 SIN(0 1 1k)\nR1 a b 1k\nC1 b 0 1u\n.tran 10u 2m\n.ac dec 5 10 1k\n".write(to: net, atomically: true, encoding: .utf8)
+        let (status, _, err) = try runProcess(Repository.binary, ["run", net.path, "-o", dir.path, "--format", "raw", "--binary", "--quiet"])
+        #expect(status == 0, "\(err)")
+        let plots = try RawFile.read([UInt8](try Data(contentsOf: dir.appendingPathComponent("tran.raw"))), name: "tran.raw")
+        #expect(plots.first?.vector("v(b)")?.real.count ?? 0 > 100)
+        let ac = try RawFile.read([UInt8](try Data(contentsOf: dir.appendingPathComponent("ac.raw"))), name: "ac.raw")
+        #expect(ac.first?.isComplex == true)
+    }
+
+    @Test("input error: exit 2 with file:line:column")
+    func inputError() throws {
+        let dir = try temporary("bad")
+        let net = dir.appendingPathComponent("bad.cir")
+        try "bad\nV1 a 0 1\nR1 a 0 {oops}\n.op\n".write(to: net, atomically: true, encoding: .utf8)
+        let (status, _, err) = try runProcess(Repository.binary, ["run", net.path, "-o", dir.path])
+        #expect(status == 2)
+        #expect(err.contains("bad.cir:3:"), "\(err)")
+    }
+
+    @Test("missing file and bad option: exit 2")
+    func missing() throws {
+        let (status, _, _) = try runProcess(Repository.binary, ["run", "/nonexistent.cir"])
+        #expect(status == 2)
+        let (status2, _, _) = try runProcess(Repository.binary, ["run", "--format", "xml", "x.cir"])
+        #expect(status2 == 2)
+    }
+
+    @Test("simulation failure: exit 1 naming the analysis")
+    func simulationFailure() throws {
+        let dir = try temporary("fail")
+        let net = dir.appendingPathComponent("loop.cir")
+        try "loop\nV1 a 0 1\nV2 a 0 2\n.op\n".write(to: net, atomically: true, encoding: .utf8)
+        let (status, _, err) = try runProcess(Repository.binary, ["run", net.path, "-o", dir.path])
+        #expect(status == 1)
+        #expect(err.contains("op"), "\(err)")
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+@testable import Lithic
+
+/// Bad input must give an InputError naming the place, never a crash, trap or hang; numerically
+/// impossible circuits give a SimulationError naming the culprit.
+@Suite("robustness")
+struct RobustnessTests {
+    static let badNetlists: [(String, String)] = [
+        ("missing node", "t\nR1 a\n.op\n"),
+        ("unknown element", "t\nQ1 a b c qmod\n.op\n"),
+        ("unknown model", "t\nD1 a 0 nomodel\nV1 a 0 1\n.op\n"),
+        ("wrong model type", "t\n.model m sw\nD1 a 0 m\nV1 a 0 1\n.op\n"),
+        ("bad number", "t\nR1 a 0 1x2\nV1 a 0 1\n.op\n"),
+        ("unbalanced parenthesis", "t\nR1 a 0 {(1+2}\nV1 a 0 1\n.op\n"),
+        ("unbalanced brace", "t\nR1 a 0 {1+2\nV1 a 0 1\n.op\n"),
+        ("undefined parameter", "t\nR1 a 0 {nope}\nV1 a 0 1\n.op\n"),
+        ("cyclic parameters", "t\n.param a={b} b={a}\nR1 x 0 {a}\nV1 x 0 1\n.op\n"),
+        ("division by zero", "t\n.param z=0\nR1 x 0 {1/z}\nV1 x 0 1\n.op\n"),
+        ("recursive subcircuit", "t\n.subckt s a\nX1 a s\n.ends\nX1 n s\nV1 n 0 1\n.op\n"),
+        ("unclosed subcircuit", "t\n.subckt s a\nR1 a 0 1\n.op\n"),
+        ("ends without subckt", "t\n.ends\n.op\n"),
+        ("wrong pin count", "t\n.subckt s a b\nR1 a b 1\n.ends\nX1 n s\nV1 n 0 1\n.op\n"),
+        ("unknown subcircuit", "t\nX1 a b nosuch\n.op\n"),
+        ("missing include", "t\n.include /nonexistent/file.inc\n.op\n"),
+        ("unknown dot card", "t\n.frobnicate\n.op\n"),
+        ("zero resistance", "t\nR1 a 0 0\nV1 a 0 1\n.op\n"),
+        ("negative tran stop", "t\nR1 a 0 1\nV1 a 0 1\n.tran 1u -1\n"),
+        ("bad ac", "t\nR1 a 0 1\nV1 a 0 AC 1\n.ac dec 10 0 1k\n"),
+        ("duplicate device", "t\nR1 a 0 1\nR1 a 0 2\nV1 a 0 1\n.op\n"),
+        ("bad switch model", "t\n.model m sw (ron=-1)\nS1 a 0 c 0 m\nV1 a 0 1\nV2 c 0 1\n.op\n"),
+        ("empty B expression", "t\nB1 a 0 V=\n.op\n"),
+        ("bad option", "t\n.options reltol=-1\nR1 a 0 1\nV1 a 0 1\n.op\n"),
+        ("NaN value", "t\nR1 a 0 {sqrt(-1)*0/0}\nV1 a 0 1\n.op\n"),
+        ("continuation first", "t\n+ R1 a 0 1\n.op\n"),
+        ("unclosed control", "t\n.control\nrun\n.op\n"),
+        ("deep subckt nesting", "t\n" + String(repeating: ".subckt s a\n", count: 500) + ".op\n"),
+        ("huge line", "t\nR1 a 0 " + String(repeating: "9", count: 200_000) + "x\n.op\n"),
+        ("deep expression", "t\nR1 a 0 {" + String(repeating: "(", count: 50_000) + "1" + String(repeating: ")", count: 50_000) + "}\n.op\n"),
+    ]
+
+    @Test("malformed netlists are input errors with a location", arguments: RobustnessTests.badNetlists.map(\.0))
+    func inputErrors(_ name: String) {
+        let text = Self.badNetlists.first { $0.0 == name }?.1 ?? ""
+        do {
+            _ = try NetlistRun.run(text: text, name: "bad.cir")
+            Issue.record("\(name): no error")
+        } catch let e as InputError {
+            #expect(e.location.file == "bad.cir" || e.location.file.hasPrefix("/nonexistent") || name == "missing include", "\(e)")
+            #expect(e.location.line >= 1, "\(name): \(e)")
+        } catch {
+            Issue.record("\(name): expected an input error, got \(error)")
+        }
+    }
+
+    @Test("include loops are reported")
+    func includeLoop() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lithic-loop-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try "* a\n.include b.inc\n".write(to: dir.appendingPathComponent("a.inc"), atomically: true, encoding: .utf8)
+        try "* b\n.include a.inc\n".write(to: dir.appendingPathComponent("b.inc"), atomically: true, encoding: .utf8)
+        try "loop\n.include a.inc\n.op\n".write(to: dir.appendingPathComponent("top.cir"), atomically: true, encoding: .utf8)
+        #expect(throws: InputError.self) { try NetlistRun.prepare(path: dir.appendingPathComponent("top.cir").path) }
+    }
+
+    @Test("binary garbage never crashes the reader")
+    func garbage() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let bytes = (0..<Int.random(in: 0..<400, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var reader = SourceReader(readFile: { _ in nil })
+            if let (_, cards) = try? reader.readTopLevel(bytes: bytes, name: "g.cir") {
+                var w: [Warning] = []
+                if let s = try? NetlistParser.parseCards(cards, warnings: &w) {
+                    _ = try? Elaborator.elaborate(SyntaxTree(title: "", statements: s, warnings: w))
+                }
+            }
+        }
+    }
+
+    @Test("error messages carry file, line and column")
+    func messageLocation() {
+        do {
+            _ = try NetlistRun.run(text: "title\nV1 a 0 1\nR1 a 0 {1 + undefined_thing}\n.op\n", name: "x.cir")
+        } catch let e as InputError {
+            #expect(e.location.line == 3)
+            #expect(e.location.column > 1)
+            #expect(e.description.hasPrefix("x.cir:3:"))
+            #expect(e.description.contains("undefined_thing"))
+        } catch {
+            Issue.record("wrong error \(error)")
+        }
+    }
+
+    @Test("a floating node is a simulation failure naming the node")
+    func floatingNode() {
+        do {
+            _ = try NetlistRun.run(text: "t\nV1 a 0 1\nC1 a b 1u\nC2 b c 1u\nR1 c 0 1k\n.op\n")
+            Issue.record("no failure")
+        } catch let e as SimulationError {
+            #expect(e.message.contains("v(b)") || e.message.contains("singular"), "\(e)")
+        } catch {
+            Issue.record("wrong error \(error)")
+        }
+    }
+
+    @Test("a loop of voltage sources is a simulation failure")
+    func sourceLoop() {
+        #expect(throws: SimulationError.self) { try NetlistRun.run(text: "t\nV1 a 0 1\nV2 a 0 2\nR1 a 0 1\n.op\n") }
+    }
+
+    @Test("warnings for skipped cards")
+    func warnings() throws {
+        let (_, circuit) = try NetlistRun.prepare(text: "t\nR1 a 0 1\nV1 a 0 1\n.plot v(a)\n.control\nrun\n.endc\n.op\n")
+        #expect(circuit.warnings.count >= 2)
+    }
+}
