@@ -105,13 +105,20 @@ extension BoundSystem {
 
     /// The present solution as output values: node voltages then branch currents.
     func outputVectors() -> [(name: String, type: String, index: Int)] {
+        // `.save`/`.print` restrict what is stored (ngspice semantics), which is what keeps a
+        // 100 000-node transient small.
+        let saved = Set(circuit.saves.map { $0.contains("(") ? $0 : "v(\($0))" })
+        let all = saved.isEmpty || saved.contains("v(all)")
         var out: [(String, String, Int)] = []
+        defer { _ = 0 }
+        func keep(_ name: String) -> Bool { all || saved.contains(name) }
         for k in 1..<unknownNames.count {
             let name = unknownNames[k]
             if k < circuit.nodeNames.count {
-                out.append(("v(\(name))", "voltage", k))
+                if keep("v(\(name))") { out.append(("v(\(name))", "voltage", k)) }
             } else if name.hasSuffix("#branch") {
-                out.append(("i(\(name.dropLast(7)))", "current", k))
+                let n = "i(\(name.dropLast(7)))"
+                if keep(n) { out.append((n, "current", k)) }
             }
         }
         return out

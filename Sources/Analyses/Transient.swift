@@ -20,9 +20,22 @@ extension BoundSystem {
         var plot = Plot(name: "Transient Analysis", kind: "tran",
                         vectors: [OutputVector(name: "time", type: "time")] + outputs.map { OutputVector(name: $0.name, type: $0.type) },
                         isComplex: false)
+        // Points are recorded into one flat buffer and split into vectors at the end.
+        let outputIndices = outputs.map(\.index)
+        var recorded: [Double] = []
         func record(_ t: Double) {
-            plot.vectors[0].real.append(t)
-            for (j, o) in outputs.enumerated() { plot.vectors[j + 1].real.append(x[o.index]) }
+            recorded.append(t)
+            for k in outputIndices { recorded.append(x[k]) }
+        }
+        func finish() -> Plot {
+            let width = outputIndices.count + 1
+            let count = recorded.count / width
+            for j in 0..<width {
+                var column = [Double](repeating: 0, count: count)
+                for p in 0..<count { column[p] = recorded[p * width + j] }
+                plot.vectors[j].real = column
+            }
+            return plot
         }
 
         let span = tstop - tstart
@@ -44,7 +57,7 @@ extension BoundSystem {
             }
         } catch {
             plot.isComplete = false
-            return (plot, error)
+            return (finish(), error)
         }
         acceptedDiscrete = discrete
         var qHistory: [[Double]] = [q, q, q, q]   // q at t_n, t_{n-1}, t_{n-2}, t_{n-3}
@@ -151,7 +164,7 @@ extension BoundSystem {
                     tooSmallCount += 1
                     if tooSmallCount >= 2 {
                         plot.isComplete = false
-                        return (plot, SimulationError(analysis: "transient", point: "t = \(t)",
+                        return (finish(), SimulationError(analysis: "transient", point: "t = \(t)",
                                                       message: "timestep too small (\(h) s): \(failure.reason); trouble at \(describeUnknown(failure.worstUnknown))"))
                     }
                     h = delmin
@@ -160,7 +173,7 @@ extension BoundSystem {
                 continue
             } catch {
                 plot.isComplete = false
-                return (plot, error)
+                return (finish(), error)
             }
             tooSmallCount = 0
             updateReactiveRows()
@@ -170,7 +183,7 @@ extension BoundSystem {
             let haveHistory = accepted >= order  // need order+2 points
             if haveHistory {
                 let factor: Double = order == 1 ? 0.5 : (useGear ? 0.2222222222 : 0.0833333333)
-                let hs = [h, hHistory[0], hHistory[1], hHistory[2]]
+                let hs0 = h, hs1 = hHistory[0], hs2 = hHistory[1]
                 for k in reactiveRows {
                     let qn = q[k]
                     let qdot = a0 * qn + history[k]
@@ -181,15 +194,22 @@ extension BoundSystem {
                     } else {
                         tol = max(tol, chargeTol)
                     }
-                    var diff = [qn, qHistory[0][k], qHistory[1][k], qHistory[2][k]]
-                    var deltmp = hs
-                    var j = order
-                    while j >= 0 {
-                        for i in 0...j { diff[i] = (diff[i] - diff[i + 1]) / deltmp[i] }
-                        for i in 0...j where i + 1 < deltmp.count { deltmp[i] = deltmp[i + 1] + hs[i] }
-                        j -= 1
+                    // Divided differences of order+1 (ngspice CKTterr), on the stack.
+                    var d0 = qn, d1 = qHistory[0][k], d2 = qHistory[1][k], d3 = qHistory[2][k]
+                    var t0 = hs0, t1 = hs1, t2 = hs2
+                    if order == 1 {
+                        d0 = (d0 - d1) / t0; d1 = (d1 - d2) / t1
+                        t0 = t1 + hs0
+                        d0 = (d0 - d1) / t0
+                    } else {
+                        d0 = (d0 - d1) / t0; d1 = (d1 - d2) / t1; d2 = (d2 - d3) / t2
+                        t0 = t1 + hs0; t1 = t2 + hs1
+                        d0 = (d0 - d1) / t0; d1 = (d1 - d2) / t1
+                        t0 = t1 + hs0
+                        d0 = (d0 - d1) / t0
                     }
-                    var del = options.trtol * tol / max(options.abstol, factor * abs(diff[0]))
+                    let diff0 = d0
+                    var del = options.trtol * tol / max(options.abstol, factor * abs(diff0))
                     if order == 2 { del = del.squareRoot() }
                     hNew = min(hNew, del)
                 }
@@ -223,6 +243,6 @@ extension BoundSystem {
         }
         progress?(1)
         _ = n
-        return (plot, nil)
+        return (finish(), nil)
     }
 }

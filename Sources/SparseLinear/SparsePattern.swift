@@ -15,32 +15,18 @@ public struct SparsePattern: Sendable {
     public init(dimension: Int, rows: [Int32], columns: [Int32]) {
         self.dimension = dimension
         let nnz = rows.count
-        var counts = [Int32](repeating: 0, count: dimension + 1)
-        for c in columns { counts[Int(c)] += 1 }  // column c (1-based) → CSC column c−1 → pointer index c
+        // Sort the slots by (column, row): O(nnz log nnz), then lay them out column by column.
+        var order = Array(0..<nnz)
+        order.sort { columns[$0] != columns[$1] ? columns[$0] < columns[$1] : rows[$0] < rows[$1] }
         var pointers = [Int32](repeating: 0, count: dimension + 1)
-        for j in 0..<dimension { pointers[j + 1] = pointers[j] + counts[j + 1] }
-        var next = Array(pointers.dropLast())
         var rowIndex = [Int32](repeating: 0, count: nnz)
         var position = [Int](repeating: 0, count: nnz + 1)
-        // Fill column by column in slot order, then sort rows within each column.
-        for s in 0..<nnz {
-            let col = Int(columns[s]) - 1
-            let p = Int(next[col])
-            rowIndex[p] = rows[s] - 1
-            position[s + 1] = p
-            next[col] += 1
+        for (p, slot) in order.enumerated() {
+            rowIndex[p] = rows[slot] - 1
+            position[slot + 1] = p
+            pointers[Int(columns[slot])] += 1  // count per column, 1-based column → pointer index
         }
-        // Sort rows inside each column (KLU accepts unsorted, but sorted output is deterministic).
-        for j in 0..<dimension {
-            let lo = Int(pointers[j]), hi = Int(pointers[j + 1])
-            if hi - lo < 2 { continue }
-            var entries: [(Int32, Int)] = []
-            for p in lo..<hi { entries.append((rowIndex[p], p)) }
-            entries.sort { $0.0 < $1.0 }
-            var remap = [Int: Int]()
-            for (k, e) in entries.enumerated() { rowIndex[lo + k] = e.0; remap[e.1] = lo + k }
-            for s in 1...nnz where position[s] >= lo && position[s] < hi { position[s] = remap[position[s]] ?? position[s] }
-        }
+        for j in 0..<dimension { pointers[j + 1] += pointers[j] }
         self.columnPointers = pointers
         self.rowIndices = rowIndex
         self.position = position
