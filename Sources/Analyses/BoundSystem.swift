@@ -34,6 +34,9 @@ public final class BoundSystem {
     var rhs: [Double]
 
     public var statistics = SolverStatistics()
+    /// For linear circuits: the (a0, shunt) the present factorisation was made with, so that
+    /// steps with an unchanged matrix skip assembly and factorisation and only solve.
+    var linearFactorKey: (a0: Double, shunt: Double)?
 
     public init(circuit: Circuit) throws {
         self.circuit = circuit
@@ -80,9 +83,10 @@ public final class BoundSystem {
     /// Evaluates every device at `x`; fills f, q, jf, jq. Returns how many devices limited.
     @discardableResult
     func load(_ s: LoadSettings) -> Int {
-        let n = x.count
-        for i in 0..<n { f[i] = 0; q[i] = 0 }
-        for i in 0..<jf.count { jf[i] = 0; jq[i] = 0 }
+        f.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        q.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        jf.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        jq.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         x[0] = 0
         var limited = 0
         x.withUnsafeMutableBufferPointer { xp in

@@ -9,7 +9,7 @@ import SparseLinear
 struct Integration {
     var a0 = 0.0
     /// history[i] is added to a0·q[i] to form dq/dt for row i.
-    var history: [Double]? = nil
+    var history: UnsafeMutablePointer<Double>? = nil
 }
 
 /// Outcome of a Newton solve that did not converge.
@@ -34,35 +34,46 @@ extension BoundSystem {
         for iteration in 0..<maximumIterations {
             statistics.newtonIterations += 1
             s.initializeJunctions = settings.initializeJunctions && iteration == 0
-            let limited = load(s)
+            let limited = (isLinear && iteration > 0) ? 0 : load(s)
             try assembleAndSolve(integration: integration, diagonalShunt: diagonalShunt, shuntReference: shuntReference, forcedNodes: forcedNodes)
             // rhs now holds Δx (matrix index k−1 ↔ unknown k).
             var converged = limited == 0 && !s.initializeJunctions
             var worst = 0.0
-            for k in 1...max(n, 1) where n > 0 {
-                let dx = rhs[k - 1]
-                let old = x[k]
-                let new = old + dx
-                guard dx.isFinite else {
-                    throw NewtonFailure(reason: "the solution became NaN or infinite", worstUnknown: k)
+            var badUnknown = 0
+            let reltol = options.reltol, vntol = options.vntol, abstol = options.abstol
+            x.withUnsafeMutableBufferPointer { xp in
+                rhs.withUnsafeBufferPointer { dxp in
+                    unknownKinds.withUnsafeBufferPointer { kinds in
+                        for k in 1..<(n + 1) {
+                            let dx = dxp[k - 1]
+                            let old = xp[k]
+                            let new = old + dx
+                            if !dx.isFinite { badUnknown = k; converged = false; break }
+                            let tol: Double
+                            switch kinds[k] {
+                            case .voltage: tol = vntol
+                            case .current: tol = abstol
+                            case .state(let t): tol = t
+                            }
+                            let bound = reltol * max(abs(old), abs(new)) + tol
+                            if abs(dx) > bound {
+                                converged = false
+                                let ratio = abs(dx) / bound
+                                if ratio > worst { worst = ratio; lastWorst = k }
+                            }
+                            xp[k] = new
+                        }
+                    }
                 }
-                let tol: Double
-                switch unknownKinds[k] {
-                case .voltage: tol = options.vntol
-                case .current: tol = options.abstol
-                case .state(let t): tol = t
-                }
-                let bound = options.reltol * max(abs(old), abs(new)) + tol
-                if abs(dx) > bound {
-                    converged = false
-                    let ratio = abs(dx) / bound
-                    if ratio > worst { worst = ratio; lastWorst = k }
-                }
-                x[k] = new
+            }
+            if badUnknown != 0 {
+                throw NewtonFailure(reason: "the solution became NaN or infinite", worstUnknown: badUnknown)
             }
             if isLinear {
-                // A linear system is solved exactly by one step.
-                converged = true
+                // A linear system is solved exactly by one step; f and q at the new point follow
+                // from the Jacobians without evaluating the devices again.
+                updateLinear()
+                return iteration + 1
             }
             if converged {
                 s.initializeJunctions = false
@@ -78,22 +89,45 @@ extension BoundSystem {
         let n = dimension
         guard n > 0 else { return }
         let a0 = integration.a0
-        for p in 0..<matrixValues.count { matrixValues[p] = 0 }
         let position = pattern.position
         let slots = jf.count
-        if a0 != 0 {
-            for s in 1..<slots { matrixValues[position[s]] += jf[s] + a0 * jq[s] }
-        } else {
-            for s in 1..<slots { matrixValues[position[s]] += jf[s] }
+        let reuse = isLinear && forcedNodes.isEmpty && linearFactorKey.map { $0.a0 == a0 && $0.shunt == diagonalShunt } == true
+        if !reuse {
+            matrixValues.withUnsafeMutableBufferPointer { m in
+                m.update(repeating: 0)
+                jf.withUnsafeBufferPointer { jfp in
+                    jq.withUnsafeBufferPointer { jqp in
+                        position.withUnsafeBufferPointer { pos in
+                            if a0 != 0 {
+                                for s in 1..<slots { m[pos[s]] += jfp[s] + a0 * jqp[s] }
+                            } else {
+                                for s in 1..<slots { m[pos[s]] += jfp[s] }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        for k in 1...n { rhs[k - 1] = -f[k] }
-        if let h = integration.history {
-            for k in 1...n { rhs[k - 1] -= a0 * q[k] + h[k] }
+        rhs.withUnsafeMutableBufferPointer { r in
+            f.withUnsafeBufferPointer { fp in
+                for k in 1...n { r[k - 1] = -fp[k] }
+                if let h = integration.history {
+                    q.withUnsafeBufferPointer { qp in
+                        for k in 1...n { r[k - 1] -= a0 * qp[k] + h[k] }
+                    }
+                }
+            }
+        }
+        if diagonalShunt > 0, !reuse {
+            for k in 1...n {
+                if case .voltage = unknownKinds[k] {
+                    matrixValues[position[diagonalSlot[k]]] += diagonalShunt
+                }
+            }
         }
         if diagonalShunt > 0 {
             for k in 1...n {
                 if case .voltage = unknownKinds[k] {
-                    matrixValues[position[diagonalSlot[k]]] += diagonalShunt
                     rhs[k - 1] -= diagonalShunt * (x[k] - (shuntReference?[k] ?? 0))
                 }
             }
@@ -104,7 +138,11 @@ extension BoundSystem {
             rhs[k - 1] -= g * (x[k] - v)
         }
         do {
-            try solver.factor(&matrixValues)
+            if !reuse {
+                linearFactorKey = nil
+                try solver.factor(&matrixValues)
+                if isLinear && forcedNodes.isEmpty { linearFactorKey = (a0, diagonalShunt) }
+            }
             try solver.solve(&rhs)
         } catch LinearSolverFailure.singular(let column) {
             let k = (column ?? -1) + 1
@@ -112,5 +150,33 @@ extension BoundSystem {
         }
         statistics.fullFactorizations = solver.fullFactorizations
         statistics.refactorizations = solver.refactorizations
+    }
+}
+
+extension BoundSystem {
+    /// After the Newton step of a linear system (Δx in `rhs`, applied to x): f and q change by
+    /// ∂f/∂x·Δx and ∂q/∂x·Δx exactly.
+    func updateLinear() {
+        let slots = jf.count
+        f.withUnsafeMutableBufferPointer { fp in
+            q.withUnsafeMutableBufferPointer { qp in
+                jf.withUnsafeBufferPointer { jfp in
+                    jq.withUnsafeBufferPointer { jqp in
+                        rhs.withUnsafeBufferPointer { dx in
+                            slotRows.withUnsafeBufferPointer { rows in
+                                slotColumns.withUnsafeBufferPointer { cols in
+                                    for s in 1..<slots {
+                                        let r = Int(rows[s - 1]), c = Int(cols[s - 1])
+                                        let d = dx[c - 1]
+                                        fp[r] += jfp[s] * d
+                                        qp[r] += jqp[s] * d
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -72,6 +72,7 @@ extension BoundSystem {
                         vectors: [OutputVector(name: scaleName, type: scaleName.hasPrefix("i") ? "current" : "voltage")] +
                             outputs.map { OutputVector(name: $0.name, type: $0.type) }, isComplex: false)
         func set(_ name: String, _ value: Double) throws {
+            linearFactorKey = nil  // the matrix may change with the swept value
             guard groups.contains(where: { $0.setSweepValue(value, device: name) }) else {
                 throw SimulationError(analysis: "dc", point: "", message: "cannot sweep '\(name)': no such voltage source, current source or resistor")
             }

@@ -60,17 +60,20 @@ extension BoundSystem {
             return (finish(), error)
         }
         acceptedDiscrete = discrete
-        var qHistory: [[Double]] = [q, q, q, q]   // q at t_n, t_{n-1}, t_{n-2}, t_{n-3}
+        let charges = ChargeHistory(count: x.count)
+        charges.fill(q)
         if uic {
             // Element IC= on capacitors sets their initial charge whatever the node voltages are.
+            var q0 = q
             for (a, b, c, v) in circuit.capacitorInitialConditions {
                 let dq = c * (v - (x[a] - x[b]))
-                qHistory[0][a] += dq; qHistory[0][b] -= dq
+                q0[a] += dq; q0[b] -= dq
             }
-            qHistory[0][0] = 0
-            for k in 1..<4 { qHistory[k] = qHistory[0] }
+            q0[0] = 0
+            charges.fill(q0)
         }
-        var qdotPrevious = [Double](repeating: 0, count: x.count)   // dq/dt at t_n
+        var stateTolerances: [Int32: Double] = [:]
+        for (k, kind) in unknownKinds.enumerated() { if case .state(let t) = kind { stateTolerances[Int32(k)] = t } }
         var hHistory = [Double](repeating: 0, count: 4)            // h_n, h_{n-1}, …
         var xPrevious = x
         var t = 0.0
@@ -98,17 +101,7 @@ extension BoundSystem {
         var accepted = 0
         var tooSmallCount = 0
         var lastProgress = 0.0
-        var reactiveRows: [Int] = []
-        var isReactive = [Bool](repeating: false, count: x.count)
-        func updateReactiveRows() {
-            for s in 1..<jq.count where jq[s] != 0 {
-                let r = Int(slotRows[s - 1])
-                if !isReactive[r] { isReactive[r] = true; reactiveRows.append(r) }
-            }
-            for k in 1..<x.count where qHistory[0][k] != 0 && !isReactive[k] { isReactive[k] = true; reactiveRows.append(k) }
-        }
-        updateReactiveRows()
-        var history = [Double](repeating: 0, count: x.count)
+        charges.markReactive(jq: jq, slotRows: slotRows)
         var firstAfterBreakpoint = true
 
         while t < tstop * (1 - 1e-12) && tstop - t > delmin {
@@ -129,21 +122,9 @@ extension BoundSystem {
 
             // Integration coefficients: dq/dt ≈ a0·q + history.
             let hPrev = hHistory[0]
-            var a0: Double
             let useGear = options.method == .gear
-            if order == 1 || hPrev == 0 {
-                a0 = 1 / h
-                for k in reactiveRows { history[k] = -qHistory[0][k] / h }
-            } else if useGear {
-                let h1 = hPrev
-                a0 = (2 * h + h1) / (h * (h + h1))
-                let a1 = -(h + h1) / (h * h1)
-                let a2 = h / (h1 * (h + h1))
-                for k in reactiveRows { history[k] = a1 * qHistory[0][k] + a2 * qHistory[1][k] }
-            } else {
-                a0 = 2 / h
-                for k in reactiveRows { history[k] = -a0 * qHistory[0][k] - qdotPrevious[k] }
-            }
+            let a0 = charges.prepare(order: order, gear: useGear, h: h, hPrevious: hPrev)
+            let history = charges.history
             // Predictor: linear extrapolation of the last two points.
             let xStart = x
             if accepted > 0, hPrev > 0 {
@@ -176,43 +157,17 @@ extension BoundSystem {
                 return (finish(), error)
             }
             tooSmallCount = 0
-            updateReactiveRows()
+            if !isLinear { charges.markReactive(jq: jq, slotRows: slotRows) }
 
             // Local truncation error (ngspice CKTterr), per reactive row.
             var hNew = 2 * h
             let haveHistory = accepted >= order  // need order+2 points
             if haveHistory {
-                let factor: Double = order == 1 ? 0.5 : (useGear ? 0.2222222222 : 0.0833333333)
-                let hs0 = h, hs1 = hHistory[0], hs2 = hHistory[1]
-                for k in reactiveRows {
-                    let qn = q[k]
-                    let qdot = a0 * qn + history[k]
-                    var tol = options.abstol + options.reltol * max(abs(qdot), abs(qdotPrevious[k]))
-                    let chargeTol = options.reltol * max(max(abs(qn), abs(qHistory[0][k])), options.chgtol) / h
-                    if case .state(let st) = unknownKinds[k] {
-                        tol = max(st / h + options.reltol * max(abs(qdot), abs(qdotPrevious[k])), chargeTol)
-                    } else {
-                        tol = max(tol, chargeTol)
-                    }
-                    // Divided differences of order+1 (ngspice CKTterr), on the stack.
-                    var d0 = qn, d1 = qHistory[0][k], d2 = qHistory[1][k], d3 = qHistory[2][k]
-                    var t0 = hs0, t1 = hs1, t2 = hs2
-                    if order == 1 {
-                        d0 = (d0 - d1) / t0; d1 = (d1 - d2) / t1
-                        t0 = t1 + hs0
-                        d0 = (d0 - d1) / t0
-                    } else {
-                        d0 = (d0 - d1) / t0; d1 = (d1 - d2) / t1; d2 = (d2 - d3) / t2
-                        t0 = t1 + hs0; t1 = t2 + hs1
-                        d0 = (d0 - d1) / t0; d1 = (d1 - d2) / t1
-                        t0 = t1 + hs0
-                        d0 = (d0 - d1) / t0
-                    }
-                    let diff0 = d0
-                    var del = options.trtol * tol / max(options.abstol, factor * abs(diff0))
-                    if order == 2 { del = del.squareRoot() }
-                    hNew = min(hNew, del)
+                let limit = q.withUnsafeBufferPointer { qp in
+                    charges.truncationStep(qNew: qp.baseAddress!, a0: a0, order: order, gear: useGear, h: h, hHistory: hHistory,
+                                           kinds: stateTolerances, options: (options.reltol, options.abstol, options.chgtol, options.trtol))
                 }
+                hNew = min(hNew, limit)
             }
             if haveHistory && hNew < 0.9 * h && h > delmin * 2 {
                 // Reject: redo from t with the step the error estimate allows.
@@ -227,8 +182,7 @@ extension BoundSystem {
             // Accept.
             accepted += 1
             statistics.acceptedSteps += 1
-            for k in reactiveRows { qdotPrevious[k] = a0 * q[k] + history[k] }
-            qHistory[3] = qHistory[2]; qHistory[2] = qHistory[1]; qHistory[1] = qHistory[0]; qHistory[0] = q
+            q.withUnsafeBufferPointer { qp in charges.accept(qNew: qp.baseAddress!, a0: a0) }
             hHistory[3] = hHistory[2]; hHistory[2] = hHistory[1]; hHistory[1] = hHistory[0]; hHistory[0] = h
             xPrevious = xStart
             acceptedDiscrete = discrete
