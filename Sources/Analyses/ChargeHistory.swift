@@ -70,41 +70,38 @@ final class ChargeHistory {
                         kinds: [Int32: Double], options: (reltol: Double, abstol: Double, chgtol: Double, trtol: Double)) -> Double {
         let factor: Double = order == 1 ? 0.5 : (gear ? 0.2222222222 : 0.0833333333)
         let hs0 = h, hs1 = hHistory[0], hs2 = hHistory[1]
+        // Reciprocals of the divided-difference spacings, computed once per step.
+        let i0 = 1 / hs0, i1 = 1 / hs1, i2 = 1 / hs2
+        let i01 = 1 / (hs1 + hs0), i12 = 1 / (hs2 + hs1), i012 = 1 / (hs2 + hs1 + hs0)
+        let invH = 1 / h
         let q0 = q[0], q1 = q[1], q2 = q[2]
-        var hNew = Double.infinity
+        let reltol = options.reltol, abstol = options.abstol, chgtol = options.chgtol
+        // Minimum over rows of del = trtol·tol / max(abstol, factor·|DD|); the order-th root is
+        // taken once at the end.
+        var minRatio = Double.infinity
+        let hasStates = !kinds.isEmpty
         for r in rows {
             let k = Int(r)
             let qn = qNew[k]
             let qd = a0 * qn + history[k]
-            let currentTol = options.reltol * max(abs(qd), abs(qdot[k]))
-            let chargeTol = options.reltol * max(max(abs(qn), abs(q0[k])), options.chgtol) / h
-            let tol: Double
-            if let stateTol = kinds[r] {
-                tol = max(stateTol / h + currentTol, chargeTol)
-            } else {
-                tol = max(options.abstol + currentTol, chargeTol)
-            }
-            var d0 = qn, d1 = q0[k], d2 = q1[k]
-            var t0 = hs0
-            let t1 = hs1
+            let currentTol = reltol * max(abs(qd), abs(qdot[k]))
+            let chargeTol = reltol * max(max(abs(qn), abs(q0[k])), chgtol) * invH
+            var tol = max(abstol + currentTol, chargeTol)
+            if hasStates, let stateTol = kinds[r] { tol = max(stateTol * invH + currentTol, chargeTol) }
+            let dd: Double
             if order == 1 {
-                d0 = (d0 - d1) / t0; d1 = (d1 - d2) / t1
-                t0 = t1 + hs0
-                d0 = (d0 - d1) / t0
+                let a = (qn - q0[k]) * i0, b = (q0[k] - q1[k]) * i1
+                dd = (a - b) * i01
             } else {
-                let d3 = q2[k]
-                var u1 = hs1
-                let u2 = hs2
-                d0 = (d0 - d1) / t0; d1 = (d1 - d2) / u1; d2 = (d2 - d3) / u2
-                t0 = u1 + hs0; u1 = u2 + hs1
-                d0 = (d0 - d1) / t0; d1 = (d1 - d2) / u1
-                t0 = u1 + hs0
-                d0 = (d0 - d1) / t0
+                let a = (qn - q0[k]) * i0, b = (q0[k] - q1[k]) * i1, c = (q1[k] - q2[k]) * i2
+                let ab = (a - b) * i01, bc = (b - c) * i12
+                dd = (ab - bc) * i012
             }
-            var del = options.trtol * tol / max(options.abstol, factor * abs(d0))
-            if order == 2 { del = del.squareRoot() }
-            if del < hNew { hNew = del }
+            let ratio = tol / max(abstol, factor * abs(dd))
+            if ratio < minRatio { minRatio = ratio }
         }
+        var hNew = options.trtol * minRatio
+        if order == 2 { hNew = hNew.squareRoot() }
         return hNew
     }
 

@@ -129,7 +129,13 @@ extension BoundSystem {
             let xStart = x
             if accepted > 0, hPrev > 0 {
                 let r = h / hPrev
-                for k in 1..<x.count { x[k] = xStart[k] + r * (xStart[k] - xPrevious[k]) }
+                x.withUnsafeMutableBufferPointer { xp in
+                    xStart.withUnsafeBufferPointer { s in
+                        xPrevious.withUnsafeBufferPointer { p in
+                            for k in 1..<xp.count { xp[k] = s[k] + r * (s[k] - p[k]) }
+                        }
+                    }
+                }
             }
             settings.time = t + h
             settings.initializeJunctions = false

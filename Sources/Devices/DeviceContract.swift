@@ -193,6 +193,14 @@ public final class Devices<D: Device>: DeviceGroup {
     public func bind(_ binder: inout MatrixBinder) throws {
         for i in devices.indices { try devices[i].bind(&binder) }
     }
+    // Specialised copies for the common elements, so their loop has no generic dispatch.
+    @_specialize(where D == Resistor)
+    @_specialize(where D == Capacitor)
+    @_specialize(where D == Inductor)
+    @_specialize(where D == VoltageSource)
+    @_specialize(where D == CurrentSource)
+    @_specialize(where D == Diode)
+    @_specialize(where D == BehavioralSource)
     public func load(_ context: inout LoadContext) {
         devices.withUnsafeBufferPointer { d in
             for i in 0..<d.count { d[i].load(&context) }
