@@ -24,7 +24,12 @@ extension Elaborator {
     }
 
     /// The qualified name of a device referenced from this level (`v1` inside `x1` → `x1.v1`).
-    func deviceName(_ raw: String, _ c: Context) -> String { c.prefix + raw }
+    /// Inside subcircuits devices are named as ngspice names them: the element letter, a dot,
+    /// the instance path and the local name (`v.x1.x2.vsense`), so `i(v.x1.vsense)` means the
+    /// same in both simulators.
+    func deviceName(_ raw: String, _ c: Context) -> String {
+        c.prefix.isEmpty ? raw : "\(raw.prefix(1)).\(c.prefix)\(raw)"
+    }
 
     func lookupModel(_ name: String, _ c: Context, at loc: SourceLocation) throws -> (ModelStatement, ParameterScope) {
         if let m = c.models[name] { return m }
@@ -486,7 +491,7 @@ extension Elaborator {
         guard p.count >= entry.terminals + 2 else {
             throw InputError(loc, "'Y\(type)' needs a name, \(entry.terminals) nodes and a model")
         }
-        let instanceName = c.prefix + p[0].text
+        let instanceName = deviceName("y" + p[0].text, c)
         let nodes = p[1...entry.terminals].map { node($0.text, c) }
         let modelToken = p[entry.terminals + 1]
         let (card, scope) = try lookupModel(modelToken.text, c, at: modelToken.location)

@@ -17,7 +17,10 @@ public enum RawFile {
             header += "Flags: \(plot.isComplex ? "complex" : "real")\nNo. Variables: \(plot.vectors.count)\nNo. Points: \(plot.points)\n"
             header += "Variables:\n"
             for (i, v) in plot.vectors.enumerated() {
-                header += "\t\(i)\t\(v.name)\t\(v.type)\n"
+                // ngspice writes the DC sweep scale as v(v-sweep) / i(i-sweep).
+                var name = v.name
+                if plot.kind == "dc", i == 0, name.hasSuffix("-sweep") { name = "\(name.prefix(1))(\(name))" }
+                header += "\t\(i)\t\(name)\t\(v.type)\n"
             }
             header += binary ? "Binary:\n" : "Values:\n"
             data.append(contentsOf: Array(header.utf8))
