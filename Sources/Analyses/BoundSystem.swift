@@ -37,6 +37,10 @@ public final class BoundSystem {
     /// For linear circuits: the (a0, shunt) the present factorisation was made with, so that
     /// steps with an unchanged matrix skip assembly and factorisation and only solve.
     var linearFactorKey: (a0: Double, shunt: Double)?
+    /// The integration coefficient of the present factorisation and how many solves have used
+    /// it since (chord Newton in transient).
+    var factoredA0 = Double.nan
+    var factorAge = 0
 
     public init(circuit: Circuit) throws {
         self.circuit = circuit

@@ -112,9 +112,9 @@ public enum MeasureEvaluator {
         var direction = 0  // 1 rise, -1 fall, 0 cross
         var count = 1
         var last = false
-        if let r = s["rise"] { direction = 1; if r.text == "last" { last = true } else { count = Int(try number(r, known: known)) } }
-        if let f = s["fall"] { direction = -1; if f.text == "last" { last = true } else { count = Int(try number(f, known: known)) } }
-        if let c = s["cross"] { direction = 0; if c.text == "last" { last = true } else { count = Int(try number(c, known: known)) } }
+        if let r = s["rise"] { direction = 1; if r.text == "last" { last = true } else { count = try occurrence(r, known) } }
+        if let f = s["fall"] { direction = -1; if f.text == "last" { last = true } else { count = try occurrence(f, known) } }
+        if let c = s["cross"] { direction = 0; if c.text == "last" { last = true } else { count = try occurrence(c, known) } }
         var seen = 0
         var found: Double?
         guard scale.count >= 2 else { return nil }
@@ -130,6 +130,13 @@ public enum MeasureEvaluator {
             if last { found = tc } else if seen == count { return tc }
         }
         return found
+    }
+
+    /// RISE=/FALL=/CROSS= counts: a positive whole number.
+    static func occurrence(_ t: Token, _ known: [String: Double]) throws -> Int {
+        let v = try number(t, known: known)
+        guard v >= 1, v < 1e9 else { throw InputError(t.location, ".measure: RISE/FALL/CROSS must be a positive count or LAST, got \(v)") }
+        return Int(v)
     }
 
     static func interpolate(_ scale: [Double], _ values: [Double], at x: Double) -> Double? {

@@ -26,16 +26,24 @@ extension BoundSystem {
     /// state unknowns, and no device limited its step in the last evaluation (a limited step is
     /// never "converged"). The final iterate is loaded once more so f and q match it exactly.
     func newton(settings: LoadSettings, integration: Integration, maximumIterations: Int,
-                diagonalShunt: Double = 0, shuntReference: [Double]? = nil, forcedNodes: [Int: Double] = [:]) throws -> Int {
+                diagonalShunt: Double = 0, shuntReference: [Double]? = nil, forcedNodes: [Int: Double] = [:],
+                allowChord: Bool = false) throws -> Int {
         let options = circuit.options
         let n = dimension
         var s = settings
         var lastWorst = 1
+        var previousWorst = Double.infinity
+        var contracting = true
         for iteration in 0..<maximumIterations {
             statistics.newtonIterations += 1
             s.initializeJunctions = settings.initializeJunctions && iteration == 0
             let limited = (isLinear && iteration > 0) ? 0 : load(s)
-            try assembleAndSolve(integration: integration, diagonalShunt: diagonalShunt, shuntReference: shuntReference, forcedNodes: forcedNodes)
+            // Chord iterations: in transient, keep the last factorisation while it was made with
+            // the same integration coefficient, is young, and the updates keep shrinking fast.
+            let chord = allowChord && !isLinear && contracting && factorAge < 2 && factoredA0 == integration.a0
+                && diagonalShunt == 0 && forcedNodes.isEmpty && limited == 0
+            try assembleAndSolve(integration: integration, diagonalShunt: diagonalShunt, shuntReference: shuntReference,
+                                 forcedNodes: forcedNodes, chord: chord)
             // rhs now holds Δx (matrix index k−1 ↔ unknown k).
             var converged = limited == 0 && !s.initializeJunctions
             var worst = 0.0
@@ -69,6 +77,8 @@ extension BoundSystem {
             if badUnknown != 0 {
                 throw NewtonFailure(reason: "the solution became NaN or infinite", worstUnknown: badUnknown)
             }
+            contracting = worst < 0.25 * previousWorst || worst <= 1
+            previousWorst = worst
             if isLinear {
                 // A linear system is solved exactly by one step; f and q at the new point follow
                 // from the Jacobians without evaluating the devices again.
@@ -85,13 +95,13 @@ extension BoundSystem {
     }
 
     /// Forms J = ∂f/∂x + a0·∂q/∂x and −F, factors, and solves; Δx is left in `rhs`.
-    func assembleAndSolve(integration: Integration, diagonalShunt: Double, shuntReference: [Double]?, forcedNodes: [Int: Double]) throws {
+    func assembleAndSolve(integration: Integration, diagonalShunt: Double, shuntReference: [Double]?, forcedNodes: [Int: Double], chord: Bool = false) throws {
         let n = dimension
         guard n > 0 else { return }
         let a0 = integration.a0
         let position = pattern.position
         let slots = jf.count
-        let reuse = isLinear && forcedNodes.isEmpty && linearFactorKey.map { $0.a0 == a0 && $0.shunt == diagonalShunt } == true
+        let reuse = chord || (isLinear && forcedNodes.isEmpty && linearFactorKey.map { $0.a0 == a0 && $0.shunt == diagonalShunt } == true)
         if !reuse {
             matrixValues.withUnsafeMutableBufferPointer { m in
                 m.update(repeating: 0)
@@ -141,8 +151,11 @@ extension BoundSystem {
             if !reuse {
                 linearFactorKey = nil
                 try solver.factor(&matrixValues)
+                factoredA0 = a0
+                factorAge = 0
                 if isLinear && forcedNodes.isEmpty { linearFactorKey = (a0, diagonalShunt) }
             }
+            if reuse { factorAge += 1 }
             try solver.solve(&rhs)
         } catch LinearSolverFailure.singular(let column) {
             let k = (column ?? -1) + 1

@@ -140,7 +140,7 @@ extension BoundSystem {
             settings.time = t + h
             settings.initializeJunctions = false
             do {
-                _ = try newton(settings: settings, integration: Integration(a0: a0, history: history), maximumIterations: options.itl4)
+                _ = try newton(settings: settings, integration: Integration(a0: a0, history: history), maximumIterations: options.itl4, allowChord: true)
             } catch let failure as NewtonFailure {
                 x = xStart
                 discrete = acceptedDiscrete

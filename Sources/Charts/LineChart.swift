@@ -97,7 +97,7 @@ public struct LineChart: Sendable {
                 // Min/max envelope per pixel column.
                 var bucketMin = [Double](repeating: .infinity, count: columns + 1)
                 var bucketMax = [Double](repeating: -.infinity, count: columns + 1)
-                for (xv, yv) in zip(s.x, s.y) where yv.isFinite && (!logX || xv > 0) {
+                for (xv, yv) in zip(s.x, s.y) where yv.isFinite && xv.isFinite && (!logX || xv > 0) {
                     let c = min(columns, max(0, Int((px(xv) - left).rounded())))
                     bucketMin[c] = min(bucketMin[c], yv); bucketMax[c] = max(bucketMax[c], yv)
                 }
@@ -107,7 +107,7 @@ public struct LineChart: Sendable {
                     if bucketMax[c] != bucketMin[c] { points.append(String(format: "%.1f,%.1f", x, py(bucketMax[c]))) }
                 }
             } else {
-                for (xv, yv) in zip(s.x, s.y) where yv.isFinite && (!logX || xv > 0) {
+                for (xv, yv) in zip(s.x, s.y) where yv.isFinite && xv.isFinite && (!logX || xv > 0) {
                     points.append(String(format: "%.2f,%.2f", px(xv), py(yv)))
                 }
             }

@@ -18,81 +18,94 @@ public struct BehavioralSource: Device {
     public let name: String
     public let a: Int, b: Int
     public let kind: Kind
-    public let expression: CompiledExpression
-    public let inputs: [ResolvedInput]
-    var inputUnknowns: [(Int, Int)] = []  // (plus, minus) unknown per input; 0 = none
-    var inputSlots: [(Int, Int, Int, Int)] = []  // per input: (row a or branch)×(plus, minus) slots
     public private(set) var branch = 0
-    var branchSlots: (Int, Int, Int, Int) = (0, 0, 0, 0)
-    let scratch = BehavioralScratch()
+    /// Everything else lives in one object, so the device is cheap to pass around in the load loop.
+    let core: BehavioralCore
 
     public init(name: String, a: Int, b: Int, kind: Kind, expression: CompiledExpression, inputs: [ResolvedInput]) {
-        self.name = name; self.a = a; self.b = b; self.kind = kind; self.expression = expression; self.inputs = inputs
+        self.name = name; self.a = a; self.b = b; self.kind = kind
+        core = BehavioralCore(expression: expression, inputs: inputs)
     }
 
     public var isLinear: Bool { false }
+    public var expression: CompiledExpression { core.expression }
 
     public mutating func allocate(_ allocator: inout UnknownAllocator) throws {
         if kind == .voltage { branch = allocator.addBranch(device: name) }
     }
 
     public mutating func bind(_ binder: inout MatrixBinder) throws {
-        inputUnknowns = []
-        for input in inputs {
+        let c = core
+        let n = c.inputs.count
+        c.plus = [Int](repeating: 0, count: n)
+        c.minus = [Int](repeating: 0, count: n)
+        c.isTime = [Bool](repeating: false, count: n)
+        c.constants = [Double](repeating: 0, count: n)
+        for (k, input) in c.inputs.enumerated() {
             switch input {
-            case .voltage(let p, let m): inputUnknowns.append((p, m))
+            case .voltage(let p, let m): c.plus[k] = p; c.minus[k] = m
             case .current(let device):
-                guard let k = binder.branch(of: device) else {
+                guard let br = binder.branch(of: device) else {
                     throw SimulationError(analysis: "setup", point: "", message: "\(name): i(\(device)) names no voltage source or inductor")
                 }
-                inputUnknowns.append((k, 0))
-            case .time, .constant: inputUnknowns.append((0, 0))
+                c.plus[k] = br
+            case .time: c.isTime[k] = true
+            case .constant(let v): c.constants[k] = v
             }
         }
-        inputSlots = inputUnknowns.map { (p, m) in
+        c.slots = [Int](repeating: 0, count: 4 * n)
+        for k in 0..<n {
+            let p = c.plus[k], m = c.minus[k]
             if kind == .current {
-                return (binder.slot(a, p), binder.slot(a, m), binder.slot(b, p), binder.slot(b, m))
+                c.slots[4 * k] = binder.slot(a, p); c.slots[4 * k + 1] = binder.slot(a, m)
+                c.slots[4 * k + 2] = binder.slot(b, p); c.slots[4 * k + 3] = binder.slot(b, m)
+            } else {
+                c.slots[4 * k] = binder.slot(branch, p); c.slots[4 * k + 1] = binder.slot(branch, m)
             }
-            return (binder.slot(branch, p), binder.slot(branch, m), 0, 0)
         }
         if kind == .voltage {
-            branchSlots = (binder.slot(a, branch), binder.slot(b, branch), binder.slot(branch, a), binder.slot(branch, b))
+            c.branchSlots = (binder.slot(a, branch), binder.slot(b, branch), binder.slot(branch, a), binder.slot(branch, b))
         }
-        scratch.values = [Double](repeating: 0, count: inputs.count)
-        scratch.gradient = [Double](repeating: 0, count: inputs.count)
+        c.values = [Double](repeating: 0, count: n)
+        c.gradient = [Double](repeating: 0, count: n)
     }
 
-    public func load(_ c: inout LoadContext) {
-        let s = scratch
-        for k in 0..<inputs.count {
-            switch inputs[k] {
-            case .voltage, .current:
-                let (p, m) = inputUnknowns[k]
-                s.values[k] = c.x[p] - c.x[m]
-            case .time: s.values[k] = c.time ?? 0
-            case .constant(let v): s.values[k] = v
+    public func load(_ ctx: inout LoadContext) {
+        let c = core
+        let n = c.inputs.count
+        let x = ctx.x
+        let time = ctx.time ?? 0
+        c.values.withUnsafeMutableBufferPointer { v in
+            for k in 0..<n {
+                if c.isTime[k] { v[k] = time }
+                else if c.plus[k] != 0 || c.minus[k] != 0 { v[k] = x[c.plus[k]] - x[c.minus[k]] }
+                else { v[k] = c.constants[k] }
             }
         }
-        let value = expression.valueAndGradient(s.values, gradient: &s.gradient, workspace: s.workspace)
+        let value = c.expression.valueAndGradient(c.values, gradient: &c.gradient, workspace: c.workspace)
+        let jf = ctx.jf
         switch kind {
         case .current:
-            c.f[a] += value; c.f[b] -= value
-            for k in 0..<inputs.count {
-                let g = s.gradient[k]
-                if g == 0 { continue }
-                let sl = inputSlots[k]
-                c.jf[sl.0] += g; c.jf[sl.1] -= g; c.jf[sl.2] -= g; c.jf[sl.3] += g
+            ctx.f[a] += value; ctx.f[b] -= value
+            c.gradient.withUnsafeBufferPointer { g in
+                c.slots.withUnsafeBufferPointer { sl in
+                    for k in 0..<n where g[k] != 0 {
+                        jf[sl[4 * k]] += g[k]; jf[sl[4 * k + 1]] -= g[k]; jf[sl[4 * k + 2]] -= g[k]; jf[sl[4 * k + 3]] += g[k]
+                    }
+                }
             }
         case .voltage:
-            let i = c.x[branch]
-            c.f[a] += i; c.f[b] -= i
-            c.f[branch] += c.x[a] - c.x[b] - value
-            c.jf[branchSlots.0] += 1; c.jf[branchSlots.1] -= 1; c.jf[branchSlots.2] += 1; c.jf[branchSlots.3] -= 1
-            for k in 0..<inputs.count {
-                let g = s.gradient[k]
-                if g == 0 { continue }
-                let sl = inputSlots[k]
-                c.jf[sl.0] -= g; c.jf[sl.1] += g
+            let i = x[branch]
+            ctx.f[a] += i; ctx.f[b] -= i
+            ctx.f[branch] += x[a] - x[b] - value
+            let bs = c.branchSlots
+            jf[bs.0] += 1; jf[bs.1] -= 1; jf[bs.2] += 1; jf[bs.3] -= 1
+            c.gradient.withUnsafeBufferPointer { g in
+                c.slots.withUnsafeBufferPointer { sl in
+                    for k in 0..<n where g[k] != 0 {
+                        jf[sl[4 * k]] -= g[k]; jf[sl[4 * k + 1]] += g[k]
+                    }
+                }
             }
         }
     }
@@ -100,9 +113,24 @@ public struct BehavioralSource: Device {
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { kind == .voltage ? x[branch] : nil }
 }
 
-/// Per-device scratch for evaluating a behavioural expression without allocating.
-final class BehavioralScratch {
+/// The compiled expression, its resolved inputs, Jacobian slots and scratch buffers of one
+/// behavioural source. Copies of the device share it and binding overwrites it, so a circuit is
+/// bound and simulated by one system at a time (not shared between threads).
+final class BehavioralCore {
+    let expression: CompiledExpression
+    let inputs: [ResolvedInput]
+    var plus: [Int] = []
+    var minus: [Int] = []
+    var isTime: [Bool] = []
+    var constants: [Double] = []
+    var slots: [Int] = []
+    var branchSlots: (Int, Int, Int, Int) = (0, 0, 0, 0)
     var values: [Double] = []
     var gradient: [Double] = []
     let workspace = ExpressionWorkspace()
+
+    init(expression: CompiledExpression, inputs: [ResolvedInput]) {
+        self.expression = expression
+        self.inputs = inputs
+    }
 }

@@ -188,8 +188,11 @@ public struct Elaborator {
                 guard step != 0, (stop - start) / step >= 0 || start == stop else {
                     throw InputError(loc, ".dc step \(step) does not go from \(start) to \(stop)")
                 }
-                let n = Int(((stop - start) / step + 1e-9).rounded(.down)) + 1
-                guard n > 0, n <= 10_000_000 else { throw InputError(loc, ".dc sweep has \(n) points (limit 10⁷)") }
+                let points = ((stop - start) / step + 1e-9).rounded(.down) + 1
+                guard points.isFinite, points > 0, points <= 10_000_000 else {
+                    throw InputError(loc, ".dc sweep from \(start) to \(stop) by \(step) has \(points) points (limit 10⁷)")
+                }
+                let n = Int(points)
                 resolved.append((s.source, (0..<n).map { start + Double($0) * step }))
             }
             return (.dcSweep(resolved), loc)

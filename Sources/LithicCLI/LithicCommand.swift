@@ -107,8 +107,8 @@ struct Run: ParsableCommand {
         if !quiet {
             let s = result.outcome.statistics
             let elapsed = Date().timeIntervalSince(started)
-            FileHandle.standardError.write(Data(String(format: "%@: %d unknowns, %d nonzeros, %d Newton iterations, %d steps (%d rejected), %.3f s\n",
-                                                      base, s.unknowns, s.nonzeros, s.newtonIterations, s.acceptedSteps, s.rejectedSteps, elapsed).utf8))
+            FileHandle.standardError.write(Data(String(format: "%@: %d unknowns, %d nonzeros, %d Newton iterations, %d factorisations (%d full), %d steps (%d rejected), %.3f s\n",
+                                                      base, s.unknowns, s.nonzeros, s.newtonIterations, s.fullFactorizations + s.refactorizations, s.fullFactorizations, s.acceptedSteps, s.rejectedSteps, elapsed).utf8))
             for w in written { FileHandle.standardError.write(Data("wrote \(w)\n".utf8)) }
         }
         if let failure = result.outcome.failure { throw failure }

@@ -81,8 +81,10 @@ public struct CompiledExpression: Sendable {
     public func valueAndGradient(_ inputValues: [Double], gradient: inout [Double], workspace: ExpressionWorkspace) -> Double {
         forward(inputValues, workspace)
         let n = code.count
-        let v = workspace.values
-        var adj = workspace.adjoints
+        // Work in place on the workspace buffers: no copies, no allocation per evaluation.
+        return workspace.values.withUnsafeBufferPointer { v in
+        workspace.adjoints.withUnsafeMutableBufferPointer { adj in
+        code.withUnsafeBufferPointer { code in
         for k in 0..<n { adj[k] = 0 }
         for k in 0..<gradient.count { gradient[k] = 0 }
         adj[n - 1] = 1
@@ -146,8 +148,8 @@ public struct CompiledExpression: Sendable {
             }
             k -= 1
         }
-        workspace.adjoints = adj
         return v[n - 1]
+        }}}
     }
 
     private func forward(_ inputValues: [Double], _ ws: ExpressionWorkspace) {

@@ -1,4 +1,5 @@
 import CKLU
+import Foundation
 import LithicCore
 
 /// Why a factorisation failed, with the matrix column (0-based, = unknown − 1) when known.
@@ -31,6 +32,9 @@ public final class KLUSolver {
         columnPointers = pattern.columnPointers
         rowIndices = pattern.rowIndices
         klu_defaults(&common)
+        if let o = ProcessInfo.processInfo.environment["LITHIC_KLU_ORDERING"], let v = Int32(o) { common.ordering = v }
+        if let o = ProcessInfo.processInfo.environment["LITHIC_KLU_BTF"], let v = Int32(o) { common.btf = v }
+        if let o = ProcessInfo.processInfo.environment["LITHIC_KLU_SCALE"], let v = Int32(o) { common.scale = v }
         let n = Int32(pattern.dimension)
         guard n > 0 else { return }
         symbolic = klu_analyze(n, &columnPointers, &rowIndices, &common)

@@ -34,6 +34,8 @@ struct RobustnessTests {
         ("NaN value", "t\nR1 a 0 {sqrt(-1)*0/0}\nV1 a 0 1\n.op\n"),
         ("continuation first", "t\n+ R1 a 0 1\n.op\n"),
         ("unclosed control", "t\n.control\nrun\n.op\n"),
+        ("dc sweep with absurd point count (found by the fuzzer)", "t\nV1 a 0 1\nR1 a 0 1\n.dc V1 -2 1 q\n"),
+        ("measure count NaN", "t\nV1 a 0 SIN(0 1 1k)\nR1 a 0 1\n.tran 10u 1m\n.meas tran x WHEN v(a)=0 RISE={0/0}\n"),
         ("deep subckt nesting", "t\n" + String(repeating: ".subckt s a\n", count: 500) + ".op\n"),
         ("huge line", "t\nR1 a 0 " + String(repeating: "9", count: 200_000) + "x\n.op\n"),
         ("deep expression", "t\nR1 a 0 {" + String(repeating: "(", count: 50_000) + "1" + String(repeating: ")", count: 50_000) + "}\n.op\n"),
