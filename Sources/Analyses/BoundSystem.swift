@@ -42,9 +42,11 @@ public final class BoundSystem {
     var factoredA0 = Double.nan
     var factorAge = 0
 
-    public init(circuit: Circuit) throws {
+    /// - Parameter copyDevices: bind a private copy of the device groups (needed when several
+    ///   analyses run on one circuit, so one cannot change what the next sees).
+    public init(circuit: Circuit, copyDevices: Bool = true) throws {
         self.circuit = circuit
-        self.groups = circuit.groups.map { $0.copy() }
+        self.groups = copyDevices ? circuit.groups.map { $0.copy() } : circuit.groups
         var allocator = UnknownAllocator(nodeNames: circuit.nodeNames)
         for g in groups { try g.allocate(&allocator) }
         unknownNames = allocator.names

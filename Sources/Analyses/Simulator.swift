@@ -26,7 +26,7 @@ public struct Simulator {
             // into another (a DC sweep leaves sources at their last value, for instance).
             let system: BoundSystem
             do {
-                system = try BoundSystem(circuit: circuit)
+                system = try BoundSystem(circuit: circuit, copyDevices: circuit.analyses.count > 1)
             } catch let e as SimulationError {
                 throw e
             } catch {

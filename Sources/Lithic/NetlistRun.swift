@@ -6,7 +6,8 @@ import Analyses
 
 /// What `lithic run` does, as a library call: parse, elaborate, simulate, measure.
 public struct NetlistRun {
-    public var tree: SyntaxTree
+    /// The netlist's title line.
+    public var title: String
     public var circuit: Circuit
     public var outcome: Simulator.Outcome
     public var measures: [MeasureResult]
@@ -28,18 +29,19 @@ public struct NetlistRun {
     }
 
     /// Runs a prepared circuit. Simulation failures are in `outcome.failure`.
-    public static func simulate(tree: SyntaxTree, circuit: Circuit, progress: ((String, Double) -> Void)? = nil) throws -> NetlistRun {
+    /// Runs a prepared circuit (the syntax tree is not needed any more and can be freed).
+    public static func simulate(circuit: Circuit, progress: ((String, Double) -> Void)? = nil) throws -> NetlistRun {
         var sim = Simulator(circuit: circuit)
         sim.progress = progress
         let outcome = try sim.run()
         let measures = try MeasureEvaluator.evaluate(circuit.measures, plots: outcome.plots)
-        return NetlistRun(tree: tree, circuit: circuit, outcome: outcome, measures: measures)
+        return NetlistRun(title: circuit.title, circuit: circuit, outcome: outcome, measures: measures)
     }
 
     /// Convenience for tests: text in, run out; throws the simulation failure if any.
     public static func run(text: String, name: String = "<netlist>") throws -> NetlistRun {
-        let (tree, circuit) = try prepare(text: text, name: name)
-        let r = try simulate(tree: tree, circuit: circuit)
+        let (_, circuit) = try prepare(text: text, name: name)
+        let r = try simulate(circuit: circuit)
         if let f = r.outcome.failure { throw f }
         return r
     }

@@ -62,10 +62,10 @@ struct Run: ParsableCommand {
     @Flag(help: "No progress or summary on stderr.") var quiet = false
 
     func run() throws {
-        let (tree, circuit) = try NetlistRun.prepare(path: netlist)
+        let circuit = try NetlistRun.prepare(path: netlist).1  // the syntax tree is freed here
         if !quiet { for w in circuit.warnings { FileHandle.standardError.write(Data("\(w)\n".utf8)) } }
         let started = Date()
-        let result = try NetlistRun.simulate(tree: tree, circuit: circuit, progress: ProgressReporter(quiet: quiet).callback())
+        let result = try NetlistRun.simulate(circuit: circuit, progress: ProgressReporter(quiet: quiet).callback())
         let directory = output ?? URL(fileURLWithPath: netlist).deletingPathExtension().lastPathComponent + ".out"
         let base = URL(fileURLWithPath: netlist).deletingPathExtension().lastPathComponent
         var written: [String] = []
@@ -81,20 +81,20 @@ struct Run: ParsableCommand {
             case .json:
                 try AtomicFile.write(OutputWriters.json(plot), to: stem + ".json"); written.append(stem + ".json")
             case .raw:
-                try AtomicFile.write(RawFile.write([plot], title: tree.title, binary: binary), to: stem + ".raw"); written.append(stem + ".raw")
+                try AtomicFile.write(RawFile.write([plot], title: circuit.title, binary: binary), to: stem + ".raw"); written.append(stem + ".raw")
             }
             if plot.kind == "op" {
                 print("Operating point:")
                 for v in plot.vectors { print("  \(v.name) = \(v.real.first ?? .nan)") }
             }
             if self.plot {
-                for (suffix, svg) in OutputWriters.charts(plot, title: tree.title, names: result.savedNames()) {
+                for (suffix, svg) in OutputWriters.charts(plot, title: circuit.title, names: result.savedNames()) {
                     try AtomicFile.write(svg, to: stem + suffix + ".svg"); written.append(stem + suffix + ".svg")
                 }
             }
         }
         if let rawPath {
-            try AtomicFile.write(RawFile.write(plots, title: tree.title, binary: binary), to: rawPath)
+            try AtomicFile.write(RawFile.write(plots, title: circuit.title, binary: binary), to: rawPath)
             written.append(rawPath)
         }
         for m in result.measures {

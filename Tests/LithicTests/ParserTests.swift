@@ -24,9 +24,9 @@ struct ParserTests {
     func roundTripSimulates() throws {
         let path = Repository.netlists.appendingPathComponent("params_expr.cir").path
         let tree = try NetlistParser.parse(path: path)
-        let original = try NetlistRun.simulate(tree: tree, circuit: try Elaborator.elaborate(tree))
+        let original = try NetlistRun.simulate(circuit: try Elaborator.elaborate(tree))
         let reparsed = try parse(NetlistPrinter.print(tree))
-        let copy = try NetlistRun.simulate(tree: reparsed, circuit: try Elaborator.elaborate(reparsed))
+        let copy = try NetlistRun.simulate(circuit: try Elaborator.elaborate(reparsed))
         let a = try #require(original.outcome.plots.first), b = try #require(copy.outcome.plots.first)
         for v in a.vectors { #expect(b.vector(v.name)?.real == v.real) }
     }

@@ -42,7 +42,7 @@ struct RegressionTests {
         let (rel, absTol) = Self.tolerance(text)
         let golden = try RawFile.read([UInt8](try Data(contentsOf: Repository.netlists.appendingPathComponent("golden/\(name).raw"))), name: "\(name).raw")
         let (tree, circuit) = try NetlistRun.prepare(path: path)
-        let run = try NetlistRun.simulate(tree: tree, circuit: circuit)
+        let run = try NetlistRun.simulate(circuit: circuit)
         if let f = run.outcome.failure { Issue.record("simulation failed: \(f)"); return }
         var seen: [String: Int] = [:]
         for g in golden {
