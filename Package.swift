@@ -17,6 +17,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
         // MARK: System C libraries (Debian packages; installed by scripts/setup.sh)
@@ -24,6 +25,12 @@ let package = Package(
             name: "CKLU",
             // SuiteSparse 5.12 (Debian 12) ships no .pc file; the header lives in /usr/include/suitesparse.
             providers: [.apt(["libsuitesparse-dev"])]
+        ),
+
+        .systemLibrary(
+            name: "CMinpack",
+            pkgConfig: "cminpack",  // gives -I/usr/include/cminpack-1 -lcminpack
+            providers: [.apt(["libcminpack-dev"])]
         ),
 
         // MARK: Shared vocabulary: SI numbers, diagnostics, expressions with derivatives
@@ -44,11 +51,21 @@ let package = Package(
         // MARK: Newton core, OP / DC / TRAN / AC, step control, .measure
         .target(name: "Analyses", dependencies: ["LithicCore", "SparseLinear", "Devices", "Elaboration"], swiftSettings: numericSettings),
 
+        // MARK: Closed-form element impedances with exact parameter derivatives
+        .target(name: "Impedance", dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
+
+        // MARK: Measured-data readers (and, later, FFT-EIS, Kramers-Kronig, DRT)
+        .target(name: "Spectroscopy", dependencies: ["LithicCore", .product(name: "Numerics", package: "swift-numerics")]),
+
+        // MARK: Circuit strings and CNLS fitting on MINPACK
+        .target(name: "Fitting", dependencies: ["LithicCore", "Impedance", "CMinpack", .product(name: "Numerics", package: "swift-numerics")]),
+
         // MARK: SVG plots
         .target(name: "Charts", dependencies: ["LithicCore"]),
 
         // MARK: Facade: run a netlist, write raw/CSV/JSON/SVG
-        .target(name: "Lithic", dependencies: ["LithicCore", "Netlist", "Devices", "Elaboration", "Analyses", "Charts", "SparseLinear"]),
+        .target(name: "Lithic", dependencies: ["LithicCore", "Netlist", "Devices", "Elaboration", "Analyses", "Charts", "SparseLinear",
+                                              "Impedance", "Spectroscopy", "Fitting"]),
 
         // MARK: The command-line program (argument parsing, exit codes, progress; no numerics)
         .executableTarget(

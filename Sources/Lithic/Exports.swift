@@ -4,3 +4,6 @@
 @_exported import Analyses
 @_exported import Devices
 @_exported import Charts
+@_exported import Impedance
+@_exported import Spectroscopy
+@_exported import Fitting

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Lithic
+
+struct Fit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fit an equivalent circuit to measured impedance spectra (one file, or many in parallel).",
+        discussion: """
+        Circuits in impedance.py syntax (R0-p(R1,CPE1)-Wo1) or Boukamp CDC (R(RQ)Wo). Files: CSV, BioLogic .mpt, \
+        Gamry .DTA, ZPlot .z, column text exports. Weights: unit, modulus (1/|Z|), proportional, boukamp (1/|Z|², \
+        impedance.py's weight_by_modulus). Writes <stem>.fit.json, <stem>.fit.csv per file, summary.csv/json for a batch.
+        """
+    )
+
+    @Argument(help: "Spectrum files.") var files: [String]
+    @Option(help: "Equivalent circuit.") var circuit: String
+    @Option(help: "Initial values, comma-separated, in the circuit's parameter order (default: guessed from the data).") var initial: String?
+    @Option(help: "Weighting: unit, modulus, proportional, boukamp.") var weight: String = "modulus"
+    @Option(name: .customLong("fix"), help: "Hold a parameter: NAME=VALUE (repeatable).") var fixes: [String] = []
+    @Option(name: .customLong("bound"), help: "Bound a parameter: NAME=LOW:HIGH (repeatable).") var boundsList: [String] = []
+    @Option(help: "Number of starts (multi-start global search).") var starts: Int = 8
+    @Flag(help: "Drop inductive points (Z'' > 0) before fitting.") var dropInductive = false
+    @Option(name: [.short, .customLong("output")], help: "Output directory.") var output: String = "fit.out"
+    @Flag(help: "Write SVG Nyquist and residual plots.") var plot = false
+    @Option(help: "Parallel workers for a batch (default: all cores).") var jobs: Int?
+    @Flag(help: "No progress or summary on stderr.") var quiet = false
+
+    func parseNumber(_ s: String, _ what: String) throws -> Double {
+        guard let v = Double(s.trimmingCharacters(in: .whitespaces)) ?? SINumber.parse(s.trimmingCharacters(in: .whitespaces)), v.isFinite else {
+            throw InputError(.commandLine, "\(what): '\(s)' is not a number")
+        }
+        return v
+    }
+
+    func run() throws {
+        let model = try EquivalentCircuit(parsing: circuit)
+        guard let weighting = Weighting(rawValue: weight) else {
+            throw InputError(.commandLine, "--weight must be one of \(Weighting.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var settings = FitSettings()
+        settings.weighting = weighting
+        guard starts >= 1, starts <= 10_000 else { throw InputError(.commandLine, "--starts must be between 1 and 10000") }
+        settings.starts = starts
+        for f in fixes {
+            let parts = f.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw InputError(.commandLine, "--fix expects NAME=VALUE, got '\(f)'") }
+            settings.fixed[parts[0]] = try parseNumber(parts[1], "--fix \(parts[0])")
+        }
+        for b in boundsList {
+            let parts = b.split(separator: "=", maxSplits: 1).map(String.init)
+            let range = parts.count == 2 ? parts[1].split(separator: ":", maxSplits: 1).map(String.init) : []
+            guard range.count == 2 else { throw InputError(.commandLine, "--bound expects NAME=LOW:HIGH, got '\(b)'") }
+            func bound(_ s: String, _ infinite: Double) throws -> Double { s.isEmpty || s == "inf" || s == "-inf" ? infinite : try parseNumber(s, "--bound") }
+            settings.bounds[parts[0]] = (try bound(range[0], -.infinity), try bound(range[1], .infinity))
+        }
+        var start: [Double]?
+        if let initial {
+            start = try initial.split(separator: ",").map { try parseNumber(String($0), "--initial") }
+        }
+        let workers = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        let showProgress = !quiet && isatty(2) == 1 && files.count > 1
+        let began = Date()
+        let items = FitWorkflow.batch(paths: files, circuit: model, initial: start, settings: settings, dropInductive: dropInductive,
+                                      jobs: workers, progress: showProgress ? { done, total in
+            FileHandle.standardError.write(Data("\rfit [\(done)/\(total)]".utf8))
+            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+        } : nil)
+        var failures = 0
+        for item in items {
+            let stem = "\(output)/\(URL(fileURLWithPath: item.path).deletingPathExtension().lastPathComponent)"
+            guard let r = item.result, let s = item.spectrum else {
+                failures += 1
+                FileHandle.standardError.write(Data("\(item.error ?? "failed")\n".utf8))
+                continue
+            }
+            try AtomicFile.write(FitWorkflow.reportJSON(r, source: item.path), to: stem + ".fit.json")
+            try AtomicFile.write(FitWorkflow.reportCSV(r, spectrum: s), to: stem + ".fit.csv")
+            if plot {
+                let (nyquist, residuals) = FitWorkflow.charts(r, spectrum: s)
+                try AtomicFile.write(nyquist, to: stem + ".nyquist.svg")
+                try AtomicFile.write(residuals, to: stem + ".residuals.svg")
+            }
+            if items.count == 1 {
+                print("\(item.path): \(r.circuit), \(r.weighting.rawValue) weights, \(r.converged ? "converged" : "NOT converged")")
+                for k in r.names.indices {
+                    let flag = r.isFixed[k] ? " (fixed)" : ""
+                    print(String(format: "  %-10@ = %- .6e ± %.2e   95%% CI [% .4e, % .4e]%@", r.names[k] as NSString, r.values[k], r.standardErrors[k],
+                                 r.confidence95[k].0, r.confidence95[k].1, flag as NSString))
+                }
+                print(String(format: "  chi2 = %.6e, reduced chi2 = %.6e, rms relative residual = %.4e, AIC = %.3f, BIC = %.3f",
+                             r.chiSquare, r.reducedChiSquare, r.rmsRelative, r.aic, r.bic))
+                for w in r.warnings { print("  warning: \(w)") }
+            }
+        }
+        if items.count > 1 {
+            try AtomicFile.write(FitWorkflow.summaryCSV(items, names: model.parameterNames), to: "\(output)/summary.csv")
+            try AtomicFile.write(FitWorkflow.summaryJSON(items), to: "\(output)/summary.json")
+        }
+        if !quiet {
+            FileHandle.standardError.write(Data(String(format: "fitted %d of %d spectra in %.3f s; outputs in %@\n",
+                                                      items.count - failures, items.count, Date().timeIntervalSince(began), output).utf8))
+        }
+        if failures == items.count { throw ExitCode(2) }
+    }
+}
