@@ -9,6 +9,11 @@ import PackageDescription
 /// exclusivity checking still applies.
 let numericSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
 
+/// The fitting kernels (complex dual numbers) are 30–50× slower unoptimised; the test suite runs
+/// thousands of fits (interval-coverage and peer tests), so these modules are optimised in debug
+/// builds too.
+let optimizedEvenInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "Lithic",
     products: [
@@ -52,13 +57,15 @@ let package = Package(
         .target(name: "Analyses", dependencies: ["LithicCore", "SparseLinear", "Devices", "Elaboration"], swiftSettings: numericSettings),
 
         // MARK: Closed-form element impedances with exact parameter derivatives
-        .target(name: "Impedance", dependencies: [.product(name: "Numerics", package: "swift-numerics")]),
+        .target(name: "Impedance", dependencies: [.product(name: "Numerics", package: "swift-numerics")],
+                swiftSettings: optimizedEvenInDebug),
 
         // MARK: Measured-data readers (and, later, FFT-EIS, Kramers-Kronig, DRT)
         .target(name: "Spectroscopy", dependencies: ["LithicCore", .product(name: "Numerics", package: "swift-numerics")]),
 
         // MARK: Circuit strings and CNLS fitting on MINPACK
-        .target(name: "Fitting", dependencies: ["LithicCore", "Impedance", "CMinpack", .product(name: "Numerics", package: "swift-numerics")]),
+        .target(name: "Fitting", dependencies: ["LithicCore", "Impedance", "CMinpack", .product(name: "Numerics", package: "swift-numerics")],
+                swiftSettings: optimizedEvenInDebug),
 
         // MARK: SVG plots
         .target(name: "Charts", dependencies: ["LithicCore"]),

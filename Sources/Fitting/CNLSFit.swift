@@ -32,7 +32,7 @@ public struct FitSettings: Sendable {
     public var bounds: [String: (Double, Double)] = [:]
     /// Number of starts: the given initial guess plus `starts − 1` random ones around it
     /// (log-uniform within a factor `spread` for scales, uniform in (0, 1] for exponents).
-    public var starts = 1
+    public var starts = 32
     public var spread = 100.0
     public var seed: UInt64 = 1
     public var maximumEvaluations = 2000
@@ -263,7 +263,7 @@ public struct CNLSFitter {
         let dof = max(m - pf, 1)
         let reduced = chiSquare / Double(dof)
         var warnings: [String] = []
-        let inverse = DenseMatrix.invertSymmetric(jtj, size: pf)
+        let inverse = DenseLinearAlgebra.invertSymmetric(jtj, size: pf)
         var covariance = [[Double]](repeating: [Double](repeating: .nan, count: names.count), count: names.count)
         var errors = [Double](repeating: 0, count: names.count)
         var intervals = values.map { ($0, $0) }
@@ -330,51 +330,6 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     public mutating func nextGaussian() -> Double {
         let u1 = max(nextUniform(), 1e-300), u2 = nextUniform()
         return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-    }
-}
-
-/// Small dense linear algebra for covariance matrices (p ≤ a few dozen).
-enum DenseMatrix {
-    /// Inverse of a symmetric positive-definite matrix by Cholesky; nil when not positive definite.
-    static func invertSymmetric(_ a: [Double], size n: Int) -> [Double]? {
-        guard n > 0 else { return [] }
-        // Scale to unit diagonal for conditioning, invert, unscale.
-        var d = [Double](repeating: 1, count: n)
-        for i in 0..<n { d[i] = a[i * n + i] > 0 ? 1 / a[i * n + i].squareRoot() : 0 }
-        if d.contains(0) { return nil }
-        var l = [Double](repeating: 0, count: n * n)
-        for i in 0..<n {
-            for j in 0...i {
-                var s = a[i * n + j] * d[i] * d[j]
-                for k in 0..<j { s -= l[i * n + k] * l[j * n + k] }
-                if i == j {
-                    guard s > 1e-14 else { return nil }
-                    l[i * n + i] = s.squareRoot()
-                } else {
-                    l[i * n + j] = s / l[j * n + j]
-                }
-            }
-        }
-        // inv = L⁻ᵀ L⁻¹
-        var linv = [Double](repeating: 0, count: n * n)
-        for i in 0..<n {
-            linv[i * n + i] = 1 / l[i * n + i]
-            for j in 0..<i {
-                var s = 0.0
-                for k in j..<i { s -= l[i * n + k] * linv[k * n + j] }
-                linv[i * n + j] = s / l[i * n + i]
-            }
-        }
-        var inv = [Double](repeating: 0, count: n * n)
-        for i in 0..<n {
-            for j in 0...i {
-                var s = 0.0
-                for k in i..<n { s += linv[k * n + i] * linv[k * n + j] }
-                inv[i * n + j] = s * d[i] * d[j]
-                inv[j * n + i] = inv[i * n + j]
-            }
-        }
-        return inv
     }
 }
 

@@ -18,7 +18,7 @@ struct Fit: ParsableCommand {
     @Option(help: "Weighting: unit, modulus, proportional, boukamp.") var weight: String = "modulus"
     @Option(name: .customLong("fix"), help: "Hold a parameter: NAME=VALUE (repeatable).") var fixes: [String] = []
     @Option(name: .customLong("bound"), help: "Bound a parameter: NAME=LOW:HIGH (repeatable).") var boundsList: [String] = []
-    @Option(help: "Number of starts (multi-start global search).") var starts: Int = 8
+    @Option(help: "Number of starts (multi-start global search).") var starts: Int = 32
     @Flag(help: "Drop inductive points (Z'' > 0) before fitting.") var dropInductive = false
     @Option(name: [.short, .customLong("output")], help: "Output directory.") var output: String = "fit.out"
     @Flag(help: "Write SVG Nyquist and residual plots.") var plot = false

@@ -77,6 +77,7 @@ struct FittingTests {
         let trials = 200
         var settings = FitSettings()
         settings.weighting = .boukamp  // matches the noise model σ ∝ |Z|
+        settings.starts = 1            // the interval's honesty is about the estimator, not the search
         for _ in 0..<trials {
             let noisy = clean.map { z -> Complex<Double> in
                 let s = 0.01 * z.length
@@ -188,5 +189,38 @@ struct FittingTests {
         #expect(abs(r.values[2] - 10.43e-6) < 0.05e-6)
         // EIS.md quotes impedance.py's rms as 2.79e-3 (three digits); the exact peer comparison is PeerFitTests.
         #expect(r.rmsRelative < 2.795e-3, "rms \(r.rmsRelative) vs impedance.py 2.79e-3")
+    }
+}
+
+@Suite("distribution of relaxation times")
+struct DRTTests {
+    @Test("two RC elements give two peaks at their τ with their R", arguments: DistributionOfRelaxationTimes.Basis.allCases)
+    func twoPeaks(_ basis: DistributionOfRelaxationTimes.Basis) throws {
+        let circuit = try EquivalentCircuit(parsing: "R0-K1-K2")
+        let truth = [10.0, 100.0, 1e-3, 50.0, 1e-1]
+        let f = (0..<71).map { pow(10, 5 - Double($0) * 8 / 70) }
+        let z = circuit.impedance(frequencies: f, parameters: truth)
+        let d = try DistributionOfRelaxationTimes.compute(frequencies: f, impedances: z, basis: basis)
+        #expect(d.peaks.count == 2, "\(d.peaks)")
+        let sorted = d.peaks.sorted { $0.tau < $1.tau }
+        guard sorted.count == 2 else { return }
+        #expect(abs(log10(sorted[0].tau / 1e-3)) < 0.15, "τ1 = \(sorted[0].tau)")
+        #expect(abs(log10(sorted[1].tau / 1e-1)) < 0.15, "τ2 = \(sorted[1].tau)")
+        #expect(abs(sorted[0].resistance - 100) < 10, "R1 = \(sorted[0].resistance)")
+        #expect(abs(sorted[1].resistance - 50) < 5, "R2 = \(sorted[1].resistance)")
+        #expect(abs(d.seriesResistance - 10) < 1)
+        #expect(d.rmsRelative < 5e-3)
+        #expect(d.gamma.allSatisfy { $0 >= -1e-9 })
+    }
+
+    @Test("L-curve and GCV both give a sensible λ on the real battery spectrum")
+    func realSpectrum() throws {
+        let s = try FitWorkflow.load(FittingTests.fixtures.appendingPathComponent("exampleData.csv").path, dropInductive: true)
+        for sel in DistributionOfRelaxationTimes.Selection.allCases {
+            let d = try DistributionOfRelaxationTimes.compute(frequencies: s.frequencies, impedances: s.impedances, selection: sel)
+            #expect(d.lambda > 1e-8 && d.lambda < 1e3)
+            #expect(!d.peaks.isEmpty)
+            #expect(d.rmsRelative < 0.05, "\(sel): rms \(d.rmsRelative)")
+        }
     }
 }
