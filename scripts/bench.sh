@@ -32,3 +32,6 @@ while read -r name; do
 done < "$dir/cases"
 mv "$out" BENCHMARKS.md
 echo "wrote BENCHMARKS.md" >&2
+# Fitting against impedance.py (same run): refresh the peer reference, then time both.
+scripts/peer-impedance.sh
+python3 scripts/bench-fit.py

@@ -75,40 +75,43 @@ public struct EquivalentCircuit: Sendable, CustomStringConvertible {
 
     /// Z(ω) and ∂Z/∂p for every parameter. `gradient` must have room for all parameters.
     public func impedance(omega: Double, parameters p: [Double], gradient: UnsafeMutablePointer<Complex<Double>>) -> Complex<Double> {
-        // A small value stack of (Z, first parameter, end parameter).
-        var stack: [(Complex<Double>, Int, Int)] = []
-        stack.reserveCapacity(8)
-        for step in program {
-            switch step {
-            case .element(let kind, let first):
-                let count = kind.parameterNames.count
-                let local = Array(p[first..<(first + count)])
-                let z = kind.impedance(omega: omega, local)
-                for k in 0..<count { gradient[first + k] = z.derivative(k) }
-                stack.append((z.value, first, first + count))
-            case .combine(let parallel, let count):
-                let items = stack.suffix(count)
-                stack.removeLast(count)
-                let first = items.first?.1 ?? 0, end = items.last?.2 ?? 0
-                if !parallel {
-                    var z = Complex<Double>.zero
-                    for i in items { z += i.0 }
-                    stack.append((z, first, end))
-                } else {
-                    var y = Complex<Double>.zero
-                    for i in items { y += Complex<Double>.one / i.0 }
-                    let z = Complex<Double>.one / y
-                    // dZ/dZ_i = (Z/Z_i)².
-                    for i in items {
-                        let r = z / i.0
-                        let factor = r * r
-                        for k in i.1..<i.2 { gradient[k] = gradient[k] * factor }
+        p.withUnsafeBufferPointer { pp in
+            // A value stack of (Z, first parameter, end parameter), on the machine stack.
+            withUnsafeTemporaryAllocation(of: (Complex<Double>, Int, Int).self, capacity: max(program.count, 1)) { stack in
+                var top = 0
+                for step in program {
+                    switch step {
+                    case .element(let kind, let first):
+                        let count = kind.parameterNames.count
+                        let z = kind.impedance(omega: omega, parameters: pp.baseAddress! + first)
+                        for k in 0..<count { gradient[first + k] = z.derivative(k) }
+                        stack[top] = (z.value, first, first + count)
+                        top += 1
+                    case .combine(let parallel, let count):
+                        let base = top - count
+                        let first = stack[base].1, end = stack[top - 1].2
+                        if !parallel {
+                            var z = Complex<Double>.zero
+                            for i in base..<top { z += stack[i].0 }
+                            stack[base] = (z, first, end)
+                        } else {
+                            var y = Complex<Double>.zero
+                            for i in base..<top { y += Complex<Double>.one / stack[i].0 }
+                            let z = Complex<Double>.one / y
+                            // dZ/dZ_i = (Z/Z_i)².
+                            for i in base..<top {
+                                let r = z / stack[i].0
+                                let factor = r * r
+                                for k in stack[i].1..<stack[i].2 { gradient[k] = gradient[k] * factor }
+                            }
+                            stack[base] = (z, first, end)
+                        }
+                        top = base + 1
                     }
-                    stack.append((z, first, end))
                 }
+                return top > 0 ? stack[top - 1].0 : .zero
             }
         }
-        return stack.last?.0 ?? .zero
     }
 
     /// Z(f) at each frequency (Hz), without derivatives.

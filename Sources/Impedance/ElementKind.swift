@@ -83,6 +83,12 @@ public enum ElementKind: String, CaseIterable, Sendable {
     /// Z(ω) with exact derivatives with respect to each parameter (in order).
     @inlinable
     public func impedance(omega w: Double, _ p: [Double]) -> ComplexDual {
+        p.withUnsafeBufferPointer { impedance(omega: w, parameters: $0.baseAddress!) }
+    }
+
+    /// Z(ω) and its derivatives, reading this element's parameters from `p[0…]`.
+    @inlinable
+    public func impedance(omega w: Double, parameters p: UnsafePointer<Double>) -> ComplexDual {
         func q(_ k: Int) -> ComplexDual { .parameter(p[k], index: k) }
         let jw = Complex<Double>(0, w)
         switch self {
