@@ -150,6 +150,8 @@ public protocol Device {
     mutating func setSweepValue(_ value: Double) -> Bool
     /// The current through the device for output (`@name[i]`-like), if it can tell.
     func terminalCurrent(x: UnsafePointer<Double>) -> Double?
+    /// Removes the device's AC excitation (for an impedance measured at an added port source).
+    mutating func removeACExcitation()
 }
 
 extension Device {
@@ -159,6 +161,7 @@ extension Device {
     public mutating func setSweepValue(_ value: Double) -> Bool { false }
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { nil }
     public mutating func allocate(_ allocator: inout UnknownAllocator) throws {}
+    public mutating func removeACExcitation() {}
 }
 
 /// Type-erased storage for devices of one concrete type, loaded in one loop (no per-instance
@@ -177,6 +180,7 @@ public protocol DeviceGroup: AnyObject {
     var names: [String] { get }
     /// An independent copy (devices are values; the group box is not).
     func copy() -> any DeviceGroup
+    func removeACExcitation()
 }
 
 /// A homogeneous array of devices of type `D`.
@@ -187,6 +191,7 @@ public final class Devices<D: Device>: DeviceGroup {
     public var isLinear: Bool { devices.allSatisfy(\.isLinear) }
     public var names: [String] { devices.map(\.name) }
     public func copy() -> any DeviceGroup { Devices<D>(devices) }
+    public func removeACExcitation() { for i in devices.indices { devices[i].removeACExcitation() } }
     public func allocate(_ allocator: inout UnknownAllocator) throws {
         for i in devices.indices { try devices[i].allocate(&allocator) }
     }

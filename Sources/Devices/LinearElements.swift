@@ -144,6 +144,7 @@ public struct VoltageSource: Device {
         source.dc = value; source.hasExplicitDC = true; return true
     }
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { x[branch] }
+    public mutating func removeACExcitation() { source.acMagnitude = 0 }
 }
 
 /// Independent current source `I<name> n+ n- …`: current flows from n+ through the source to n-.
@@ -172,6 +173,7 @@ public struct CurrentSource: Device {
         source.dc = value; source.hasExplicitDC = true; return true
     }
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { nil }
+    public mutating func removeACExcitation() { source.acMagnitude = 0 }
 }
 
 /// Voltage-controlled voltage source `E<name> n+ n- nc+ nc- gain`: v+ − v− = gain·(vc+ − vc−).

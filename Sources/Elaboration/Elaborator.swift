@@ -24,13 +24,28 @@ public struct Elaborator {
     var branchDevices: [String] = []
     var deviceNames: Set<String> = []
     var subcircuitStack: [String] = []
+    var overrides: [String: Double] = [:]
 
     public init(catalog: DeviceCatalog = .basic) { self.catalog = catalog }
 
     /// Elaborates a parsed netlist.
-    public static func elaborate(_ tree: SyntaxTree, catalog: DeviceCatalog = .basic) throws -> Circuit {
+    /// - Parameter overrides: values that replace top-level `.param` definitions (a fit varying
+    ///   physical parameters re-elaborates with these); each must name an existing parameter.
+    public static func elaborate(_ tree: SyntaxTree, catalog: DeviceCatalog = .basic, overrides: [String: Double] = [:]) throws -> Circuit {
         var e = Elaborator(catalog: catalog)
+        e.overrides = overrides
         return try e.run(tree)
+    }
+
+    /// The top-level `.param` names of a netlist and their values.
+    public static func topLevelParameters(_ tree: SyntaxTree) throws -> [(String, Double)] {
+        let scope = ParameterScope(parent: nil, temperature: 27)
+        var names: [String] = []
+        for s in tree.statements {
+            if case .parameters(let list) = s { for a in list { scope.define(a); names.append(a.name) } }
+            if case .function(let f) = s { scope.defineFunction(f.name, f.function) }
+        }
+        return try names.map { ($0, try scope.parameterValue($0) ?? .nan) }
     }
 
     /// A level of the hierarchy during expansion.
@@ -63,6 +78,16 @@ public struct Elaborator {
         let scope = ParameterScope(parent: nil, temperature: options.temperature)
         var context = Context(prefix: "", nodeMap: [:], scope: scope, subcircuits: [:], models: [:], parent: [])
         collectDefinitions(top, into: &context)
+        let defined = Set(top.flatMap { s -> [String] in
+            if case .parameters(let list) = s { return list.map(\.name) }
+            return []
+        })
+        for (name, value) in overrides {
+            guard defined.contains(name) else {
+                throw InputError(.commandLine, "'\(name)' is not a top-level .param of the netlist (have: \(defined.sorted().joined(separator: ", ")))")
+            }
+            context.scope.set(name, value)
+        }
         try context.scope.evaluateAll()
 
         // Analyses (needed for waveform defaults).

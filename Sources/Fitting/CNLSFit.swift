@@ -235,27 +235,49 @@ public struct CNLSFitter {
                    evaluations: Int, weights: [(Double, Double)], omegas: [Double]) -> FitResult {
         let names = circuit.parameterNames
         let n = spectrum.count
-        let m = 2 * n
-        let pf = free.count
-        // Jacobian with respect to the natural (untransformed) free parameters.
-        var jtj = [Double](repeating: 0, count: pf * pf)
         var fitted: [Complex<Double>] = []
-        var relSquares = 0.0
+        var jacobian = [Complex<Double>](repeating: .zero, count: n * free.count)
         var grad = [Complex<Double>](repeating: .zero, count: names.count)
         grad.withUnsafeMutableBufferPointer { g in
             for i in 0..<n {
-                let z = circuit.impedance(omega: omegas[i], parameters: values, gradient: g.baseAddress!)
-                fitted.append(z)
-                let d = z - spectrum.impedances[i]
-                let mag = spectrum.impedances[i].length
-                relSquares += (d.real * d.real + d.imaginary * d.imaginary) / (mag * mag)
-                let (wr, wi) = weights[i]
-                for a in 0..<pf {
-                    let ga = g[free[a]]
-                    for b in a..<pf {
-                        let gb = g[free[b]]
-                        jtj[a * pf + b] += wr * wr * ga.real * gb.real + wi * wi * ga.imaginary * gb.imaginary
-                    }
+                fitted.append(circuit.impedance(omega: omegas[i], parameters: values, gradient: g.baseAddress!))
+                for (a, k) in free.enumerated() { jacobian[i * free.count + a] = g[k] }
+            }
+        }
+        let bounds = names.indices.map { k -> (Double, Double) in
+            let info = circuit.parameterInfo[k]
+            return settings.bounds[names[k]] ?? info.kind.bounds[info.index]
+        }
+        return FitResult.assemble(circuit: circuit.description, names: names, values: values, isFixed: isFixed, free: free, bounds: bounds,
+                                  spectrum: spectrum, fitted: fitted, jacobian: jacobian, weights: weights, weighting: settings.weighting,
+                                  chiSquare: chiSquare, converged: (1...4).contains(info), evaluations: evaluations)
+    }
+}
+
+extension FitResult {
+    /// Statistics at an optimum from the model's Jacobian with respect to the natural free
+    /// parameters (`jacobian[i·p + a]` = ∂Z_i/∂p_a): covariance s²(JᵀWJ)⁻¹, standard errors, 95 %
+    /// intervals, correlation, χ², AIC, BIC and identifiability warnings. Shared by equivalent-
+    /// circuit fits (exact Jacobian) and netlist fits (finite-difference Jacobian).
+    public static func assemble(circuit: String, names: [String], values: [Double], isFixed: [Bool], free: [Int],
+                                bounds: [(Double, Double)], spectrum: Spectrum, fitted: [Complex<Double>], jacobian: [Complex<Double>],
+                                weights: [(Double, Double)], weighting: Weighting, chiSquare: Double, converged: Bool,
+                                evaluations: Int) -> FitResult {
+        let n = spectrum.count
+        let m = 2 * n
+        let pf = free.count
+        var jtj = [Double](repeating: 0, count: pf * pf)
+        var relSquares = 0.0
+        for i in 0..<n {
+            let d = fitted[i] - spectrum.impedances[i]
+            let mag = spectrum.impedances[i].length
+            relSquares += (d.real * d.real + d.imaginary * d.imaginary) / (mag * mag)
+            let (wr, wi) = weights[i]
+            for a in 0..<pf {
+                let ga = jacobian[i * pf + a]
+                for b in a..<pf {
+                    let gb = jacobian[i * pf + b]
+                    jtj[a * pf + b] += wr * wr * ga.real * gb.real + wi * wi * ga.imaginary * gb.imaginary
                 }
             }
         }
@@ -292,8 +314,7 @@ public struct CNLSFitter {
             for b in free[(ai + 1)...] where abs(correlation[a][b]) > 0.995 {
                 warnings.append("\(names[a]) and \(names[b]) are almost interchangeable (correlation \(String(format: "%.4f", correlation[a][b])))")
             }
-            let info = circuit.parameterInfo[a]
-            let bound = settings.bounds[names[a]] ?? info.kind.bounds[info.index]
+            let bound = bounds[a]
             let scale = max(abs(values[a]), 1e-300)
             if (bound.0.isFinite && abs(values[a] - bound.0) < 1e-6 * max(scale, abs(bound.0))) ||
                 (bound.1.isFinite && abs(values[a] - bound.1) < 1e-6 * max(scale, abs(bound.1))) {
@@ -305,11 +326,11 @@ public struct CNLSFitter {
         }
         let likelihoodTerm = Double(m) * log(max(chiSquare, 1e-300) / Double(m))
         let k = Double(pf)
-        return FitResult(circuit: circuit.description, names: names, values: values, isFixed: isFixed, standardErrors: errors,
+        return FitResult(circuit: circuit, names: names, values: values, isFixed: isFixed, standardErrors: errors,
                          confidence95: intervals, correlation: correlation, covariance: covariance, chiSquare: chiSquare,
                          reducedChiSquare: reduced, rmsRelative: (relSquares / Double(m)).squareRoot(),
                          aic: likelihoodTerm + 2 * k, bic: likelihoodTerm + k * log(Double(m)), evaluations: evaluations,
-                         converged: (1...4).contains(info), warnings: warnings, weighting: settings.weighting, fitted: fitted)
+                         converged: converged, warnings: warnings, weighting: weighting, fitted: fitted)
     }
 }
 
@@ -334,8 +355,8 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 }
 
 /// Student's t 97.5 % quantile (two-sided 95 % interval).
-enum StudentT {
-    static func quantile975(degreesOfFreedom v: Int) -> Double {
+public enum StudentT {
+    public static func quantile975(degreesOfFreedom v: Int) -> Double {
         let table: [Double] = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
                                2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
                                2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]

@@ -1,4 +1,8 @@
 import CMinpack
+import ComplexModule
+import RealModule
+import Foundation
+import LithicCore
 
 /// The one place Lithic calls MINPACK (cminpack): Levenberg-Marquardt `lmder` with a
 /// user-supplied Jacobian. No C type leaves this file.
@@ -52,5 +56,88 @@ enum Minpack {
                          Int32(maximumEvaluations), &diag, 1, 100, 0, &nfev, &njev, &ipvt, &qtf, &wa1, &wa2, &wa3, &wa4)
         }
         return Outcome(x: x, info: Int(info), evaluations: Int(nfev))
+    }
+}
+
+extension Minpack {
+    /// Minimises ½‖r(x)‖² from `start` with MINPACK `lmdif` (forward-difference Jacobian), for
+    /// models without derivatives (a netlist's AC analysis).
+    static func levenbergMarquardtDifferences(m: Int, n: Int, start: [Double], maximumEvaluations: Int,
+                                              residuals: @escaping (UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Bool) -> Outcome {
+        final class Box {
+            let f: (UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Bool
+            init(_ f: @escaping (UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Bool) { self.f = f }
+        }
+        let box = Box(residuals)
+        var x = start
+        var fvec = [Double](repeating: 0, count: m)
+        var fjac = [Double](repeating: 0, count: m * n)
+        var diag = [Double](repeating: 1, count: n)
+        var ipvt = [Int32](repeating: 0, count: n)
+        var qtf = [Double](repeating: 0, count: n)
+        var wa1 = [Double](repeating: 0, count: n), wa2 = wa1, wa3 = wa1
+        var wa4 = [Double](repeating: 0, count: m)
+        var nfev: Int32 = 0
+        let callback: cminpack_func_mn = { context, _, _, x, fvec, _ in
+            guard let context, let x, let fvec else { return -1 }
+            return Unmanaged<Box>.fromOpaque(context).takeUnretainedValue().f(x, fvec) ? 0 : -1
+        }
+        let info = withExtendedLifetime(box) { () -> Int32 in
+            lmdif(callback, Unmanaged.passUnretained(box).toOpaque(), Int32(m), Int32(n), &x, &fvec, 1e-10, 1e-10, 0,
+                  Int32(maximumEvaluations), 1e-7, &diag, 1, 100, 0, &nfev, &fjac, Int32(m), &ipvt, &qtf, &wa1, &wa2, &wa3, &wa4)
+        }
+        return Outcome(x: x, info: Int(info), evaluations: Int(nfev))
+    }
+}
+
+/// Least squares on any model Z(f; p) that can only be evaluated (no derivatives): parameters
+/// fitted in log space (positive values) by MINPACK `lmdif`, statistics from a central-difference
+/// Jacobian at the optimum.
+public enum DerivativeFreeFit {
+    public static func fit(spectrum: Spectrum, names: [String], initial: [Double], weighting: Weighting, description: String,
+                           maximumEvaluations: Int = 400, model: @escaping ([Double]) throws -> [Complex<Double>]) throws -> FitResult {
+        let n = spectrum.count
+        let p = names.count
+        guard 2 * n > p else { throw InputError(.commandLine, "\(p) parameters cannot be fitted to \(n) points") }
+        for (k, v) in initial.enumerated() where !(v > 0 && v.isFinite) {
+            throw InputError(.commandLine, "netlist fits vary positive parameters; \(names[k]) starts at \(v)")
+        }
+        let weights = spectrum.impedances.map { weighting.rootWeights($0) }
+        var firstError: Error?
+        let outcome = Minpack.levenbergMarquardtDifferences(m: 2 * n, n: p, start: initial.map { log($0) }, maximumEvaluations: maximumEvaluations) { u, r in
+            let values = (0..<p).map { exp(u[$0]) }
+            do {
+                let z = try model(values)
+                for i in 0..<n {
+                    r[2 * i] = weights[i].0 * (z[i].real - spectrum.impedances[i].real)
+                    r[2 * i + 1] = weights[i].1 * (z[i].imaginary - spectrum.impedances[i].imaginary)
+                }
+                return true
+            } catch {
+                if firstError == nil { firstError = error }
+                return false
+            }
+        }
+        if let firstError, outcome.evaluations <= 1 { throw firstError }
+        let values = outcome.x.map { exp($0) }
+        let fitted = try model(values)
+        var chi = 0.0
+        for i in 0..<n {
+            let d = fitted[i] - spectrum.impedances[i]
+            chi += weights[i].0 * weights[i].0 * d.real * d.real + weights[i].1 * weights[i].1 * d.imaginary * d.imaginary
+        }
+        // Central differences in each parameter for the statistics.
+        var jacobian = [Complex<Double>](repeating: .zero, count: n * p)
+        for a in 0..<p {
+            let h = 1e-5 * values[a]
+            var up = values, down = values
+            up[a] += h; down[a] -= h
+            let zu = try model(up), zd = try model(down)
+            for i in 0..<n { jacobian[i * p + a] = (zu[i] - zd[i]) / Complex(2 * h, 0) }
+        }
+        return FitResult.assemble(circuit: description, names: names, values: values, isFixed: names.map { _ in false }, free: Array(0..<p),
+                                  bounds: names.map { _ in (0, .infinity) }, spectrum: spectrum, fitted: fitted, jacobian: jacobian,
+                                  weights: weights, weighting: weighting, chiSquare: chi, converged: (1...4).contains(outcome.info),
+                                  evaluations: outcome.evaluations + 2 * p)
     }
 }

@@ -13,7 +13,10 @@ struct Fit: ParsableCommand {
     )
 
     @Argument(help: "Spectrum files.") var files: [String]
-    @Option(help: "Equivalent circuit.") var circuit: String
+    @Option(help: "Equivalent circuit.") var circuit: String?
+    @Option(help: "Fit a netlist's .param values instead of an equivalent circuit.") var netlist: String?
+    @Option(parsing: .upToNextOption, help: "With --netlist: the two nodes the spectrum was measured between.") var port: [String] = []
+    @Option(help: "With --netlist: comma-separated .param names to vary.") var vary: String?
     @Option(help: "Initial values, comma-separated, in the circuit's parameter order (default: guessed from the data).") var initial: String?
     @Option(help: "Weighting: unit, modulus, proportional, boukamp.") var weight: String = "modulus"
     @Option(name: .customLong("fix"), help: "Hold a parameter: NAME=VALUE (repeatable).") var fixes: [String] = []
@@ -33,10 +36,15 @@ struct Fit: ParsableCommand {
     }
 
     func run() throws {
-        let model = try EquivalentCircuit(parsing: circuit)
         guard let weighting = Weighting(rawValue: weight) else {
             throw InputError(.commandLine, "--weight must be one of \(Weighting.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        if let netlist {
+            try fitNetlist(netlist, weighting: weighting)
+            return
+        }
+        guard let circuit else { throw InputError(.commandLine, "give --circuit (an equivalent circuit) or --netlist") }
+        let model = try EquivalentCircuit(parsing: circuit)
         var settings = FitSettings()
         settings.weighting = weighting
         guard starts >= 1, starts <= 10_000 else { throw InputError(.commandLine, "--starts must be between 1 and 10000") }
@@ -101,5 +109,32 @@ struct Fit: ParsableCommand {
                                                       items.count - failures, items.count, Date().timeIntervalSince(began), output).utf8))
         }
         if failures == items.count { throw ExitCode(2) }
+    }
+
+    func fitNetlist(_ path: String, weighting: Weighting) throws {
+        guard port.count == 2 else { throw InputError(.commandLine, "--netlist needs --port PLUS MINUS") }
+        guard let vary, !vary.isEmpty else { throw InputError(.commandLine, "--netlist needs --vary name,name,…") }
+        guard files.count == 1 else { throw InputError(.commandLine, "--netlist fits one spectrum at a time") }
+        let names = vary.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let start = try initial.map { try $0.split(separator: ",").map { try parseNumber(String($0), "--initial") } }
+        let spectrum = try FitWorkflow.load(files[0], dropInductive: dropInductive)
+        let began = Date()
+        let r = try NetlistFit.fit(spectrum: spectrum, netlist: path, plus: port[0], minus: port[1], vary: names, initial: start, weighting: weighting)
+        let stem = "\(output)/\(URL(fileURLWithPath: files[0]).deletingPathExtension().lastPathComponent)"
+        try AtomicFile.write(FitWorkflow.reportJSON(r, source: files[0]), to: stem + ".fit.json")
+        try AtomicFile.write(FitWorkflow.reportCSV(r, spectrum: spectrum), to: stem + ".fit.csv")
+        if plot {
+            let (nyquist, residuals) = FitWorkflow.charts(r, spectrum: spectrum)
+            try AtomicFile.write(nyquist, to: stem + ".nyquist.svg")
+            try AtomicFile.write(residuals, to: stem + ".residuals.svg")
+        }
+        print("\(files[0]): \(r.circuit), \(r.weighting.rawValue) weights, \(r.converged ? "converged" : "NOT converged")")
+        for k in r.names.indices {
+            print(String(format: "  %-10@ = %- .6e ± %.2e   95%% CI [% .4e, % .4e]", r.names[k] as NSString, r.values[k], r.standardErrors[k],
+                         r.confidence95[k].0, r.confidence95[k].1))
+        }
+        print(String(format: "  chi2 = %.6e, rms relative residual = %.4e, AIC = %.3f, BIC = %.3f", r.chiSquare, r.rmsRelative, r.aic, r.bic))
+        for w in r.warnings { print("  warning: \(w)") }
+        if !quiet { FileHandle.standardError.write(Data(String(format: "fitted the netlist in %.3f s (%d model evaluations)\n", Date().timeIntervalSince(began), r.evaluations).utf8)) }
     }
 }
