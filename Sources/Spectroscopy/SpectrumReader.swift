@@ -40,6 +40,8 @@ public enum SpectrumReader {
             spectrum = try gamry(lines, name)
         } else if first.hasPrefix("ZPLOT") || lines.contains(where: { $0.trimmingCharacters(in: .whitespaces) == "End Comments" }) {
             spectrum = try zplot(lines, name)
+        } else if lines.contains(where: { $0.contains("<Segment1>") }) {
+            spectrum = try versaStudio(lines, name)
         } else {
             spectrum = try columns(lines, name)
         }
@@ -214,6 +216,25 @@ public enum SpectrumReader {
         rows = max(rows, 0)
         return try table(slice, from: rows, name: name, separator: "\t", decimalComma: decimalComma, frequency: f, real: r, imaginary: i,
                          negateImaginary: false, format: "gamry-dta")
+    }
+
+    /// VersaStudio `.par`: the first segment `<Segment1>` … `</Segment1>`; its data rows start
+    /// four lines after the opening tag (after the definition lines) and are comma-separated with
+    /// frequency in column 10 and Z', Z'' in columns 15 and 16 (1-based), the layout impedance.py
+    /// reads too.
+    static func versaStudio(_ lines: [String], _ name: String) throws -> MeasuredSpectrum {
+        guard let open = lines.firstIndex(where: { $0.contains("<Segment1>") }) else {
+            throw InputError(location(name, 1), "VersaStudio file without <Segment1>")
+        }
+        guard let close = lines[open...].firstIndex(where: { $0.contains("</Segment1>") }) else {
+            throw InputError(location(name, open + 1), "<Segment1> is not closed (truncated file?)")
+        }
+        // Skip the definition lines: data rows are those whose first field is a number.
+        var start = open + 1
+        while start < close, fields(lines[start], separator: ",").first.map({ Double($0.0) == nil }) ?? true { start += 1 }
+        guard start < close else { throw InputError(location(name, open + 1), "<Segment1> holds no data rows") }
+        return try table(Array(lines[0..<close]), from: start, name: name, separator: ",", decimalComma: false, frequency: 9, real: 14, imaginary: 15,
+                         negateImaginary: false, format: "versastudio-par")
     }
 
     /// Scribner ZPlot/ZView `.z`: header to "End Comments", then comma-separated rows

@@ -224,3 +224,65 @@ struct DRTTests {
         }
     }
 }
+
+/// Layouts of the other instrument exports impedance.py reads (Autolab, PARSTAT, VersaStudio,
+/// CH Instruments, PowerSuite). No real files of these are public; these fixtures are written in
+/// each layout (as impedance.py's readers expect it) with a known spectrum.
+@Suite("other instrument layouts")
+struct InstrumentLayoutTests {
+    static let points: [(Double, Double, Double)] = [(1e4, 10.5, -0.5), (1e3, 12.0, -3.0), (1e2, 20.0, -8.0), (1e1, 35.0, -6.0), (1.0, 42.0, -2.5)]
+
+    func check(_ text: String, name: String, format: String, negate: Bool = false) throws {
+        let s = try SpectrumReader.read(bytes: Array(text.utf8), name: name)
+        #expect(s.format == format, "\(name): \(s.format)")
+        #expect(s.frequencies.count == Self.points.count, "\(name)")
+        for (k, p) in Self.points.enumerated() where k < s.frequencies.count {
+            #expect(s.frequencies[k] == p.0)
+            #expect(s.impedances[k].real == p.1)
+            #expect(s.impedances[k].imaginary == p.2, "\(name) point \(k)")
+        }
+    }
+
+    @Test("Autolab comma export with named columns, −Z'' converted")
+    func autolab() throws {
+        var t = "Some header text\nFrequency (Hz),Potential (AC) (V),Current (AC) (A),Time (s),Z' (Ω),-Z'' (Ω),Z (Ω),-Phase (°)\n"
+        for p in Self.points { t += "\(p.0),0.01,0.001,1.0,\(p.1),\(-p.2),1,1\n" }
+        try check(t, name: "autolab.txt", format: "columns")
+    }
+
+    @Test("PARSTAT whitespace export")
+    func parstat() throws {
+        var t = "Segment# Point# E(V) Freq(Hz) Zre(Ohms) Zim(Ohms) Zmod Phase\n"
+        for p in Self.points { t += "1 1 0.0 \(p.0) \(p.1) \(p.2) 1 1\n" }
+        try check(t, name: "parstat.txt", format: "columns")
+    }
+
+    @Test("VersaStudio .par segment")
+    func versaStudio() throws {
+        var t = "<Application>\nVersaStudio\n</Application>\n<Segment1>\nDefinition=Segment #, Point #, E(V), I(A), Elapsed Time(s), ADC Sync Input(V), Current Range, Status, E Applied(V), Frequency(Hz), E Real, E Imag, I Real, I Imag, Z Real, Z Imag\nLength=5\nUseful=1\n"
+        for p in Self.points { t += "1,1,0,0,0,0,0,0,0,\(p.0),0,0,0,0,\(p.1),\(p.2)\n" }
+        t += "</Segment1>\n"
+        try check(t, name: "versa.par", format: "versastudio-par")
+    }
+
+    @Test("CH Instruments text")
+    func chi() throws {
+        var t = "Nov. 21, 2026   10:00:00\nA.C. Impedance\nInit E (V) = 0\nFreq/Hz, Z'/ohm, Z\"/ohm, Z/ohm, Phase/deg\n\n"
+        for p in Self.points { t += "\(p.0), \(p.1), \(p.2), 1, 1\n" }
+        try check(t, name: "chi.txt", format: "columns")
+    }
+
+    @Test("PowerSuite tab export")
+    func powerSuite() throws {
+        var t = "Frequency\tZ'\tZ''\n"
+        for p in Self.points { t += "\(p.0)\t\(p.1)\t\(p.2)\n" }
+        try check(t, name: "powersuite.txt", format: "columns")
+    }
+
+    @Test("semicolon CSV with decimal commas and a −Im(Z) header")
+    func europeanCSV() throws {
+        var t = "freq/Hz;Re(Z)/Ohm;-Im(Z)/Ohm\n"
+        for p in Self.points { t += "\(p.0);\(p.1);\(-p.2)\n".replacingOccurrences(of: ".", with: ",") }
+        try check(t, name: "eu.csv", format: "columns")
+    }
+}
