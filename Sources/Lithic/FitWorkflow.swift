@@ -36,24 +36,38 @@ public enum FitWorkflow {
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             let lo = w * chunk, hi = min(paths.count, lo + chunk)
             guard lo < hi else { return }
-            var previous: [Double]?
+            var previous: FitResult?
             for k in lo..<hi {
                 let path = paths[k]
                 var item = Item(path: path)
                 do {
                     let spectrum = try load(path, dropInductive: dropInductive)
                     item.spectrum = spectrum
-                    let fitter = CNLSFitter(circuit: circuit, settings: settings)
-                    let start = initial ?? InitialGuess.guess(circuit, for: spectrum)
-                    var result = try fitter.fit(spectrum, initial: start)
+                    // Warm start first: a converged fit from the neighbour's parameters whose
+                    // reduced χ² is no worse than 4× the neighbour's is kept; otherwise the full
+                    // multi-start search runs and the better of the two wins.
+                    var result: FitResult?
                     if let warm = previous {
                         var quick = settings
                         quick.starts = 1
-                        if let r2 = try? CNLSFitter(circuit: circuit, settings: quick).fit(spectrum, initial: warm), r2.chiSquare < result.chiSquare {
-                            result = r2
+                        if let r = try? CNLSFitter(circuit: circuit, settings: quick).fit(spectrum, initial: warm.values),
+                           r.converged, r.reducedChiSquare <= 4 * warm.reducedChiSquare {
+                            result = r
                         }
                     }
-                    previous = result.values
+                    if result == nil {
+                        let start = initial ?? InitialGuess.guess(circuit, for: spectrum)
+                        var full = try CNLSFitter(circuit: circuit, settings: settings).fit(spectrum, initial: start)
+                        if let warm = previous {
+                            var quick = settings
+                            quick.starts = 1
+                            if let r = try? CNLSFitter(circuit: circuit, settings: quick).fit(spectrum, initial: warm.values), r.chiSquare < full.chiSquare {
+                                full = r
+                            }
+                        }
+                        result = full
+                    }
+                    previous = result
                     item.result = result
                 } catch {
                     item.error = "\(error)"
