@@ -50,6 +50,9 @@ let package = Package(
         // MARK: The device contract and the basic SPICE elements
         .target(name: "Devices", dependencies: ["LithicCore"], swiftSettings: numericSettings),
 
+        // MARK: Memristor compact models on the device contract
+        .target(name: "Memristors", dependencies: ["LithicCore", "Devices"], swiftSettings: numericSettings),
+
         // MARK: SyntaxTree → flat Circuit (parameters, subcircuits, models)
         .target(name: "Elaboration", dependencies: ["LithicCore", "Netlist", "Devices"]),
 
@@ -72,7 +75,7 @@ let package = Package(
 
         // MARK: Facade: run a netlist, write raw/CSV/JSON/SVG
         .target(name: "Lithic", dependencies: ["LithicCore", "Netlist", "Devices", "Elaboration", "Analyses", "Charts", "SparseLinear",
-                                              "Impedance", "Spectroscopy", "Fitting"]),
+                                              "Impedance", "Spectroscopy", "Fitting", "Memristors"]),
 
         // MARK: The command-line program (argument parsing, exit codes, progress; no numerics)
         .executableTarget(

@@ -12,6 +12,8 @@ public final class BoundSystem {
     public let unknownNames: [String]
     public let unknownKinds: [UnknownKind]
     public let branches: [String: Int]
+    /// Initial values of state unknowns.
+    public let initialValues: [Int: Double]
     public let pattern: SparsePattern
     let solver: KLUSolver
     /// Number of unknowns excluding ground.
@@ -52,6 +54,7 @@ public final class BoundSystem {
         unknownNames = allocator.names
         unknownKinds = allocator.kinds
         branches = allocator.branches
+        initialValues = allocator.initialValues
         var binder = MatrixBinder(branches: allocator.branches)
         let n = allocator.names.count
         var diag = [Int](repeating: 0, count: n)
@@ -65,6 +68,7 @@ public final class BoundSystem {
         isLinear = groups.allSatisfy(\.isLinear)
         let slots = binder.rows.count + 1
         x = [Double](repeating: 0, count: n)
+        for (k, v) in allocator.initialValues { x[k] = v }
         f = x; q = x
         jf = [Double](repeating: 0, count: slots)
         jq = jf
@@ -82,6 +86,7 @@ public final class BoundSystem {
         var time: Double?
         var sourceFactor = 1.0
         var initializeJunctions = false
+        var statesFrozen = true
         var gmin = 1e-12
         var temperature = 300.15
     }
@@ -108,6 +113,7 @@ public final class BoundSystem {
             c.time = s.time
             c.sourceFactor = s.sourceFactor
             c.initializeJunctions = s.initializeJunctions
+            c.statesFrozen = s.statesFrozen
             c.gmin = s.gmin
             c.temperature = s.temperature
             for g in groups { g.load(&c) }

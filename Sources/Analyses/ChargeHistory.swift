@@ -87,7 +87,12 @@ final class ChargeHistory {
             let currentTol = reltol * max(abs(qd), abs(qdot[k]))
             let chargeTol = reltol * max(max(abs(qn), abs(q0[k])), chgtol) * invH
             var tol = max(abstol + currentTol, chargeTol)
-            if hasStates, let stateTol = kinds[r] { tol = max(stateTol * invH + currentTol, chargeTol) }
+            if hasStates, let stateTol = kinds[r] {
+                // A device state: its error is judged on the state itself (RELTOL·|x| + its
+                // absolute tolerance per step), not against RELTOL·|dx/dt|, which for a fast
+                // switching memristor is large enough to let the state overshoot its window.
+                tol = (reltol * max(abs(qn), abs(q0[k])) + stateTol) * invH
+            }
             let dd: Double
             if order == 1 {
                 let a = (qn - q0[k]) * i0, b = (q0[k] - q1[k]) * i1

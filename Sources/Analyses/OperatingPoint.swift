@@ -41,6 +41,7 @@ extension BoundSystem {
 
         // Source stepping with an adaptive step.
         x = [Double](repeating: 0, count: x.count)
+        for (k, v) in initialValues { x[k] = v }
         var factor = 0.0
         var step = 0.1
         base.initializeJunctions = true
@@ -119,6 +120,10 @@ extension BoundSystem {
             } else if name.hasSuffix("#branch") {
                 let n = "i(\(name.dropLast(7)))"
                 if keep(n) { out.append((n, "current", k)) }
+            } else if let hash = name.firstIndex(of: "#"), case .state = unknownKinds[k] {
+                // Device states: `x(device)` for the first, `name(device)` for others.
+                let n = "\(name[name.index(after: hash)...])(\(name[..<hash]))"
+                if keep(n) { out.append((n, "voltage", k)) }
             }
         }
         return out

@@ -15,7 +15,9 @@ extension BoundSystem {
                         isComplex: true)
         let n = dimension
         guard n > 0 else { return plot }
-        load(LoadSettings(time: nil, gmin: circuit.options.gmin, temperature: loadTemperature))
+        var linearisation = LoadSettings(time: nil, gmin: circuit.options.gmin, temperature: loadTemperature)
+        linearisation.statesFrozen = false  // states respond to the small signal through dx/dt
+        load(linearisation)
         let solver = try KLUSolver(pattern: pattern, complex: true)
         var excitationRe = [Double](repeating: 0, count: x.count)
         var excitationIm = excitationRe

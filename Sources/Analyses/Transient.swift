@@ -45,6 +45,7 @@ extension BoundSystem {
 
         // Initial point.
         for k in 0..<x.count { x[k] = 0 }
+        for (k, v) in initialValues { x[k] = v }
         for (k, v) in circuit.nodesets { x[k] = v }
         do {
             if uic {
@@ -139,6 +140,7 @@ extension BoundSystem {
             }
             settings.time = t + h
             settings.initializeJunctions = false
+            settings.statesFrozen = false
             do {
                 _ = try newton(settings: settings, integration: Integration(a0: a0, history: history), maximumIterations: options.itl4, allowChord: true)
             } catch let failure as NewtonFailure {

@@ -20,6 +20,9 @@ public struct UnknownAllocator {
     public private(set) var discreteStateCount = 0
     /// Branch-current unknown of each voltage-defined device (V, E, H, L), by instance name.
     public private(set) var branches: [String: Int] = [:]
+    /// Starting values of internal state unknowns (used as the initial iterate and, with `uic`,
+    /// as the state at t = 0).
+    public private(set) var initialValues: [Int: Double] = [:]
 
     /// Starts with the circuit's nodes; index 0 is ground and is not an unknown.
     public init(nodeNames: [String]) {
@@ -32,6 +35,13 @@ public struct UnknownAllocator {
         names.append(name)
         kinds.append(kind)
         return names.count - 1
+    }
+
+    /// Adds an internal state unknown with its initial value.
+    public mutating func addState(_ name: String, absoluteTolerance: Double, initialValue: Double) -> Int {
+        let k = addUnknown(name, kind: .state(absoluteTolerance: absoluteTolerance))
+        initialValues[k] = initialValue
+        return k
     }
 
     /// Adds the branch current of a voltage-defined device, named `i(<device>)` in outputs.
@@ -106,6 +116,10 @@ public struct LoadContext {
     public var temperature: Double = 300.15
     /// First iteration of an analysis: junctions start from their critical voltage.
     public var initializeJunctions = false
+    /// An operating point or DC sweep: internal state unknowns hold their initial value
+    /// (their row becomes x − x₀ = 0) instead of following dx/dt = rate, which would leave them
+    /// undetermined wherever the rate vanishes. False in transient steps and in AC linearisation.
+    public var statesFrozen = false
     /// Incremented by devices whose limiting changed the operating point this iteration.
     public var limitedCount = 0
 

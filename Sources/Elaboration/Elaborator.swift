@@ -114,7 +114,8 @@ public struct Elaborator {
                     if isNodeset { nodesets[k] = v } else { ics[k] = v }
                 }
             case .save(let names, _): saves.append(contentsOf: names)
-            case .print(_, let names, _): saves.append(contentsOf: names)
+            case .print:
+                break  // as in ngspice batch mode, .print does not restrict what is stored
             case .measure(let tokens, let card): measures.append((tokens, card))
             default: break
             }
@@ -222,12 +223,14 @@ public struct Elaborator {
             }
             return (.dcSweep(resolved), loc)
         case .transient(let step, let stop, let start, let tmax, let uic, let loc):
-            let tstep = try scope.evaluate(step, at: loc)
+            let givenStep = try scope.evaluate(step, at: loc)
             let tstop = try scope.evaluate(stop, at: loc)
             let tstart = try start.map { try scope.evaluate($0, at: loc) } ?? 0
             let maxStep = try tmax.map { try scope.evaluate($0, at: loc) }
             guard tstop > 0 else { throw InputError(loc, ".tran stop time must be positive, got \(tstop)") }
-            guard tstep > 0 else { throw InputError(loc, ".tran step must be positive, got \(tstep)") }
+            guard givenStep >= 0 else { throw InputError(loc, ".tran step must not be negative, got \(givenStep)") }
+            // Xyce netlists write `.tran 0 tstop`: take tstop/100 as the nominal step.
+            let tstep = givenStep > 0 ? givenStep : tstop / 100
             guard tstart >= 0, tstart < tstop else { throw InputError(loc, ".tran start time must be in [0, tstop)") }
             if let m = maxStep, m <= 0 { throw InputError(loc, ".tran maximum step must be positive") }
             transientStep = tstep

@@ -14,7 +14,7 @@ public func fuzzNetlist(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = title
         return SyntaxTree(title: title, statements: try NetlistParser.parseCards(cards, warnings: &warnings), warnings: warnings)
     }() {
-        _ = try? Elaborator.elaborate(tree)
+        _ = try? Elaborator.elaborate(tree, catalog: .standard)
     }
     // The expression evaluator on the raw text, too.
     let text = String(decoding: bytes, as: UTF8.self)

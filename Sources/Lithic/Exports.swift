@@ -7,3 +7,4 @@
 @_exported import Impedance
 @_exported import Spectroscopy
 @_exported import Fitting
+@_exported import Memristors

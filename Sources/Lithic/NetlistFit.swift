@@ -34,7 +34,7 @@ public enum NetlistFit {
 
     static func model(_ tree: SyntaxTree, _ names: [String], _ values: [Double], _ plus: String, _ minus: String,
                       _ frequencies: [Double]) throws -> [Complex<Double>] {
-        let circuit = try Elaborator.elaborate(tree, overrides: Dictionary(uniqueKeysWithValues: zip(names, values)))
+        let circuit = try Elaborator.elaborate(tree, catalog: .standard, overrides: Dictionary(uniqueKeysWithValues: zip(names, values)))
         let z = try PortImpedance.compute(circuit: circuit, plus: plus, minus: minus, frequencies: frequencies)
         return zip(z.real, z.imaginary).map { Complex($0, $1) }
     }

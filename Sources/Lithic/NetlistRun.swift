@@ -13,7 +13,7 @@ public struct NetlistRun {
     public var measures: [MeasureResult]
 
     /// The device catalog `lithic` uses: basic SPICE elements plus every registered extension.
-    public static var standardCatalog: DeviceCatalog { DeviceCatalog.basic }
+    public static var standardCatalog: DeviceCatalog { DeviceCatalog.standard }
 
     /// Parses and elaborates; throws `InputError` for bad input.
     public static func prepare(path: String, catalog: DeviceCatalog = standardCatalog) throws -> (SyntaxTree, Circuit) {

@@ -1,0 +1,215 @@
+import Foundation
+import LithicCore
+
+/// The memristor compact models Lithic knows, selected by `level` on `.model name memristor`:
+///
+/// | level | model | state | source |
+/// |---|---|---|---|
+/// | 1 | linear ion drift (HP) with a window | x = w/D ∈ [0, 1] | Strukov et al., Nature 453:80 (2008) |
+/// | 2 | TEAM (Xyce-compatible parameters) | x in m × XSCALING | Kvatinsky et al., IEEE TCAS-I 60(1):211 (2013) |
+/// | 3 | Yakopcic (Xyce-compatible parameters) | x ∈ [0, 1] | Yakopcic et al., IEEE EDL 32(10) (2011), TCAD 32(8) (2013) |
+/// | 5 | VTEAM | x in m × XSCALING | Kvatinsky et al., IEEE TCAS-II 62(8):786 (2015) |
+///
+/// Levels 2 and 3 use Xyce's parameter names and defaults, so Xyce netlists with
+/// `YMEMRISTOR name n+ n- model` run unchanged. The current I(V, x) and the rate dx/dt are
+/// written over `Dual2`, so the device Jacobian is exact.
+public enum MemristorModel: Sendable {
+    case linearDrift(LinearDrift)
+    case team(TEAM)
+    case yakopcic(Yakopcic)
+    case vteam(VTEAM)
+
+    /// Linear ion drift: R(x) = Ron·x + Roff·(1 − x), dx/dt = μv·Ron/D²·i·f(x).
+    public struct LinearDrift: Sendable {
+        public var ron = 100.0, roff = 16e3, d = 10e-9, uv = 1e-14, p = 2.0, j = 1.0
+        public var window = MemristorWindow.biolek
+    }
+    /// TEAM (current-controlled). Xyce names; ION is taken as −|ION|.
+    public struct TEAM: Sendable {
+        public var ron = 50.0, roff = 1000.0, xon = 0.0, xoff = 3e-9, kon = -8e-13, koff = 8e-13
+        public var alphaOn = 3.0, alphaOff = 3.0, ion = -8.9e-6, ioff = 1.15e-4, aon = 0.0, aoff = 3e-9, wc = 1.07e-12
+        public var d = 3e-9, p = 1.0, j = 1.0, window = MemristorWindow.none, xscaling = 1.0
+        /// 0: linear R(x); 1: exponential R(x) = Ron·e^{λ(x−xon)/(xoff−xon)}, λ = ln(Roff/Ron).
+        public var ivRelation = 0
+    }
+    /// Yakopcic (voltage-controlled, sinh conduction). Xyce names.
+    public struct Yakopcic: Sendable {
+        public var a1 = 1.0, a2 = 1.0, b = 1.0, vp = 0.01, vn = 0.01, ap = 1.0, an = 1.0
+        public var xp = 1.0, xn = 1.0, alphaP = 1.0, alphaN = 1.0, eta = 1.0
+    }
+    /// VTEAM (voltage-controlled thresholds). MemTorch's published defaults.
+    public struct VTEAM: Sendable {
+        public var ron = 50.0, roff = 1000.0, xon = 0.0, xoff = 3e-9, kon = -10.0, koff = 5e-4
+        /// The Kvatinsky window's edges: by default five widths inside the state range, so the
+        /// window has closed before the state reaches XON or XOFF (with a_on = x_on, as in
+        /// MemTorch's defaults, the window is still 0.37 at the boundary and the state runs past
+        /// it into negative resistance; MemTorch hides this by clipping).
+        public var alphaOn = 3.0, alphaOff = 1.0, von = -0.2, voff = 0.02, aon = 0.5e-9, aoff = 2.5e-9, wc = 1e-10
+        public var p = 1.0, j = 1.0, window = MemristorWindow.kvatinsky, xscaling = 1e9
+    }
+
+    /// Absolute tolerance of the state unknown (its unit).
+    public var stateTolerance: Double {
+        switch self {
+        case .linearDrift, .yakopcic: return 1e-6
+        case .team(let m): return 1e-6 * (m.xoff - m.xon) * m.xscaling
+        case .vteam(let m): return 1e-6 * (m.xoff - m.xon) * m.xscaling
+        }
+    }
+
+    /// Device current (A) from n+ to n- at voltage v and state x.
+    public func current(v: Dual2, x: Dual2) -> Dual2 {
+        switch self {
+        case .linearDrift(let m):
+            return v / (m.ron * x + m.roff * (1 - x))
+        case .team(let m):
+            return v / teamResistance(m.ron, m.roff, m.xon, m.xoff, m.ivRelation, x / m.xscaling)
+        case .vteam(let m):
+            return v / teamResistance(m.ron, m.roff, m.xon, m.xoff, 0, x / m.xscaling)
+        case .yakopcic(let m):
+            return (v.value >= 0 ? m.a1 : m.a2) * x * Dual2.sinh(m.b * v)
+        }
+    }
+
+    func teamResistance(_ ron: Double, _ roff: Double, _ xon: Double, _ xoff: Double, _ relation: Int, _ x: Dual2) -> Dual2 {
+        let s = (x - xon) / (xoff - xon)
+        if relation == 1 { return ron * Dual2.exp(log(roff / ron) * s) }
+        return ron + (roff - ron) * s
+    }
+
+    /// dx/dt in the state's unit per second.
+    public func rate(v: Dual2, x: Dual2, i: Dual2) -> Dual2 {
+        switch self {
+        case .linearDrift(let m):
+            let f = m.window.value(x, increasing: i.value >= 0, p: m.p, j: m.j)
+            return (m.uv * m.ron / (m.d * m.d)) * i * f
+        case .team(let m):
+            let xm = x / m.xscaling
+            if i.value > m.ioff {
+                let f = teamWindow(m.window, xm, increasing: true, m.p, m.j, m.d, m.aon, m.aoff, m.wc)
+                return m.xscaling * m.koff * Dual2.pow(i / m.ioff - 1, m.alphaOff) * f
+            }
+            if i.value < m.ion {
+                let f = teamWindow(m.window, xm, increasing: false, m.p, m.j, m.d, m.aon, m.aoff, m.wc)
+                return m.xscaling * m.kon * Dual2.pow(i / m.ion - 1, m.alphaOn) * f
+            }
+            return Dual2(0)
+        case .vteam(let m):
+            let xm = x / m.xscaling
+            let d = m.xoff - m.xon
+            if v.value > m.voff {
+                let f = teamWindow(m.window, xm, increasing: true, m.p, m.j, d, m.aon, m.aoff, m.wc)
+                return m.xscaling * m.koff * Dual2.pow(v / m.voff - 1, m.alphaOff) * f
+            }
+            if v.value < m.von {
+                let f = teamWindow(m.window, xm, increasing: false, m.p, m.j, d, m.aon, m.aoff, m.wc)
+                return m.xscaling * m.kon * Dual2.pow(v / m.von - 1, m.alphaOn) * f
+            }
+            return Dual2(0)
+        case .yakopcic(let m):
+            let vn = abs(m.vn)
+            var g = Dual2(0)
+            if v.value > m.vp { g = m.ap * (Dual2.exp(v) - exp(m.vp)) }
+            else if v.value < -vn { g = -m.an * (Dual2.exp(-v) - exp(vn)) }
+            if g.value == 0 { return Dual2(0) }
+            var f = Dual2(1)
+            if m.eta * v.value > 0 {
+                if x.value >= m.xp { f = Dual2.exp(-m.alphaP * (x - m.xp)) * ((m.xp - x) / (1 - m.xp) + 1) }
+            } else {
+                if x.value <= 1 - m.xn { f = Dual2.exp(m.alphaN * (x + m.xn - 1)) * (x / (1 - m.xn)) }
+            }
+            return m.eta * g * f
+        }
+    }
+
+    /// TEAM windows on the physical state x (m): Joglekar/Biolek/Prodromakis on x/D, Kvatinsky on x.
+    func teamWindow(_ w: MemristorWindow, _ x: Dual2, increasing: Bool, _ p: Double, _ j: Double, _ d: Double,
+                    _ aon: Double, _ aoff: Double, _ wc: Double) -> Dual2 {
+        switch w {
+        case .kvatinsky: return w.value(x, increasing: increasing, p: p, j: j, aOn: aon, aOff: aoff, wc: wc)
+        default: return w.value(x / d, increasing: increasing, p: p, j: j)
+        }
+    }
+}
+
+extension MemristorModel {
+    /// Builds a model from a `.model … memristor (level=…)` card's parameters; unknown names and
+    /// out-of-range values are input errors naming the parameter.
+    public static func from(_ p: [String: Double], at location: SourceLocation) throws -> MemristorModel {
+        let level = Int(p["level"] ?? 1)
+        var used: Set<String> = ["level"]
+        func get(_ name: String, _ fallback: Double) -> Double { used.insert(name); return p[name] ?? fallback }
+        func window(_ fallback: MemristorWindow) throws -> MemristorWindow {
+            used.insert("wt"); used.insert("window")
+            guard let v = p["wt"] ?? p["window"] else { return fallback }
+            guard let w = MemristorWindow(rawValue: Int(v)), Double(Int(v)) == v else {
+                throw InputError(location, "memristor window WT=\(v) is not one of 0 (none), 1 (Joglekar), 2 (Biolek), 3 (Prodromakis), 4 (Kvatinsky)")
+            }
+            return w
+        }
+        func positive(_ name: String, _ v: Double) throws {
+            guard v > 0, v.isFinite else { throw InputError(location, "memristor parameter \(name.uppercased()) must be positive, got \(v)") }
+        }
+        let model: MemristorModel
+        switch level {
+        case 1:
+            var m = LinearDrift()
+            m.ron = get("ron", m.ron); m.roff = get("roff", m.roff); m.d = get("d", m.d); m.uv = get("uv", m.uv)
+            m.p = get("p", m.p); m.j = get("j", m.j); m.window = try window(.biolek)
+            for (n, v) in [("ron", m.ron), ("roff", m.roff), ("d", m.d), ("uv", m.uv), ("p", m.p)] { try positive(n, v) }
+            model = .linearDrift(m)
+        case 2:
+            var m = TEAM()
+            m.ron = get("ron", m.ron); m.roff = get("roff", m.roff); m.xon = get("xon", m.xon); m.xoff = get("xoff", m.xoff)
+            m.kon = -abs(get("kon", m.kon)); m.koff = abs(get("koff", m.koff))
+            m.alphaOn = get("alphaon", m.alphaOn); m.alphaOff = get("alphaoff", m.alphaOff)
+            m.ion = -abs(get("ion", m.ion)); m.ioff = abs(get("ioff", m.ioff))
+            m.wc = get("wc", m.wc); m.d = get("d", m.d)
+            // Xyce's defaults put a_on, a_off on the range ends; Lithic's default places them five
+            // window widths inside, so the window closes before the boundary (see VTEAM).
+            m.aon = get("aon", m.xon + 5 * m.wc); m.aoff = get("aoff", m.xoff - 5 * m.wc)
+            m.p = get("p", m.p); m.j = get("j", m.j); m.window = try window(.none); m.xscaling = get("xscaling", m.xscaling)
+            m.ivRelation = Int(get("ivrelation", 0))
+            for (n, v) in [("ron", m.ron), ("roff", m.roff), ("ioff", m.ioff), ("wc", m.wc), ("xscaling", m.xscaling)] { try positive(n, v) }
+            guard m.xoff > m.xon else { throw InputError(location, "memristor TEAM needs XOFF > XON") }
+            model = .team(m)
+        case 3:
+            var m = Yakopcic()
+            m.a1 = get("a1", m.a1); m.a2 = get("a2", m.a2); m.b = get("b", m.b); m.vp = get("vp", m.vp); m.vn = get("vn", m.vn)
+            m.ap = get("ap", m.ap); m.an = get("an", m.an); m.xp = get("xp", m.xp); m.xn = get("xn", m.xn)
+            m.alphaP = get("alphap", m.alphaP); m.alphaN = get("alphan", m.alphaN); m.eta = get("eta", m.eta)
+            for n in ["xscaling", "xo", "x0"] { used.insert(n) }
+            guard m.xp < 1 || m.xp == 1, m.xn <= 1 else { throw InputError(location, "memristor Yakopcic needs XP ≤ 1 and XN ≤ 1") }
+            model = .yakopcic(m)
+        case 5:
+            var m = VTEAM()
+            m.ron = get("ron", m.ron); m.roff = get("roff", m.roff); m.xon = get("xon", m.xon); m.xoff = get("xoff", m.xoff)
+            m.kon = -abs(get("kon", m.kon)); m.koff = abs(get("koff", m.koff))
+            m.alphaOn = get("alphaon", m.alphaOn); m.alphaOff = get("alphaoff", m.alphaOff)
+            m.von = -abs(get("von", m.von)); m.voff = abs(get("voff", m.voff))
+            m.wc = get("wc", m.wc)
+            m.aon = get("aon", m.xon + 5 * m.wc); m.aoff = get("aoff", m.xoff - 5 * m.wc)
+            m.p = get("p", m.p); m.j = get("j", m.j); m.window = try window(.kvatinsky); m.xscaling = get("xscaling", m.xscaling)
+            for (n, v) in [("ron", m.ron), ("roff", m.roff), ("voff", m.voff), ("wc", m.wc), ("xscaling", m.xscaling)] { try positive(n, v) }
+            guard m.xoff > m.xon else { throw InputError(location, "memristor VTEAM needs XOFF > XON") }
+            model = .vteam(m)
+        default:
+            throw InputError(location, "memristor level \(level) is not available (1 linear drift, 2 TEAM, 3 Yakopcic, 5 VTEAM)")
+        }
+        used.insert("xo"); used.insert("x0")
+        for k in p.keys where !used.contains(k) {
+            throw InputError(location, "unknown memristor level-\(level) parameter '\(k.uppercased())'")
+        }
+        return model
+    }
+
+    /// The default initial state.
+    public var defaultInitialState: Double {
+        switch self {
+        case .linearDrift: return 0.1
+        case .yakopcic: return 0.11
+        case .team(let m): return m.xon * m.xscaling
+        case .vteam(let m): return m.xon * m.xscaling
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+@testable import Lithic
+
+/// Memristor models: published window boundary values, exact Jacobians, and Chua's fingerprints.
+@Suite("memristors")
+struct MemristorTests {
+    @Test("window functions meet their papers' boundary values")
+    func windows() {
+        for p in [1.0, 2.0, 7.0] {
+            #expect(MemristorWindow.joglekar.evaluate(x: 0, increasing: true, p: p) == 0)
+            #expect(MemristorWindow.joglekar.evaluate(x: 1, increasing: false, p: p) == 0)
+            #expect(MemristorWindow.joglekar.evaluate(x: 0.5, increasing: true, p: p) == 1)
+            // Biolek: zero at x = 1 moving up and at x = 0 moving down, 1 at the other end.
+            #expect(MemristorWindow.biolek.evaluate(x: 1, increasing: true, p: p) == 0)
+            #expect(MemristorWindow.biolek.evaluate(x: 0, increasing: false, p: p) == 0)
+            #expect(MemristorWindow.biolek.evaluate(x: 0, increasing: true, p: p) == 1)
+            #expect(MemristorWindow.biolek.evaluate(x: 1, increasing: false, p: p) == 1)
+            // Prodromakis with the paper's +0.75: f(0) = f(1) = 0 (Xyce's −0.75 fails this).
+            #expect(abs(MemristorWindow.prodromakis.evaluate(x: 0, increasing: true, p: p)) < 1e-15)
+            #expect(abs(MemristorWindow.prodromakis.evaluate(x: 1, increasing: true, p: p)) < 1e-15)
+            #expect(MemristorWindow.prodromakis.evaluate(x: 0.5, increasing: true, p: p, j: 1) == 1 - pow(0.75, p))
+        }
+    }
+
+    static let models: [(String, String, Double, [Double], Double)] = [
+        // (name, .model card body, amplitude V, frequencies Hz (above ω*, a decade or more), x0)
+        ("linear drift (Biolek window)", "level=1 ron=100 roff=16k d=10n uv=1e-14 p=2 wt=2", 1.0, [1, 10, 100, 1000], 0.1),
+        ("TEAM (Xyce defaults, Kvatinsky window, nm)", "level=2 wt=4 xscaling=1e9", 0.5, [100, 1000, 10000, 100000], 0.1),
+        ("Yakopcic (fitted set)", "level=3 a1=0.17 a2=0.17 b=0.05 vp=0.16 vn=0.15 ap=4000 an=4000 xp=0.3 xn=0.5 alphap=1 alphan=5 eta=1", 0.5, [100, 1000, 10000, 100000], 0.11),
+        ("VTEAM (MemTorch rates)", "level=5", 0.3, [1e6, 1e7, 1e8, 1e9], 0.6),
+    ]
+
+    /// Simulates 3 periods of a sine across the device and returns (v, i) of the last period.
+    static func loop(_ card: String, amplitude: Double, frequency f: Double, x0: Double) throws -> (v: [Double], i: [Double]) {
+        let period = 1 / f
+        // A triangle wave (bipolar, periodic) whose zero crossings are PWL corners, so the
+        // integrator lands exactly on v = 0 and the pinch is measured, not interpolated.
+        let text = """
+        fingerprint
+        .options reltol=1e-6
+        V1 a 0 PWL(0 0 \(period / 4) \(amplitude) \(3 * period / 4) \(-amplitude) \(period) 0) r=0
+        YMEMRISTOR m1 a 0 mm x0=\(x0)
+        .model mm memristor \(card)
+        .tran \(period / 400) \(3 * period) 0 \(period / 400)
+        """
+        let run = try NetlistRun.run(text: text)
+        let plot = try #require(run.outcome.plots.first)
+        let t = try #require(plot.vector("time")).real
+        let v = try #require(plot.vector("v(a)")).real
+        let i = try #require(plot.vector("i(v1)")).real.map { -$0 }  // current into the device
+        let keep = t.indices.filter { t[$0] >= 2 * period - 1e-15 }
+        return (keep.map { v[$0] }, keep.map { i[$0] })
+    }
+
+    /// Area enclosed by the i–v loop: |∮ i dv| summed over the two lobes (half periods).
+    static func lobeArea(_ v: [Double], _ i: [Double]) -> Double {
+        var total = 0.0, lobe = 0.0
+        for k in 1..<v.count {
+            lobe += 0.5 * (i[k] + i[k - 1]) * (v[k] - v[k - 1])
+            if (v[k - 1] < 0) != (v[k] < 0) { total += abs(lobe); lobe = 0 }
+        }
+        return total + abs(lobe)
+    }
+
+    @Test("Chua's fingerprints: pinched at the origin, lobe area falls with frequency", arguments: MemristorTests.models.map(\.0))
+    func fingerprints(_ name: String) throws {
+        let (_, card, amplitude, freqs, x0) = try #require(Self.models.first { $0.0 == name })
+        var areas: [Double] = []
+        var normalised: [Double] = []
+        for f in freqs {
+            let (v, i) = try Self.loop(card, amplitude: amplitude, frequency: f, x0: x0)
+            let peak = i.map(abs).max() ?? 0
+            #expect(peak > 0)
+            // Pinch: the current at the time points where v = 0 (the wave's corners).
+            var crossings = 0
+            for k in v.indices where abs(v[k]) <= 1e-12 * amplitude {
+                crossings += 1
+                #expect(abs(i[k]) <= max(1e-12, 1e-9 * peak), "\(name) at \(f) Hz: |i| = \(abs(i[k])) at v = 0")
+            }
+            #expect(crossings >= 2, "\(name) at \(f) Hz: no sample at v = 0")
+            let area = Self.lobeArea(v, i)
+            areas.append(area)
+            normalised.append(area / (amplitude * peak))
+        }
+        for k in 1..<areas.count {
+            #expect(areas[k] < areas[k - 1], "\(name): lobe area \(areas[k]) at \(freqs[k]) Hz not below \(areas[k - 1]) at \(freqs[k - 1]) Hz")
+        }
+        #expect(areas[0] > 0, "\(name): no hysteresis at \(freqs[0]) Hz")
+        // Collapse towards a single-valued curve: the loop's area relative to its bounding box
+        // shrinks by at least 10× over the frequencies tested.
+        #expect((normalised.last ?? 1) < 0.1 * (normalised.first ?? 0), "\(name): normalised areas \(normalised)")
+    }
+
+    @Test("threshold models do not switch below threshold")
+    func threshold() throws {
+        // VTEAM: |v| below von/voff; Yakopcic: |v| below Vp/Vn.
+        for (card, amplitude, f) in [("level=5", 0.015, 1e6), ("level=3 a1=0.17 a2=0.17 b=0.05 vp=0.16 vn=0.15 ap=4000 an=4000 xp=0.3 xn=0.5 alphap=1 alphan=5", 0.1, 100.0)] {
+            let text = """
+            sub-threshold
+            V1 a 0 SIN(0 \(amplitude) \(f))
+            YMEMRISTOR m1 a 0 mm x0=0.2
+            .model mm memristor \(card)
+            .tran \(1 / f / 200) \(3 / f)
+            """
+            let run = try NetlistRun.run(text: text)
+            let plot = try #require(run.outcome.plots.first)
+            let x = try #require(plot.vectors.first { $0.name.hasPrefix("x(") }).real
+            #expect((x.max() ?? 0) - (x.min() ?? 0) < 1e-9, "\(card): state moved by \((x.max() ?? 0) - (x.min() ?? 0))")
+        }
+    }
+
+    @Test("device Jacobian agrees with finite differences", arguments: MemristorTests.models.map(\.0))
+    func jacobian(_ name: String) throws {
+        let (_, card, _, _, x0) = try #require(Self.models.first { $0.0 == name })
+        var params: [String: Double] = [:]
+        for part in card.split(separator: " ") {
+            let kv = part.split(separator: "=")
+            if kv.count == 2, let v = SINumber.parse(String(kv[1])) { params[String(kv[0])] = v }
+        }
+        let model = try MemristorModel.from(params, at: .commandLine)
+        for v0 in [-0.7, -0.3, 0.25, 0.6] {
+            for xs in [x0 + 0.05, x0 + 0.3] {
+                let v = Dual2(v0, 1, 0), x = Dual2(xs, 0, 1)
+                let i = model.current(v: v, x: x)
+                let r = model.rate(v: v, x: x, i: i)
+                let h = 1e-7
+                func rateAt(_ vv: Double, _ xx: Double) -> Double {
+                    let iv = model.current(v: Dual2(vv), x: Dual2(xx))
+                    return model.rate(v: Dual2(vv), x: Dual2(xx), i: iv).value
+                }
+                let drdv = (rateAt(v0 + h, xs) - rateAt(v0 - h, xs)) / (2 * h)
+                let drdx = (rateAt(v0, xs + h) - rateAt(v0, xs - h)) / (2 * h)
+                let scale = max(abs(r.value) / 0.1, 1e-30)
+                #expect(abs(r.dv - drdv) <= 1e-4 * max(abs(drdv), scale), "\(name) ∂rate/∂v at v=\(v0), x=\(xs): \(r.dv) vs \(drdv)")
+                #expect(abs(r.dx - drdx) <= 1e-4 * max(abs(drdx), scale), "\(name) ∂rate/∂x at v=\(v0), x=\(xs): \(r.dx) vs \(drdx)")
+                let didx = (model.current(v: Dual2(v0), x: Dual2(xs + h)).value - model.current(v: Dual2(v0), x: Dual2(xs - h)).value) / (2 * h)
+                #expect(abs(i.dx - didx) <= 1e-5 * max(abs(didx), 1e-15))
+            }
+        }
+    }
+
+    @Test("bad memristor cards are input errors")
+    func badCards() {
+        for card in ["level=9", "level=1 ron=-5", "level=2 bogus=1", "level=1 wt=7"] {
+            #expect(throws: InputError.self) {
+                try NetlistRun.run(text: "t\nV1 a 0 1\nYMEMRISTOR m a 0 mm\n.model mm memristor \(card)\n.op\n")
+            }
+        }
+    }
+}
