@@ -149,3 +149,43 @@ struct MemristorTests {
         }
     }
 }
+
+/// Lithic's built-in memristors against ngspice 39 running their behavioural twins
+/// (`netlists/memristor_*_twin.cir`, B-sources with the state on a 1 F capacitor; goldens in
+/// `netlists/golden/`): the currents agree within 1 % RMS of the current range.
+@Suite("memristors against their ngspice twins")
+struct MemristorTwinTests {
+    static let cases: [(twin: String, card: String, drive: String, tran: String, x0: Double)] = [
+        ("memristor_biolek_twin", "level=1 ron=100 roff=16k d=10n uv=1e-14 p=2 wt=2", "SIN(0 1 1)", ".tran 1m 2 0 1m uic", 0.1),
+        ("memristor_yakopcic_twin", "level=3 a1=0.17 a2=0.17 b=0.05 vp=0.16 vn=0.15 ap=4000 an=4000 xp=0.3 xn=0.5 alphap=1 alphan=5 eta=1",
+         "SIN(0 0.5 100)", ".tran 10u 20m 0 10u uic", 0.11),
+    ]
+
+    @Test("built-in device equals ngspice's run of the twin", arguments: MemristorTwinTests.cases.map(\.twin))
+    func twin(_ name: String) throws {
+        let c = try #require(Self.cases.first { $0.twin == name })
+        let golden = try RawFile.read([UInt8](try Data(contentsOf: Repository.netlists.appendingPathComponent("golden/\(name).raw"))), name: name)
+        let g = try #require(golden.first)
+        let gt = try #require(g.vector("time")).real
+        let gi = try #require(g.vector("i(v1)")).real
+        let run = try NetlistRun.run(text: """
+        built-in
+        .options reltol=1e-5
+        V1 a 0 \(c.drive)
+        YMEMRISTOR m1 a 0 mm x0=\(c.x0)
+        .model mm memristor \(c.card)
+        \(c.tran)
+        """)
+        let p = try #require(run.outcome.plots.first)
+        let t = try #require(p.vector("time")).real
+        let i = try #require(p.vector("i(v1)")).real
+        var sum = 0.0
+        for k in gt.indices {
+            let d = interpolate(t, i, at: gt[k]) - gi[k]
+            sum += d * d
+        }
+        let rms = (sum / Double(gt.count)).squareRoot()
+        let range = (gi.max() ?? 0) - (gi.min() ?? 0)
+        #expect(rms <= 0.01 * range, "\(name): RMS difference \(rms) A, current range \(range) A (\(rms / range * 100) %)")
+    }
+}
