@@ -9,6 +9,7 @@ import LithicCore
 /// | 2 | TEAM (Xyce-compatible parameters) | x in m × XSCALING | Kvatinsky et al., IEEE TCAS-I 60(1):211 (2013) |
 /// | 3 | Yakopcic (Xyce-compatible parameters) | x ∈ [0, 1] | Yakopcic et al., IEEE EDL 32(10) (2011), TCAD 32(8) (2013) |
 /// | 5 | VTEAM | x in m × XSCALING | Kvatinsky et al., IEEE TCAS-II 62(8):786 (2015) |
+/// | 10 | LLZO Li-filament (ECM structure) | filament length ℓ in µm | PHYSICS.md §5, §8d; Menzel & Waser ECM compact models |
 ///
 /// Levels 2 and 3 use Xyce's parameter names and defaults, so Xyce netlists with
 /// `YMEMRISTOR name n+ n- model` run unchanged. The current I(V, x) and the rate dx/dt are
@@ -18,6 +19,7 @@ public enum MemristorModel: Sendable {
     case team(TEAM)
     case yakopcic(Yakopcic)
     case vteam(VTEAM)
+    case llzo(LLZOFilament)
 
     /// Linear ion drift: R(x) = Ron·x + Roff·(1 − x), dx/dt = μv·Ron/D²·i·f(x).
     public struct LinearDrift: Sendable {
@@ -48,12 +50,51 @@ public enum MemristorModel: Sendable {
         public var p = 1.0, j = 1.0, window = MemristorWindow.kvatinsky, xscaling = 1e9
     }
 
+    /// A Li filament growing through a garnet (LLZO) gap from a nano-electrode: electrochemical
+    /// metallisation (ECM) structure with the filament length ℓ as state (PHYSICS.md §5, §8d).
+    ///
+    /// Current: I = V/R_ion + V·e^{−g/λ}/R_fil(ℓ), gap g = L − ℓ; R_ion = 1/(4σa) is the spreading
+    /// resistance under the contact (the OFF state, ≈ 1.1e8 Ω for a = 50 nm on 0.046 S/m LLZO),
+    /// R_fil = ρ_Li·ℓ/(πr²) + R_contact the metallic filament (the ON state, ≈ 1.2 kΩ for
+    /// r = 5–6 nm, ℓ = 1 µm; 0.89 kΩ with the defaults, so on/off ≈ 1.2e5). Growth at the tip by Butler–Volmer kinetics with the tip overpotential
+    /// taken as η = k_η·V: dℓ/dt = (V_m/F)·i₀·[e^{α_c F η/RT} − e^{−α_a F η/RT}]·w(ℓ); positive V
+    /// plates Li at the tip (SET), negative V strips it (RESET, the "healing" of Lu et al.).
+    /// w closes smoothly within δ of ℓ = 0 and ℓ = L. [E]-marked values need calibration.
+    public struct LLZOFilament: Sendable {
+        /// Gap between nano-electrode and counter electrode, L (m) [E].
+        public var gap = 1e-6
+        /// Contact radius a (m) and LLZO conductivity σ (S/m) [PHYSICS §2.1: 0.46 mS/cm].
+        public var contactRadius = 50e-9
+        public var conductivity = 0.046
+        /// Filament radius r (m) [D: 5–6 nm gives R_on ≈ 1 kΩ] and Li resistivity ρ (Ω m, 9.5e-8 at 298 K).
+        public var filamentRadius = 6e-9
+        public var lithiumResistivity = 9.5e-8
+        /// Series contact resistance of the ON path (Ω) [E].
+        public var contactResistance = 50.0
+        /// Decay length of the gap conduction λ (m) [E: tunnelling 0.1–0.3 nm, soft short µm].
+        public var decayLength = 20e-9
+        /// Exchange current density at the tip i₀ (A/m², 10 mA/cm² [E, §2.3 range]).
+        public var exchangeCurrent = 100.0
+        public var alphaCathodic = 0.5, alphaAnodic = 0.5
+        /// Share of the applied voltage that drives the tip reaction [E].
+        public var overpotentialShare = 1.0
+        /// Molar volume of Li (m³/mol).
+        public var molarVolume = 1.3e-5
+        /// Window smoothing length δ (m).
+        public var smoothing = 10e-9
+        /// Temperature (K).
+        public var temperature = 298.15
+
+        var ionResistance: Double { 1 / (4 * conductivity * contactRadius) }
+    }
+
     /// Absolute tolerance of the state unknown (its unit).
     public var stateTolerance: Double {
         switch self {
         case .linearDrift, .yakopcic: return 1e-6
         case .team(let m): return 1e-6 * (m.xoff - m.xon) * m.xscaling
         case .vteam(let m): return 1e-6 * (m.xoff - m.xon) * m.xscaling
+        case .llzo(let m): return 1e-6 * m.gap * 1e6
         }
     }
 
@@ -68,6 +109,11 @@ public enum MemristorModel: Sendable {
             return v / teamResistance(m.ron, m.roff, m.xon, m.xoff, 0, x / m.xscaling)
         case .yakopcic(let m):
             return (v.value >= 0 ? m.a1 : m.a2) * x * Dual2.sinh(m.b * v)
+        case .llzo(let m):
+            let length = x * 1e-6  // state in µm
+            let filament = m.lithiumResistivity * length / (Double.pi * m.filamentRadius * m.filamentRadius) + m.contactResistance
+            let bridge = Dual2.exp((length - m.gap) / m.decayLength)
+            return v / m.ionResistance + v * bridge / filament
         }
     }
 
@@ -119,6 +165,16 @@ public enum MemristorModel: Sendable {
                 if x.value <= 1 - m.xn { f = Dual2.exp(m.alphaN * (x + m.xn - 1)) * (x / (1 - m.xn)) }
             }
             return m.eta * g * f
+        case .llzo(let m):
+            let length = x * 1e-6
+            let fRT = 96485.33212 / (8.314462618 * m.temperature)
+            let eta = m.overpotentialShare * v
+            let bv = Dual2.exp(m.alphaCathodic * fRT * eta) - Dual2.exp(-m.alphaAnodic * fRT * eta)
+            // Smooth window: closes within δ of the empty and the bridged end, depending on direction.
+            let w = v.value >= 0
+                ? 1 - Dual2.exp((length - m.gap) / m.smoothing)
+                : 1 - Dual2.exp(-length / m.smoothing)
+            return (1e6 * m.molarVolume / 96485.33212 * m.exchangeCurrent) * bv * w
         }
     }
 
@@ -193,8 +249,21 @@ extension MemristorModel {
             for (n, v) in [("ron", m.ron), ("roff", m.roff), ("voff", m.voff), ("wc", m.wc), ("xscaling", m.xscaling)] { try positive(n, v) }
             guard m.xoff > m.xon else { throw InputError(location, "memristor VTEAM needs XOFF > XON") }
             model = .vteam(m)
+        case 10:
+            var m = LLZOFilament()
+            m.gap = get("gap", m.gap); m.contactRadius = get("a", m.contactRadius); m.conductivity = get("sigma", m.conductivity)
+            m.filamentRadius = get("rf", m.filamentRadius); m.lithiumResistivity = get("rho", m.lithiumResistivity)
+            m.contactResistance = get("rc", m.contactResistance); m.decayLength = get("lambda", m.decayLength)
+            m.exchangeCurrent = get("i0", m.exchangeCurrent); m.alphaCathodic = get("alphac", m.alphaCathodic)
+            m.alphaAnodic = get("alphaa", m.alphaAnodic); m.overpotentialShare = get("keta", m.overpotentialShare)
+            m.molarVolume = get("vm", m.molarVolume); m.smoothing = get("delta", m.smoothing); m.temperature = get("temp", m.temperature)
+            for (n, v) in [("gap", m.gap), ("a", m.contactRadius), ("sigma", m.conductivity), ("rf", m.filamentRadius), ("rho", m.lithiumResistivity),
+                           ("lambda", m.decayLength), ("i0", m.exchangeCurrent), ("keta", m.overpotentialShare), ("vm", m.molarVolume),
+                           ("delta", m.smoothing), ("temp", m.temperature)] { try positive(n, v) }
+            guard m.contactResistance >= 0 else { throw InputError(location, "memristor parameter RC must not be negative") }
+            model = .llzo(m)
         default:
-            throw InputError(location, "memristor level \(level) is not available (1 linear drift, 2 TEAM, 3 Yakopcic, 5 VTEAM)")
+            throw InputError(location, "memristor level \(level) is not available (1 linear drift, 2 TEAM, 3 Yakopcic, 5 VTEAM, 10 LLZO filament)")
         }
         used.insert("xo"); used.insert("x0")
         for k in p.keys where !used.contains(k) {
@@ -210,6 +279,7 @@ extension MemristorModel {
         case .yakopcic: return 0.11
         case .team(let m): return m.xon * m.xscaling
         case .vteam(let m): return m.xon * m.xscaling
+        case .llzo(let m): return 0.02 * m.gap * 1e6
         }
     }
 }

@@ -189,3 +189,52 @@ struct MemristorTwinTests {
         #expect(rms <= 0.01 * range, "\(name): RMS difference \(rms) A, current range \(range) A (\(rms / range * 100) %)")
     }
 }
+
+/// The LLZO filament memristor examples (`examples/llzo-memristor/`).
+@Suite("LLZO memristor examples")
+struct LLZOMemristorTests {
+    static func run(_ file: String) throws -> Plot {
+        let (_, circuit) = try NetlistRun.prepare(path: Repository.examples.appendingPathComponent("llzo-memristor/\(file)").path)
+        let r = try NetlistRun.simulate(circuit: circuit)
+        if let f = r.outcome.failure { throw f }
+        return try #require(r.outcome.plots.first)
+    }
+
+    @Test("I-V sweep: pinched, SET on positive and RESET on negative bias, on/off ≥ 1e5")
+    func sweep() throws {
+        let p = try Self.run("iv-sweep.cir")
+        let t = try #require(p.vector("time")).real, v = try #require(p.vector("v(a)")).real
+        let i = try #require(p.vector("i(v1)")).real.map { -$0 }
+        let x = try #require(p.vector("x(ym1)")).real
+        // Resistance at +0.2 V on the way up (OFF, before SET) and on the way down (ON).
+        func resistance(at time: Double) -> Double { interpolate(t, v, at: time) / interpolate(t, i, at: time) }
+        let off = resistance(at: 0.05), on = resistance(at: 0.45)
+        #expect(off / on >= 1e5, "on/off = \(off / on) (R_off \(off), R_on \(on))")
+        #expect((x.max() ?? 0) > 0.95 && (x.min() ?? 1) < 0.05, "state range \(x.min() ?? 0)…\(x.max() ?? 0) µm")
+        for k in v.indices where v[k] == 0 { #expect(abs(i[k]) <= 1e-12) }
+    }
+
+    @Test("200 SET/RESET cycles: R_on and R_off drift by less than 10 %")
+    func cycling() throws {
+        let p = try Self.run("cycling.cir")
+        let t = try #require(p.vector("time")).real, v = try #require(p.vector("v(a)")).real
+        let i = try #require(p.vector("i(v1)")).real.map { -$0 }
+        func r(_ time: Double) -> Double { interpolate(t, v, at: time) / interpolate(t, i, at: time) }
+        let period = 0.02
+        let on0 = r(0.009), off0 = r(0.019)
+        let on199 = r(199 * period + 0.009), off199 = r(199 * period + 0.019)
+        #expect(off0 / on0 >= 1e5, "first cycle on/off \(off0 / on0)")
+        #expect(abs(on199 / on0 - 1) < 0.1, "R_on \(on0) → \(on199)")
+        #expect(abs(off199 / off0 - 1) < 0.1, "R_off \(off0) → \(off199)")
+    }
+
+    @Test("retention: the SET state holds at zero bias for 1000 s")
+    func retention() throws {
+        let p = try Self.run("retention.cir")
+        let x = try #require(p.vector("x(ym1)")).real
+        let t = try #require(p.vector("time")).real
+        let afterSet = interpolate(t, x, at: 0.02)
+        #expect(afterSet > 0.95)
+        #expect(abs((x.last ?? 0) - afterSet) < 1e-6, "state moved from \(afterSet) to \(x.last ?? 0) at zero bias")
+    }
+}
