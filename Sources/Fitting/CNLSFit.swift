@@ -1,5 +1,6 @@
 import ComplexModule
 import RealModule
+import Dispatch
 import Foundation
 import Impedance
 import LithicCore
@@ -35,7 +36,9 @@ public struct FitSettings: Sendable {
     public var starts = 32
     public var spread = 100.0
     public var seed: UInt64 = 1
-    public var maximumEvaluations = 2000
+    /// Function evaluations per start; 0 means MINPACK's recommendation for lmder, 100·(n + 1)
+    /// with n free parameters (a crawl along a flat valley is cut short; other starts cover it).
+    public var maximumEvaluations = 0
     public init() {}
 }
 
@@ -66,6 +69,8 @@ public struct FitResult: Sendable {
     public var aic: Double
     public var bic: Double
     public var evaluations: Int
+    /// Wall-clock seconds spent in the fit itself (all starts, statistics included).
+    public var seconds: Double = 0
     public var converged: Bool
     public var warnings: [String]
     public var weighting: Weighting
@@ -130,6 +135,13 @@ public struct CNLSFitter {
 
     /// Fits `spectrum` from `initial` (one value per circuit parameter, fixed ones included).
     public func fit(_ spectrum: Spectrum, initial: [Double]) throws -> FitResult {
+        let began = DispatchTime.now().uptimeNanoseconds
+        var result = try fitUntimed(spectrum, initial: initial)
+        result.seconds = Double(DispatchTime.now().uptimeNanoseconds - began) * 1e-9
+        return result
+    }
+
+    func fitUntimed(_ spectrum: Spectrum, initial: [Double]) throws -> FitResult {
         let names = circuit.parameterNames
         guard initial.count == names.count else {
             throw InputError(.commandLine, "circuit \(circuit) has \(names.count) parameters (\(names.joined(separator: ", "))), \(initial.count) initial values given")
@@ -214,7 +226,8 @@ public struct CNLSFitter {
                 }
                 u0[j] = transforms[j].inverse(v)
             }
-            let outcome = Minpack.levenbergMarquardt(problem, start: u0, maximumEvaluations: settings.maximumEvaluations)
+            let budget = settings.maximumEvaluations > 0 ? settings.maximumEvaluations : 100 * (free.count + 1)
+            let outcome = Minpack.levenbergMarquardt(problem, start: u0, maximumEvaluations: budget)
             totalEvaluations += outcome.evaluations
             var r = [Double](repeating: 0, count: 2 * n)
             let ok = outcome.x.withUnsafeBufferPointer { x in r.withUnsafeMutableBufferPointer { problem.evaluate(x.baseAddress!, $0.baseAddress!, nil) } }
