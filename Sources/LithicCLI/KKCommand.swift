@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import Lithic
+
+struct KK: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kk",
+        abstract: "Kramers-Kronig validation of a spectrum (lin-KK, Schönleber 2014, downward search for M).")
+
+    @Argument(help: "Spectrum file.") var file: String
+    @Option(help: "μ cut-off c.") var cutoff: Double = 0.85
+    @Option(help: "Residual threshold for the verdict (relative to |Z|).") var threshold: Double = 0.01
+    @Flag(help: "Leave out the series capacitance.") var noCapacitance = false
+    @Flag(help: "Leave out the series inductance.") var noInductance = false
+    @Option(name: [.short, .customLong("output")], help: "Output directory.") var output: String = "kk.out"
+    @Flag(help: "Write an SVG plot of the residuals.") var plot = false
+
+    func run() throws {
+        guard cutoff > 0, cutoff < 1 else { throw InputError(.commandLine, "--cutoff must be in (0, 1)") }
+        guard threshold > 0 else { throw InputError(.commandLine, "--threshold must be positive") }
+        let s = try FitWorkflow.load(file, dropInductive: false)
+        let r = try KramersKronigTest.run(frequencies: s.frequencies, impedances: s.impedances, cutoff: cutoff,
+                                          capacitance: !noCapacitance, inductance: !noInductance)
+        let stem = "\(output)/\(URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent)"
+        var csv = "frequency,z_real,z_imag,kk_real,kk_imag,residual_real,residual_imag\n"
+        for i in 0..<s.count {
+            csv += String(format: "%.10e,%.10e,%.10e,%.10e,%.10e,%.6e,%.6e\n", s.frequencies[i], s.impedances[i].real, s.impedances[i].imaginary,
+                          r.fitted[i].real, r.fitted[i].imaginary, r.residualReal[i], r.residualImaginary[i])
+        }
+        try AtomicFile.write(csv, to: stem + ".kk.csv")
+        let verdict = r.passes(threshold: threshold) ? "PASS" : "FAIL"
+        print(String(format: "%@: %@ (M = %d, μ = %.3f, max |Δ| = %.3e, rms = %.3e, threshold %.3g)", file, verdict, r.elements, r.mu,
+                     r.maximumResidual, r.rmsResidual, threshold))
+        if plot {
+            var chart = LineChart(title: "lin-KK residuals: \(URL(fileURLWithPath: file).lastPathComponent)", xLabel: "frequency (Hz)", yLabel: "Δ/|Z|", logX: true)
+            chart.series.append(.init(name: "Δ' real", x: s.frequencies, y: r.residualReal))
+            chart.series.append(.init(name: "Δ'' imaginary", x: s.frequencies, y: r.residualImaginary))
+            try AtomicFile.write(chart.svg(), to: stem + ".kk.svg")
+        }
+        if !r.passes(threshold: threshold) { throw ExitCode(3) }
+    }
+}
