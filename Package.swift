@@ -33,6 +33,11 @@ let package = Package(
         ),
 
         .systemLibrary(
+            name: "CFFTW",
+            pkgConfig: "fftw3",
+            providers: [.apt(["libfftw3-dev"])]
+        ),
+        .systemLibrary(
             name: "CMinpack",
             pkgConfig: "cminpack",  // gives -I/usr/include/cminpack-1 -lcminpack
             providers: [.apt(["libcminpack-dev"])]
@@ -64,7 +69,7 @@ let package = Package(
                 swiftSettings: optimizedEvenInDebug),
 
         // MARK: Measured-data readers (and, later, FFT-EIS, Kramers-Kronig, DRT)
-        .target(name: "Spectroscopy", dependencies: ["LithicCore", .product(name: "Numerics", package: "swift-numerics")]),
+        .target(name: "Spectroscopy", dependencies: ["LithicCore", "CFFTW", .product(name: "Numerics", package: "swift-numerics")]),
 
         // MARK: Circuit strings and CNLS fitting on MINPACK
         .target(name: "Fitting", dependencies: ["LithicCore", "Impedance", "CMinpack", .product(name: "Numerics", package: "swift-numerics")],

@@ -2,7 +2,7 @@
 # Installs the Debian packages Lithic needs to build, when they are missing. Idempotent.
 # Usage: scripts/setup.sh [extra-package ...]   (e.g. scripts/setup.sh ngspice for peer runs)
 set -euo pipefail
-packages=(libsuitesparse-dev libcminpack-dev pkg-config "$@")
+packages=(libsuitesparse-dev libcminpack-dev libfftw3-dev pkg-config "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -13,7 +13,7 @@ extension BoundSystem {
     /// Returns the plot; on failure the plot holds the points accepted so far (`isComplete` false)
     /// and the error is returned beside it.
     func transient(step tstep: Double, stop tstop: Double, start tstart: Double, maximumStep: Double?,
-                   useInitialConditions uic: Bool, progress: ProgressHandler?) -> (Plot, Error?) {
+                   useInitialConditions uic: Bool, progress: ProgressHandler?, sampling: Double? = nil) -> (Plot, Error?) {
         let options = circuit.options
         let n = dimension
         let outputs = outputVectors()
@@ -120,6 +120,13 @@ extension BoundSystem {
             var landsOnBreak = false
             if t + h >= nextBreak - delmin { h = nextBreak - t; landsOnBreak = true }
             else if t + 2 * h > nextBreak { h = (nextBreak - t) / 2 }  // avoid a sliver before the breakpoint
+            // A sampling grid (FFT impedance spectroscopy): steps end exactly on every grid point,
+            // without the order-1 restart of a breakpoint, so no interpolation touches the samples.
+            var landsOnSample = false
+            if let dt = sampling {
+                let nextSample = ((t / dt + 1e-6).rounded(.down) + 1) * dt
+                if t + h >= nextSample - delmin { h = nextSample - t; landsOnSample = true; landsOnBreak = landsOnBreak && abs(nextBreak - nextSample) <= delmin }
+            }
 
             // Integration coefficients: dq/dt ≈ a0·q + history.
             let hPrev = hHistory[0]
@@ -195,7 +202,11 @@ extension BoundSystem {
             xPrevious = xStart
             acceptedDiscrete = discrete
             t = landsOnBreak ? nextBreak : t + h
-            if t >= tstart - delmin * 0.5 { record(t) }
+            if let dt = sampling {
+                if landsOnSample { t = ((t / dt).rounded()) * dt; record(t) }
+            } else if t >= tstart - delmin * 0.5 {
+                record(t)
+            }
             if let p = progress, t / tstop - lastProgress > 0.005 { lastProgress = t / tstop; p(lastProgress) }
             firstAfterBreakpoint = landsOnBreak
             if landsOnBreak { breakpoints.removeFirst(); if breakpoints.isEmpty { refill() } }

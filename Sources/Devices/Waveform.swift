@@ -15,6 +15,8 @@ public enum Waveform: Sendable {
     case sffm(offset: Double, amplitude: Double, carrier: Double, modulationIndex: Double, signal: Double, carrierPhase: Double, signalPhase: Double)
     /// AM(VA VO MF FC TD PHASES).
     case am(amplitude: Double, offset: Double, modulation: Double, carrier: Double, delay: Double, phase: Double)
+    /// A multisine (impedance spectroscopy): offset + Σ aₖ·sin(2πfₖt + φₖ), phases in radians.
+    case multisine(offset: Double, amplitudes: [Double], frequencies: [Double], phases: [Double])
 
     /// The value at time `t` (s).
     public func value(at t: Double) -> Double {
@@ -63,6 +65,10 @@ public enum Waveform: Sendable {
             return dt > 0 ? values[lo] + (values[hi] - values[lo]) * (tt - times[lo]) / dt : values[hi]
         case let .sffm(vo, va, fc, mdi, fs, pc, ps):
             return vo + va * Foundation.sin(2 * Double.pi * fc * t + mdi * Foundation.sin(2 * Double.pi * fs * t + ps * Double.pi / 180) + pc * Double.pi / 180)
+        case let .multisine(offset, amplitudes, frequencies, phases):
+            var v = offset
+            for k in 0..<amplitudes.count { v += amplitudes[k] * Foundation.sin(2 * Double.pi * frequencies[k] * t + phases[k]) }
+            return v
         case let .am(va, vo, mf, fc, td, ph):
             if t <= td { return 0 }
             let tt = t - td
@@ -108,7 +114,7 @@ public enum Waveform: Sendable {
             }
         case let .sine(_, _, _, td, _, _):
             if td > from && td <= to { list.append(td) }
-        case .sffm, .am:
+        case .sffm, .am, .multisine:
             break
         }
     }
