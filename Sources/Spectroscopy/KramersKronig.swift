@@ -46,17 +46,27 @@ public struct KramersKronigTest: Sendable {
         let upper = min(maximumElements ?? 2 * n, 2 * n - extras - 1, 80)
         guard upper >= 1 else { throw InputError(.commandLine, "too few points for lin-KK") }
         var scan: [(Int, Double)] = []
-        var chosen: (m: Int, x: [Double], mu: Double)?
-        var firstAttempt: (m: Int, x: [Double], mu: Double)?
-        var m = upper
-        while m >= 1 {
+        // Fit every M once; then choose. The downward μ search alone can stop on an under-fitting
+        // M when the data are noise-free (rounding then plays the part of noise and keeps μ low
+        // over a wide range), so the choice is restricted to fits whose rms residual is within 2×
+        // of the best any M achieves: among those, the largest M with μ ≥ c (the downward
+        // search), else the smallest such M.
+        var fits: [(m: Int, x: [Double], mu: Double, rms: Double)] = []
+        for m in stride(from: upper, through: 1, by: -1) {
             let (x, mu) = fit(f, z, m: m, fmin: fmin, fmax: fmax, capacitance: capacitance, inductance: inductance)
             scan.append((m, mu))
-            if firstAttempt == nil { firstAttempt = (m, x, mu) }
-            if mu >= c { chosen = (m, x, mu); break }
-            m -= 1
+            let r = residuals(f, z, x: x, m: m, fmin: fmin, fmax: fmax, capacitance: capacitance, inductance: inductance)
+            let all = r.0 + r.1
+            fits.append((m, x, mu, (all.reduce(0) { $0 + $1 * $1 } / Double(all.count)).squareRoot()))
         }
-        let result = chosen ?? firstAttempt ?? (1, [], 1)
+        let best = fits.map(\.rms).min() ?? 0
+        let good = fits.filter { $0.rms <= max(2 * best, best + 1e-6) }
+        let result: (m: Int, x: [Double], mu: Double)
+        if let pick = good.first(where: { $0.mu >= c }) ?? good.last ?? fits.last {
+            result = (pick.m, pick.x, pick.mu)
+        } else {
+            result = (1, [], 1)
+        }
         let m0 = result.m
         let taus = timeConstants(m0, fmin: fmin, fmax: fmax)
         var fitted: [Complex<Double>] = []
@@ -83,6 +93,24 @@ public struct KramersKronigTest: Sendable {
         return KramersKronigTest(elements: m0, mu: result.mu, tau: taus, resistances: Array(result.x[1...m0]), seriesResistance: result.x[0],
                                  capacitance: cap, inductance: ind, fitted: fitted, residualReal: dr, residualImaginary: di,
                                  maximumResidual: maxAbs, rmsResidual: rms, scan: scan)
+    }
+
+    static func residuals(_ f: [Double], _ z: [Complex<Double>], x: [Double], m: Int, fmin: Double, fmax: Double,
+                          capacitance: Bool, inductance: Bool) -> ([Double], [Double]) {
+        let taus = timeConstants(m, fmin: fmin, fmax: fmax)
+        var dr: [Double] = [], di: [Double] = []
+        for i in 0..<f.count {
+            let w = 2 * Double.pi * f[i]
+            var zh = Complex<Double>(x.first ?? 0, 0)
+            for k in 0..<m where 1 + k < x.count { zh += Complex(x[1 + k], 0) / Complex(1, w * taus[k]) }
+            var col = 1 + m
+            if capacitance, col < x.count { zh += Complex(0, -x[col] / w); col += 1 }
+            if inductance, col < x.count { zh += Complex(0, w * x[col]) }
+            let mag = z[i].length
+            dr.append((z[i].real - zh.real) / mag)
+            di.append((z[i].imaginary - zh.imaginary) / mag)
+        }
+        return (dr, di)
     }
 
     static func timeConstants(_ m: Int, fmin: Double, fmax: Double) -> [Double] {
