@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(name: "FuzzNetlist", dependencies: ["Lithic"]),
 
         // MARK: Tests
-        .testTarget(name: "LithicTests", dependencies: ["Lithic"], resources: []),
+        .testTarget(name: "LithicTests", dependencies: ["Lithic"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

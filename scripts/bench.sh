@@ -35,3 +35,4 @@ echo "wrote BENCHMARKS.md" >&2
 # Fitting against impedance.py (same run): refresh the peer reference, then time both.
 scripts/peer-impedance.sh
 python3 scripts/bench-fit.py
+scripts/bench-eis.sh

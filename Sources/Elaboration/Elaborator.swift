@@ -103,6 +103,7 @@ public struct Elaborator {
         var nodesets: [Int: Double] = [:]
         var saves: [String] = []
         var measures: [([Token], Card)] = []
+        var eisRequests: [([Token], Card)] = []
         for s in top {
             switch s {
             case .initialConditions(let isNodeset, let list):
@@ -117,6 +118,7 @@ public struct Elaborator {
             case .print:
                 break  // as in ngspice batch mode, .print does not restrict what is stored
             case .measure(let tokens, let card): measures.append((tokens, card))
+            case .impedanceSpectroscopy(let tokens, let card): eisRequests.append((tokens, card))
             default: break
             }
         }
@@ -125,13 +127,15 @@ public struct Elaborator {
                 groups.append(Resistor(name: "rshunt.\(nodeNames[k])", a: k, b: 0, resistance: r))
             }
         }
-        if analyses.isEmpty {
+        if analyses.isEmpty && eisRequests.isEmpty {
             warnings.append(Warning(SourceLocation(file: "<netlist>", line: 1, column: 1), "no analysis card (.op, .dc, .tran, .ac): nothing to simulate"))
         }
-        return Circuit(title: tree.title, nodeNames: nodeNames, groups: groups.groups, analyses: analyses, options: options,
-                       initialConditions: ics, nodesets: nodesets, capacitorInitialConditions: capacitorICs,
-                       inductorInitialConditions: inductorICs, saves: saves, measures: measures, warnings: warnings,
-                       branchDevices: branchDevices)
+        var circuit = Circuit(title: tree.title, nodeNames: nodeNames, groups: groups.groups, analyses: analyses, options: options,
+                              initialConditions: ics, nodesets: nodesets, capacitorInitialConditions: capacitorICs,
+                              inductorInitialConditions: inductorICs, saves: saves, measures: measures, warnings: warnings,
+                              branchDevices: branchDevices)
+        circuit.impedanceSpectroscopy = eisRequests
+        return circuit
     }
 
     func canonicalNode(_ n: String) -> String { n == "gnd" ? "0" : n }

@@ -6,6 +6,7 @@ import Elaboration
 import Fitting
 import LithicCore
 import Spectroscopy
+import Netlist
 
 /// Impedance spectroscopy of a netlist port as an instrument measures it: a small excitation on
 /// top of a bias, simulated in the time domain with all non-linear and slow physics active, and
@@ -179,6 +180,48 @@ public enum FFTImpedance {
             for k in lines.indices { lines[k].ac = Complex(ac.real[k], ac.imaginary[k]) }
         }
         return Result(lines: lines, warnings: warnings, simulatedSeconds: simulated, periods: totalPeriods)
+    }
+
+    /// Reads a `.eis plus minus [fmin=] [fmax=] [ppd=] [amplitude=] [bias=] [mode=potentiostatic|galvanostatic]
+    /// [excitation=multisine|sine] [phases=schroeder|random]` card.
+    public static func settings(from tokens: [Token], card: Card) throws -> (String, String, Settings) {
+        guard tokens.count >= 2, tokens[0].kind == .word, tokens[1].kind == .word else {
+            throw InputError(card.location, ".eis needs the two port nodes: .eis plus minus [fmin=… fmax=… ppd=… amplitude=…]")
+        }
+        var s = Settings()
+        let assignments = try NetlistParser.parseAssignments(tokens, from: 2, card: card)
+        for a in assignments {
+            guard let v = a.value else { throw InputError(a.location, ".eis \(a.name) needs a value") }
+            func number() throws -> Double {
+                let x = try ExpressionCompiler.evaluate(v, scope: EmptyScope(), at: a.location)
+                guard x.isFinite else { throw InputError(a.location, ".eis \(a.name) must be finite") }
+                return x
+            }
+            func word() throws -> String {
+                guard case .name(let n) = v else { throw InputError(a.location, ".eis \(a.name) needs a word") }
+                return n
+            }
+            switch a.name {
+            case "fmin": s.minimumFrequency = try number()
+            case "fmax": s.maximumFrequency = try number()
+            case "ppd": s.pointsPerDecade = try number()
+            case "amplitude": s.amplitude = try number()
+            case "bias": s.bias = try number()
+            case "mode":
+                guard let m = PortExcitation.Mode(rawValue: try word()) else { throw InputError(a.location, ".eis mode must be potentiostatic or galvanostatic") }
+                s.mode = m
+            case "excitation":
+                guard let e = Excitation(rawValue: try word()) else { throw InputError(a.location, ".eis excitation must be multisine or sine") }
+                s.excitation = e
+            case "phases":
+                guard let p = Phases(rawValue: try word()) else { throw InputError(a.location, ".eis phases must be schroeder or random") }
+                s.phases = p
+            default:
+                throw InputError(a.location, "unknown .eis setting '\(a.name)' (fmin, fmax, ppd, amplitude, bias, mode, excitation, phases)")
+            }
+        }
+        if let amp = s.amplitude, !(amp > 0) { throw InputError(card.location, ".eis amplitude must be positive") }
+        return (tokens[0].text, tokens[1].text, s)
     }
 
     /// CSV in impedance.py's column order (f, Z', Z'') followed by |Z|, phase, uncertainty,

@@ -11,6 +11,8 @@ public struct NetlistRun {
     public var circuit: Circuit
     public var outcome: Simulator.Outcome
     public var measures: [MeasureResult]
+    /// Results of `.eis` cards, in order.
+    public var impedanceSpectra: [FFTImpedance.Result] = []
 
     /// The device catalog `lithic` uses: basic SPICE elements plus every registered extension.
     public static var standardCatalog: DeviceCatalog { DeviceCatalog.standard }
@@ -35,7 +37,14 @@ public struct NetlistRun {
         sim.progress = progress
         let outcome = try sim.run()
         let measures = try MeasureEvaluator.evaluate(circuit.measures, plots: outcome.plots)
-        return NetlistRun(title: circuit.title, circuit: circuit, outcome: outcome, measures: measures)
+        var run = NetlistRun(title: circuit.title, circuit: circuit, outcome: outcome, measures: measures)
+        if outcome.failure == nil {
+            for (tokens, card) in circuit.impedanceSpectroscopy {
+                let (plus, minus, settings) = try FFTImpedance.settings(from: tokens, card: card)
+                run.impedanceSpectra.append(try FFTImpedance.run(circuit: circuit, plus: plus, minus: minus, settings: settings))
+            }
+        }
+        return run
     }
 
     /// Convenience for tests: text in, run out; throws the simulation failure if any.

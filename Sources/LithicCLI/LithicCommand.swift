@@ -100,6 +100,16 @@ struct Run: ParsableCommand {
         for m in result.measures {
             if let v = m.value { print("\(m.name) = \(String(format: "%.6e", v))") } else { print("\(m.name) = failed (\(m.message ?? ""))") }
         }
+        for (k, spectrum) in result.impedanceSpectra.enumerated() {
+            let stem = "\(directory)/eis\(k > 0 ? "\(k + 1)" : "")"
+            try AtomicFile.write(FFTImpedance.csv(spectrum), to: stem + ".csv"); written.append(stem + ".csv")
+            if self.plot {
+                let (n, b) = FFTImpedance.charts(spectrum, title: circuit.title)
+                try AtomicFile.write(n, to: stem + "-nyquist.svg"); written.append(stem + "-nyquist.svg")
+                try AtomicFile.write(b, to: stem + "-bode.svg"); written.append(stem + "-bode.svg")
+            }
+            for w in spectrum.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+        }
         if !result.measures.isEmpty {
             try AtomicFile.write(OutputWriters.measuresJSON(result.measures), to: "\(directory)/measures.json")
             written.append("\(directory)/measures.json")

@@ -191,6 +191,8 @@ public struct NetlistParser {
             return .print(tokens[1].text, try probeNames(Array(tokens.dropFirst(2)), card), card.location)
         case ".measure", ".meas":
             return .measure(Array(tokens.dropFirst()), card)
+        case ".eis":
+            return .impedanceSpectroscopy(Array(tokens.dropFirst()), card)
         case ".temp":
             return .temperature(try tokens.dropFirst().filter { $0.kind != .comma }.map { try $0.expression() }, card.location)
         case ".title":

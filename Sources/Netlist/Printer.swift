@@ -71,6 +71,8 @@ public enum NetlistPrinter {
             out += ".print \(kind) " + names.joined(separator: " ") + "\n"
         case .measure(let tokens, _):
             out += ".meas " + tokens.map(token).joined(separator: " ") + "\n"
+        case .impedanceSpectroscopy(let tokens, _):
+            out += ".eis " + tokens.map(token).joined(separator: " ") + "\n"
         case .temperature(let ts, _):
             out += ".temp " + ts.map { value($0) }.joined(separator: " ") + "\n"
         }

@@ -73,6 +73,8 @@ public enum Statement: Sendable {
     /// `.measure`: its tokens after the keyword, interpreted by the analyses.
     case measure([Token], Card)
     case temperature([ArithmeticExpression], SourceLocation)
+    /// `.eis plus minus [key=value…]`: FFT impedance spectroscopy of a port (run by the facade).
+    case impedanceSpectroscopy([Token], Card)
 }
 
 /// A whole parsed netlist: title and top-level statements, plus warnings met while reading.

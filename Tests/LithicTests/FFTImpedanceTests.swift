@@ -99,3 +99,22 @@ struct FFTImpedanceTests {
         #expect(X.enumerated().filter { $0.offset != 5 }.allSatisfy { $0.element.length < 1e-9 })
     }
 }
+
+@Suite("the .eis card")
+struct EISCardTests {
+    @Test(".eis in a netlist runs the FFT measurement")
+    func card() throws {
+        let run = try NetlistRun.run(text: "t\nR0 a b 20\nR1 b 0 150\nC1 b 0 2u\n.eis a 0 fmin=10 fmax=1e4 ppd=3 amplitude=5m\n.end\n")
+        let spectrum = try #require(run.impedanceSpectra.first)
+        #expect(spectrum.lines.count >= 9)
+        for l in spectrum.lines {
+            let ac = try #require(l.ac)
+            #expect((l.impedance - ac).length / ac.length < 0.005)
+        }
+    }
+
+    @Test("bad .eis settings are input errors", arguments: [".eis a", ".eis a 0 mode=sideways", ".eis a 0 colour=red", ".eis a 0 amplitude=-1"])
+    func bad(_ card: String) {
+        #expect(throws: InputError.self) { try NetlistRun.run(text: "t\nR1 a 0 1\n\(card)\n.end\n") }
+    }
+}
