@@ -58,6 +58,10 @@ let package = Package(
         // MARK: Memristor compact models on the device contract
         .target(name: "Memristors", dependencies: ["LithicCore", "Devices"], swiftSettings: numericSettings),
 
+        // MARK: Electrochemical devices: Butler-Volmer, fractional elements as RC ladders
+        .target(name: "Electrochem", dependencies: ["LithicCore", "Devices", "Impedance", .product(name: "Numerics", package: "swift-numerics")],
+                swiftSettings: numericSettings),
+
         // MARK: SyntaxTree → flat Circuit (parameters, subcircuits, models)
         .target(name: "Elaboration", dependencies: ["LithicCore", "Netlist", "Devices"]),
 
@@ -80,7 +84,7 @@ let package = Package(
 
         // MARK: Facade: run a netlist, write raw/CSV/JSON/SVG
         .target(name: "Lithic", dependencies: ["LithicCore", "Netlist", "Devices", "Elaboration", "Analyses", "Charts", "SparseLinear",
-                                              "Impedance", "Spectroscopy", "Fitting", "Memristors"]),
+                                              "Impedance", "Spectroscopy", "Fitting", "Memristors", "Electrochem"]),
 
         // MARK: The command-line program (argument parsing, exit codes, progress; no numerics)
         .executableTarget(

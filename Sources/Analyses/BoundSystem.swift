@@ -87,6 +87,7 @@ public final class BoundSystem {
         var sourceFactor = 1.0
         var initializeJunctions = false
         var statesFrozen = true
+        var smallSignal = false
         var gmin = 1e-12
         var temperature = 300.15
     }
@@ -114,6 +115,7 @@ public final class BoundSystem {
             c.sourceFactor = s.sourceFactor
             c.initializeJunctions = s.initializeJunctions
             c.statesFrozen = s.statesFrozen
+            c.smallSignal = s.smallSignal
             c.gmin = s.gmin
             c.temperature = s.temperature
             for g in groups { g.load(&c) }

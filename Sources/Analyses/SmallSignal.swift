@@ -17,6 +17,7 @@ extension BoundSystem {
         guard n > 0 else { return plot }
         var linearisation = LoadSettings(time: nil, gmin: circuit.options.gmin, temperature: loadTemperature)
         linearisation.statesFrozen = false  // states respond to the small signal through dx/dt
+        linearisation.smallSignal = true
         load(linearisation)
         let solver = try KLUSolver(pattern: pattern, complex: true)
         var excitationRe = [Double](repeating: 0, count: x.count)
@@ -37,6 +38,14 @@ extension BoundSystem {
                 let p = position[s]
                 values[2 * p] += jf[s]
                 values[2 * p + 1] += omega * jq[s]
+            }
+            for g in groups {
+                g.addAdmittance(omega: omega) { slot, re, im in
+                    guard slot > 0 else { return }
+                    let p = position[slot]
+                    values[2 * p] += re
+                    values[2 * p + 1] += im
+                }
             }
             for k in 1...n { b[2 * (k - 1)] = excitationRe[k]; b[2 * (k - 1) + 1] = excitationIm[k] }
             do {

@@ -120,6 +120,10 @@ public struct LoadContext {
     /// (their row becomes x − x₀ = 0) instead of following dx/dt = rate, which would leave them
     /// undetermined wherever the rate vanishes. False in transient steps and in AC linearisation.
     public var statesFrozen = false
+    /// The linearisation for an AC analysis: devices with an exact frequency-dependent admittance
+    /// (fractional elements) stamp it through `addAdmittance` instead, and hold their internal
+    /// transient-only nodes with an identity row here.
+    public var smallSignal = false
     /// Incremented by devices whose limiting changed the operating point this iteration.
     public var limitedCount = 0
 
@@ -166,6 +170,8 @@ public protocol Device {
     func terminalCurrent(x: UnsafePointer<Double>) -> Double?
     /// Removes the device's AC excitation (for an impedance measured at an added port source).
     mutating func removeACExcitation()
+    /// Adds an exact admittance at angular frequency ω to the complex AC matrix: `add(slot, re, im)`.
+    func addAdmittance(omega: Double, _ add: (Int, Double, Double) -> Void)
 }
 
 extension Device {
@@ -176,6 +182,7 @@ extension Device {
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { nil }
     public mutating func allocate(_ allocator: inout UnknownAllocator) throws {}
     public mutating func removeACExcitation() {}
+    public func addAdmittance(omega: Double, _ add: (Int, Double, Double) -> Void) {}
 }
 
 /// Type-erased storage for devices of one concrete type, loaded in one loop (no per-instance
@@ -195,6 +202,7 @@ public protocol DeviceGroup: AnyObject {
     /// An independent copy (devices are values; the group box is not).
     func copy() -> any DeviceGroup
     func removeACExcitation()
+    func addAdmittance(omega: Double, _ add: (Int, Double, Double) -> Void)
 }
 
 /// A homogeneous array of devices of type `D`.
@@ -206,6 +214,9 @@ public final class Devices<D: Device>: DeviceGroup {
     public var names: [String] { devices.map(\.name) }
     public func copy() -> any DeviceGroup { Devices<D>(devices) }
     public func removeACExcitation() { for i in devices.indices { devices[i].removeACExcitation() } }
+    public func addAdmittance(omega: Double, _ add: (Int, Double, Double) -> Void) {
+        for d in devices { d.addAdmittance(omega: omega, add) }
+    }
     public func allocate(_ allocator: inout UnknownAllocator) throws {
         for i in devices.indices { try devices[i].allocate(&allocator) }
     }

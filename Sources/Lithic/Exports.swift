@@ -8,3 +8,4 @@
 @_exported import Spectroscopy
 @_exported import Fitting
 @_exported import Memristors
+@_exported import Electrochem

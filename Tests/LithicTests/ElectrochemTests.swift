@@ -1,0 +1,95 @@
+import ComplexModule
+import Foundation
+import Testing
+@testable import Lithic
+
+/// Butler–Volmer and fractional elements (CPE, Warburg, finite Warburgs, Gerischer).
+@Suite("electrochemical devices", .serialized)
+struct ElectrochemTests {
+    static let fractional: [(String, String, ElementKind, [Double])] = [
+        ("cpe", "q=2e-5 alpha=0.85", .CPE, [2e-5, 0.85]),
+        ("warburg", "aw=40", .W, [40]),
+        ("wo", "z0=80 tau=3", .Wo, [80, 3]),
+        ("ws", "z0=80 tau=3", .Ws, [80, 3]),
+        ("gerischer", "rg=50 tg=1e-3", .G, [50, 1e-3]),
+    ]
+
+    static func circuit(_ type: String, _ params: String) throws -> Circuit {
+        try NetlistRun.prepare(text: "t\nR0 a b 10\nY\(type) e1 b 0 m\n.model m \(type) (\(params) fmin=1m fmax=1meg)\n.end\n").1
+    }
+
+    @Test("AC analysis uses the exact impedance", arguments: ElectrochemTests.fractional.map(\.0))
+    func exactAC(_ type: String) throws {
+        let (_, params, kind, values) = try #require(Self.fractional.first { $0.0 == type })
+        let f = [1e-3, 0.1, 10, 1e3, 1e5]
+        let z = try PortImpedance.compute(circuit: try Self.circuit(type, params), plus: "a", minus: "0", frequencies: f)
+        for (k, fr) in f.enumerated() {
+            let exact = Complex<Double>(10, 0) + kind.impedance(omega: 2 * Double.pi * fr, values).value
+            #expect((Complex(z.real[k], z.imaginary[k]) - exact).length <= 1e-9 * exact.length, "\(type) at \(fr) Hz")
+        }
+    }
+
+    /// The documented error of the transient RC ladders (3 sections per decade, fitted over
+    /// 1 mHz–1 MHz): below 1 % everywhere in the band for every element.
+    @Test("RC-ladder error over the declared band", arguments: ElectrochemTests.fractional.map(\.0))
+    func ladderError(_ type: String) throws {
+        let (_, _, kind, values) = try #require(Self.fractional.first { $0.0 == type })
+        let ladder = RCLadder.fit({ kind.impedance(omega: $0, values).value }, minimumFrequency: 1e-3, maximumFrequency: 1e6)
+        #expect(ladder.maximumError < 0.01, "\(type): ladder error \(ladder.maximumError)")
+        // Independent check on frequencies between the fitting points.
+        for k in 0..<97 {
+            let f = 1e-3 * pow(10, (Double(k) + 0.37) / 108 * 9)
+            let w = 2 * Double.pi * f
+            let exact = kind.impedance(omega: w, values).value
+            #expect((ladder.impedance(omega: w) - exact).length / exact.length < 0.012, "\(type) at \(f) Hz")
+        }
+    }
+
+    @Test("FFT spectrum of the transient ladder matches the exact impedance within the ladder error",
+          arguments: ["cpe", "wo", "ws"])
+    func fftMatchesExact(_ type: String) throws {
+        let (_, params, kind, values) = try #require(Self.fractional.first { $0.0 == type })
+        var s = FFTImpedance.Settings()
+        s.minimumFrequency = 1
+        s.maximumFrequency = 1e4
+        s.pointsPerDecade = 3
+        let r = try FFTImpedance.run(circuit: try Self.circuit(type, params), plus: "a", minus: "0", settings: s)
+        let ladder = RCLadder.fit({ kind.impedance(omega: $0, values).value }, minimumFrequency: 1e-3, maximumFrequency: 1e6)
+        for l in r.lines {
+            let exact = Complex<Double>(10, 0) + kind.impedance(omega: 2 * Double.pi * l.frequency, values).value
+            let allowed = ladder.maximumError + 0.005
+            #expect(abs(l.impedance.length / exact.length - 1) < allowed, "\(type) at \(l.frequency) Hz: |Z| \(l.impedance.length) vs \(exact.length)")
+            let dphase = abs(atan2(l.impedance.imaginary, l.impedance.real) - atan2(exact.imaginary, exact.real)) * 180 / Double.pi
+            #expect(dphase < 0.5 + asin(min(ladder.maximumError, 1)) * 180 / Double.pi, "\(type) at \(l.frequency) Hz: phase off by \(dphase)°")
+        }
+    }
+
+    @Test("Butler-Volmer: charge-transfer resistance RT/(F·i0·A), symmetric current, exact conductance")
+    func butlerVolmer() throws {
+        var m = ButlerVolmer.Model()
+        m.exchangeCurrentDensity = 10
+        m.area = 1e-4
+        let d = ButlerVolmer(name: "bv", plus: 1, minus: 0, model: m)
+        let rct = 8.314462618 * 298.15 / (96485.33212 * 10 * 1e-4)
+        #expect(abs(1 / d.current(0).1 - rct) / rct < 1e-12)
+        for eta in [-0.3, -0.05, 0.02, 0.2, 1.5] {
+            let (i, g) = d.current(eta)
+            #expect(abs(i + d.current(-eta).0) < 1e-12 * abs(i))  // symmetric α
+            let h = 1e-7
+            let numeric = (d.current(eta + h).0 - d.current(eta - h).0) / (2 * h)
+            #expect(abs(g - numeric) <= 1e-6 * abs(numeric))
+        }
+        // Through a netlist: the AC impedance at low frequency is R_ct.
+        let c = try NetlistRun.prepare(text: "t\nYBUTLERVOLMER i1 a 0 bvm\n.model bvm butlervolmer (i0=10 area=1e-4)\n.end\n").1
+        let z = try PortImpedance.compute(circuit: c, plus: "a", minus: "0", frequencies: [1])
+        #expect(abs(z.real[0] - rct) / rct < 1e-9)
+    }
+
+    @Test("bad electrochemical cards are input errors", arguments: [
+        "Ycpe q a 0 m\n.model m cpe (q=1e-5)", "Ycpe q a 0 m\n.model m cpe (q=1e-5 alpha=1.5)", "Ywo w a 0 m\n.model m wo (z0=-1 tau=1)",
+        "Ybutlervolmer b a 0 m\n.model m butlervolmer (i0=-1)", "Ybutlervolmer b a 0 m\n.model m butlervolmer (colour=1)",
+    ])
+    func badCards(_ lines: String) {
+        #expect(throws: InputError.self) { try NetlistRun.prepare(text: "t\nR1 a 0 1\n\(lines)\n.op\n") }
+    }
+}
