@@ -79,12 +79,15 @@ let package = Package(
         .target(name: "Fitting", dependencies: ["LithicCore", "Impedance", "CMinpack", .product(name: "Numerics", package: "swift-numerics")],
                 swiftSettings: optimizedEvenInDebug),
 
+        // MARK: Memristor crossbar arrays as circuits
+        .target(name: "Crossbar", dependencies: ["LithicCore", "Devices", "Memristors", "Elaboration", "Analyses"]),
+
         // MARK: SVG plots
         .target(name: "Charts", dependencies: ["LithicCore"]),
 
         // MARK: Facade: run a netlist, write raw/CSV/JSON/SVG
         .target(name: "Lithic", dependencies: ["LithicCore", "Netlist", "Devices", "Elaboration", "Analyses", "Charts", "SparseLinear",
-                                              "Impedance", "Spectroscopy", "Fitting", "Memristors", "Electrochem"]),
+                                              "Impedance", "Spectroscopy", "Fitting", "Memristors", "Electrochem", "Crossbar"]),
 
         // MARK: The command-line program (argument parsing, exit codes, progress; no numerics)
         .executableTarget(

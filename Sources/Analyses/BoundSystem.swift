@@ -133,3 +133,12 @@ public final class BoundSystem {
         return name
     }
 }
+
+extension BoundSystem {
+    /// Public entry to the operating-point search (for programmatic circuits such as crossbars).
+    public func solveOperatingPoint() throws {
+        try operatingPoint(time: nil, forced: circuit.initialConditions, analysis: "op", point: "")
+    }
+    /// The present solution, indexed by unknown (0 = ground).
+    public var solution: [Double] { x }
+}

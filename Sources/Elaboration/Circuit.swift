@@ -65,3 +65,14 @@ public struct Circuit {
     public var branchDevices: [String]
     public var deviceCount: Int { groups.reduce(0) { $0 + $1.count } }
 }
+
+extension Circuit {
+    /// A circuit built by a program rather than parsed (crossbar arrays, generated test
+    /// structures): nodes, device groups and analyses given directly, options at their defaults.
+    public init(title: String, nodeNames: [String], groups: [any DeviceGroup], analyses: [Analysis] = [], saves: [String] = []) {
+        self.init(title: title, nodeNames: nodeNames, groups: groups,
+                  analyses: analyses.map { ($0, SourceLocation(file: "<generated>", line: 0, column: 0)) },
+                  options: SimulatorOptions(), initialConditions: [:], nodesets: [:], capacitorInitialConditions: [],
+                  inductorInitialConditions: [], saves: saves, measures: [], warnings: [], branchDevices: [])
+    }
+}

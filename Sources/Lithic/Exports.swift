@@ -9,3 +9,4 @@
 @_exported import Fitting
 @_exported import Memristors
 @_exported import Electrochem
+@_exported import Crossbar

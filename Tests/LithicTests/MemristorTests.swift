@@ -238,3 +238,83 @@ struct LLZOMemristorTests {
         #expect(abs((x.last ?? 0) - afterSet) < 1e-6, "state moved from \(afterSet) to \(x.last ?? 0) at zero bias")
     }
 }
+
+/// Crossbar reads against an independent nodal solve, the ideal product and the emitted netlist.
+@Suite("crossbar arrays")
+struct CrossbarTests {
+    static func randomArray(_ rows: Int, _ cols: Int, seed: UInt64) -> ([Double], [Double]) {
+        var rng = SplitMix64(seed: seed)
+        let g = (0..<(rows * cols)).map { _ in 1e-5 * pow(10, rng.nextUniform()) }
+        let v = (0..<rows).map { _ in 0.1 + 0.2 * rng.nextUniform() }
+        return (g, v)
+    }
+
+    /// Nodal analysis written out by hand: unknowns are the word- and bit-line node voltages; the
+    /// drivers and sense amplifiers are Norton equivalents; dense Cholesky solve.
+    static func nodalSolve(_ a: CrossbarArray, _ g: [Double], _ v: [Double]) -> [Double] {
+        let r = a.rows, c = a.columns
+        let n = 2 * r * c
+        func w(_ i: Int, _ j: Int) -> Int { i * c + j }
+        func b(_ i: Int, _ j: Int) -> Int { r * c + i * c + j }
+        var m = [Double](repeating: 0, count: n * n)
+        var rhs = [Double](repeating: 0, count: n)
+        func stamp(_ p: Int, _ q: Int, _ y: Double) { m[p * n + p] += y; m[q * n + q] += y; m[p * n + q] -= y; m[q * n + p] -= y }
+        let gw = 1 / a.wireResistance, gd = 1 / a.driverResistance, gs = 1 / a.senseResistance
+        for i in 0..<r {
+            m[w(i, 0) * n + w(i, 0)] += gd; rhs[w(i, 0)] += gd * v[i]
+            for j in 0..<(c - 1) { stamp(w(i, j), w(i, j + 1), gw) }
+        }
+        for j in 0..<c {
+            for i in 0..<(r - 1) { stamp(b(i, j), b(i + 1, j), gw) }
+            m[b(r - 1, j) * n + b(r - 1, j)] += gs
+        }
+        for i in 0..<r { for j in 0..<c { stamp(w(i, j), b(i, j), g[i * c + j]) } }
+        guard let l = DenseLinearAlgebra.cholesky(m, size: n) else { return [] }
+        let x = DenseLinearAlgebra.choleskySolve(l, size: n, rhs)
+        return (0..<c).map { x[b(r - 1, $0)] * gs }
+    }
+
+    @Test("column currents equal an independent nodal solve", arguments: [(4, 3), (8, 8), (12, 7)])
+    func nodal(_ shape: (Int, Int)) throws {
+        let (g, v) = Self.randomArray(shape.0, shape.1, seed: UInt64(shape.0 * 31 + shape.1))
+        var a = CrossbarArray(rows: shape.0, columns: shape.1, cells: .conductances(g))
+        a.wireResistance = 5; a.driverResistance = 20; a.senseResistance = 10
+        let read = try a.read(inputs: v)
+        let reference = Self.nodalSolve(a, g, v)
+        #expect(reference.count == shape.1)
+        for j in 0..<shape.1 {
+            #expect(abs(read.currents[j] - reference[j]) <= 1e-9 * abs(reference[j]), "column \(j): \(read.currents[j]) vs \(reference[j])")
+        }
+    }
+
+    @Test("without wire resistance the read is the ideal vector-matrix product")
+    func ideal() throws {
+        let (g, v) = Self.randomArray(16, 16, seed: 3)
+        var a = CrossbarArray(rows: 16, columns: 16, cells: .conductances(g))
+        a.wireResistance = 0; a.driverResistance = 0; a.senseResistance = 1e-6
+        let read = try a.read(inputs: v)
+        #expect(read.rmsRelativeError < 1e-6, "rms error \(read.rmsRelativeError)")
+    }
+
+    @Test("the emitted netlist gives the same currents through the netlist path")
+    func emitted() throws {
+        let (g, v) = Self.randomArray(6, 5, seed: 9)
+        let a = CrossbarArray(rows: 6, columns: 5, cells: .conductances(g))
+        let read = try a.read(inputs: v)
+        let run = try NetlistRun.run(text: a.netlist(inputs: v))
+        let plot = try #require(run.outcome.plots.first)
+        for j in 0..<5 {
+            let i = try #require(plot.vector("i(vsense\(j))")?.real.first)
+            #expect(abs(i - read.currents[j]) <= 1e-9 * abs(read.currents[j]))
+        }
+    }
+
+    @Test("a memristor array reads through the same network")
+    func memristive() throws {
+        let model = try MemristorModel.from(["level": 1, "ron": 1e4, "roff": 1e5], at: .commandLine)
+        let a = CrossbarArray(rows: 4, columns: 4, cells: .memristors(model, initialStates: (0..<16).map { Double($0) / 16 }))
+        let read = try a.read(inputs: [0.1, 0.1, 0.1, 0.1])
+        #expect(read.currents.allSatisfy { $0 > 0 })
+        #expect(read.rmsRelativeError < 0.01)
+    }
+}
