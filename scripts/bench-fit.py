@@ -55,7 +55,7 @@ ok = sum(1 for line in summary[1:] if line.split(",")[1] == "true")
 with open(os.path.join(root, "BENCHMARKS.md"), "a") as fh:
     fh.write("\n## Fitting (scripts/bench-fit.py)\n\n")
     fh.write(f"impedance.py {ref.get('impedance_version')} (numpy {ref.get('numpy')}) timings from `scripts/peer-impedance.sh` run just before; "
-             "Lithic: `lithic fit --starts 1` from the same start and weighting, median of 5, time of the fit itself as `lithic fit` reports it (`fit_seconds`), like impedance.py's timing of `CustomCircuit.fit`. MINPACK's evaluation budget is 100·(n+1) per start.\n\n")
+             "Lithic: `lithic fit --starts 1` from the same start and weighting, median of 5, time of the fit itself as `lithic fit` reports it (`fit_seconds`), like impedance.py's timing of `CustomCircuit.fit`. MINPACK's evaluation budget is 100·(n+1) per start, relative-reduction tolerance 1e-8 (as SciPy's default).\n\n")
     fh.write("| file | circuit | weighting | impedance.py s | Lithic s | speed-up | rms_rel impedance.py | rms_rel Lithic |\n|---|---|---|---|---|---|---|---|\n")
     for (f, c, w, a, b, ra, rb) in rows:
         fh.write(f"| {f} | `{c}` | {w} | {a:.3f} | {b:.5f} | {a / max(b, 1e-5):.0f}x | {ra:.4e} | {rb:.4e} |\n")

@@ -227,7 +227,7 @@ public struct CNLSFitter {
                 u0[j] = transforms[j].inverse(v)
             }
             let budget = settings.maximumEvaluations > 0 ? settings.maximumEvaluations : 100 * (free.count + 1)
-            let outcome = Minpack.levenbergMarquardt(problem, start: u0, maximumEvaluations: budget)
+            let outcome = Minpack.levenbergMarquardt(problem, start: u0, maximumEvaluations: budget, relativeReduction: 1e-8)
             totalEvaluations += outcome.evaluations
             var r = [Double](repeating: 0, count: 2 * n)
             let ok = outcome.x.withUnsafeBufferPointer { x in r.withUnsafeMutableBufferPointer { problem.evaluate(x.baseAddress!, $0.baseAddress!, nil) } }

@@ -75,7 +75,8 @@ public struct EquivalentCircuit: Sendable, CustomStringConvertible {
 
     /// Z(ω) and ∂Z/∂p for every parameter. `gradient` must have room for all parameters.
     public func impedance(omega: Double, parameters p: [Double], gradient: UnsafeMutablePointer<Complex<Double>>) -> Complex<Double> {
-        p.withUnsafeBufferPointer { pp in
+        guard p.count >= parameterNames.count, !parameterNames.isEmpty else { return Complex(.nan, .nan) }
+        return p.withUnsafeBufferPointer { pp in
             // A value stack of (Z, first parameter, end parameter), on the machine stack.
             withUnsafeTemporaryAllocation(of: (Complex<Double>, Int, Int).self, capacity: max(program.count, 1)) { stack in
                 var top = 0

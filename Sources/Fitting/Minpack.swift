@@ -26,7 +26,7 @@ enum Minpack {
 
     /// Minimises ½‖r(x)‖² from `start`.
     static func levenbergMarquardt(_ problem: Problem, start: [Double], maximumEvaluations: Int = 2000,
-                                   tolerance: Double = 1e-10) -> Outcome {
+                                   tolerance: Double = 1e-10, relativeReduction: Double = 1e-10) -> Outcome {
         let m = Int32(problem.m), n = Int32(problem.n)
         var x = start
         var fvec = [Double](repeating: 0, count: problem.m)
@@ -52,7 +52,7 @@ enum Minpack {
         }
         let info = withExtendedLifetime(problem) { () -> Int32 in
             let context = Unmanaged.passUnretained(problem).toOpaque()
-            return lmder(callback, context, m, n, &x, &fvec, &fjac, m, tolerance, tolerance, 0,
+            return lmder(callback, context, m, n, &x, &fvec, &fjac, m, relativeReduction, tolerance, 0,
                          Int32(maximumEvaluations), &diag, 1, 100, 0, &nfev, &njev, &ipvt, &qtf, &wa1, &wa2, &wa3, &wa4)
         }
         return Outcome(x: x, info: Int(info), evaluations: Int(nfev))

@@ -83,7 +83,8 @@ public enum ElementKind: String, CaseIterable, Sendable {
     /// Z(ω) with exact derivatives with respect to each parameter (in order).
     @inlinable
     public func impedance(omega w: Double, _ p: [Double]) -> ComplexDual {
-        p.withUnsafeBufferPointer { impedance(omega: w, parameters: $0.baseAddress!) }
+        guard p.count >= parameterNames.count else { return ComplexDual(Complex(.nan, .nan)) }
+        return p.withUnsafeBufferPointer { impedance(omega: w, parameters: $0.baseAddress!) }
     }
 
     /// Z(ω) and its derivatives, reading this element's parameters from `p[0…]`.
