@@ -48,6 +48,8 @@ extension Elaborator {
         var result: [String: Double] = [:]
         for a in m.parameters {
             guard let v = a.value else { continue }
+            // Vendor text fields (MFG=OnSemi, TYPE=silicon) in diode cards are not numbers; skip them.
+            if m.type == "d", ["mfg", "type", "iave", "vpk"].contains(a.name) { continue }
             let x = try scope.evaluate(v, at: a.location)
             result[a.name] = x
         }
@@ -268,12 +270,13 @@ extension Elaborator {
         return nil
     }
 
-    func diodeModel(_ card: ModelStatement, _ scope: ParameterScope) throws -> DiodeModel {
+    mutating func diodeModel(_ card: ModelStatement, _ scope: ParameterScope) throws -> DiodeModel {
         let p = try modelParameters(card, scope)
         var m = DiodeModel()
         let known: Set<String> = ["is", "n", "rs", "cjo", "cj0", "cj", "vj", "pb", "m", "mj", "fc", "bv", "ibv", "tt", "eg", "xti", "tnom", "level", "kf", "af"]
-        for k in p.keys where !known.contains(k) {
-            throw InputError(card.location, "unknown diode model parameter '\(k)' in model '\(card.name)'")
+        // As ngspice: unrecognised parameters (vendor fields such as IAVE, VPK) are ignored with a warning.
+        for k in p.keys.sorted() where !known.contains(k) {
+            warnings.append(Warning(card.location, "diode model '\(card.name)': unrecognised parameter '\(k)' ignored"))
         }
         if let v = p["is"] { m.saturationCurrent = v }
         if let v = p["n"] { m.emission = v }
