@@ -17,13 +17,30 @@ public struct DeviceRequest {
 /// [p=v…]` with `.model name <type> (…)`. Later modules (electrochemistry, memristors) add their
 /// device types here; nothing registers itself statically.
 public struct DeviceCatalog {
+    /// One parameter of a device or model card, for `lithic devices`.
+    public struct Parameter: Sendable {
+        public var name: String
+        public var unit: String
+        public var defaultValue: String
+        public var source: String
+        public init(_ name: String, _ unit: String, _ defaultValue: String, _ source: String) {
+            self.name = name; self.unit = unit; self.defaultValue = defaultValue; self.source = source
+        }
+    }
+
     public struct Entry {
         /// Number of external nodes.
         public var terminals: Int
+        /// What the device models, one line, and its parameters (for `lithic devices`).
+        public var summary: String
+        public var parameters: [Parameter]
         /// Builds the device, appending it to the right group in `groups`.
         public var build: (DeviceRequest, inout DeviceGroups) throws -> Void
-        public init(terminals: Int, build: @escaping (DeviceRequest, inout DeviceGroups) throws -> Void) {
+        public init(terminals: Int, summary: String = "", parameters: [Parameter] = [],
+                    build: @escaping (DeviceRequest, inout DeviceGroups) throws -> Void) {
             self.terminals = terminals
+            self.summary = summary
+            self.parameters = parameters
             self.build = build
         }
     }

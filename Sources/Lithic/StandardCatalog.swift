@@ -9,7 +9,18 @@ extension DeviceCatalog {
     /// Every extension device `lithic` knows, written `Y<TYPE> name nodes… model [p=v…]`.
     public static var standard: DeviceCatalog {
         var c = DeviceCatalog()
-        c.entries["memristor"] = Entry(terminals: 2) { request, groups in
+        c.entries["memristor"] = Entry(terminals: 2, summary: "memristor compact models (LEVEL 1 linear drift, 2 TEAM, 3 Yakopcic, 5 VTEAM, 10 LLZO Li filament); state x(device)", parameters: [
+            .init("level", "-", "1", "1 HP linear drift, 2 TEAM (Xyce), 3 Yakopcic (Xyce), 5 VTEAM, 10 LLZO filament"),
+            .init("x0 (instance)", "state unit", "model default", "initial state, held during the operating point"),
+            .init("ron, roff", "Ω", "L1: 100, 16k; L2/L5: 50, 1000", "Strukov 2008; Kvatinsky 2013/2015; Xyce defaults"),
+            .init("d, uv, p, j, wt", "m, m²/(V s), -, -, -", "10n, 1e-14, 2, 1, 2 (Biolek)", "level 1 (Joglekar 2009, Biolek 2009, Prodromakis 2011 windows)"),
+            .init("kon, koff, alphaon, alphaoff, ion, ioff", "m/s, -, A", "Xyce: -8e-13, 8e-13, 3, 3, -8.9e-6, 1.15e-4", "level 2 TEAM (Xyce names)"),
+            .init("xon, xoff, aon, aoff, wc, xscaling", "m", "0, 3n, xon+5wc, xoff-5wc, 1.07e-12, 1", "levels 2/5; Lithic keeps the Kvatinsky window inside the range"),
+            .init("a1, a2, b, vp, vn, ap, an, xp, xn, alphap, alphan, eta", "A, 1/V, V, 1/s", "Xyce defaults (1, 0.01 V …)", "level 3 Yakopcic 2011/2013"),
+            .init("von, voff", "V", "-0.2, 0.02", "level 5 VTEAM (MemTorch defaults)"),
+            .init("gap, a, sigma, rf, rho, rc, lambda", "m, m, S/m, m, Ω m, Ω, m", "1µ, 50n, 0.046, 6n, 9.5e-8, 50, 20n", "level 10, PHYSICS.md §5/§8d ([E] gap, rc, lambda)"),
+            .init("i0, alphac, alphaa, keta, vm, delta, temp", "A/m², -, -, -, m³/mol, m, K", "100, 0.5, 0.5, 1, 1.3e-5, 10n, 298.15", "level 10 tip kinetics ([E] i0, keta)"),
+        ]) { request, groups in
             let model = try MemristorModel.from(request.modelParameters, at: request.location)
             var x0 = request.modelParameters["xo"] ?? request.modelParameters["x0"] ?? model.defaultInitialState
             for (k, v) in request.instanceParameters {
@@ -21,7 +32,13 @@ extension DeviceCatalog {
             guard x0.isFinite else { throw InputError(request.location, "memristor initial state must be finite") }
             groups.append(Memristor(name: request.name, plus: request.nodes[0], minus: request.nodes[1], model: model, initialState: x0))
         }
-        c.entries["butlervolmer"] = Entry(terminals: 2) { request, groups in
+        c.entries["butlervolmer"] = Entry(terminals: 2, summary: "Butler-Volmer charge transfer, I = A i0(T) [exp(αa F η/RT) − exp(−αc F η/RT)]", parameters: [
+            .init("i0", "A/m²", "10 (1 mA/cm²)", "PHYSICS.md §2.3 Li|LLZO range"),
+            .init("area", "m²", "1e-4 (1 cm²)", "geometry"),
+            .init("alphaa, alphac (or alpha)", "-", "0.5, 0.5", "symmetric transfer"),
+            .init("temp, tref", "K", "298.15, 298.15", ""),
+            .init("ea", "J/mol", "0", "Arrhenius activation of i0"),
+        ]) { request, groups in
             var m = ButlerVolmer.Model()
             var params = request.modelParameters
             for (k, v) in request.instanceParameters { params[k] = v }
@@ -48,7 +65,11 @@ extension DeviceCatalog {
             ("gerischer", .G, ["rg", "tg"]),
         ]
         for (type, kind, names) in fractional {
-            c.entries[type] = Entry(terminals: 2) { request, groups in
+            c.entries[type] = Entry(terminals: 2, summary: "\(kind.rawValue) fractional element: exact in AC, RC ladder over [FMIN, FMAX] in transient (impedance.py formula)",
+                                    parameters: zip(names, kind.units).map { DeviceCatalog.Parameter($0, $1, "required", "impedance.py element \(kind.rawValue)") } + [
+                .init("fmin, fmax", "Hz", "1m, 1meg", "ladder band"),
+                .init("order", "sections/decade", "3", "ladder density (error table in README)"),
+            ]) { request, groups in
                 var params = request.modelParameters
                 for (k, v) in request.instanceParameters { params[k] = v }
                 let fmin = params.removeValue(forKey: "fmin") ?? 1e-3

@@ -70,3 +70,35 @@ struct CLITests {
         #expect(err.contains("op"), "\(err)")
     }
 }
+
+@Suite("command line: other subcommands", .serialized)
+struct CLISubcommandTests {
+    @Test("devices lists the catalog and a type's parameters; unknown types exit 2")
+    func devices() throws {
+        let (status, out, _) = try runProcess(Repository.binary, ["devices"])
+        #expect(status == 0)
+        for t in ["memristor", "butlervolmer", "cpe", "wo"] { #expect(out.contains(t)) }
+        let (s2, out2, _) = try runProcess(Repository.binary, ["devices", "memristor"])
+        #expect(s2 == 0 && out2.contains("level"))
+        let (s3, _, _) = try runProcess(Repository.binary, ["devices", "flux-capacitor"])
+        #expect(s3 == 2)
+    }
+
+    @Test("fit, kk, drt and crossbar run on real inputs")
+    func analysis() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lithic-cli-sub-\(getpid())")
+        let file = FittingTests.fixtures.appendingPathComponent("Circuit1_EIS_1.z").path
+        let (s1, o1, e1) = try runProcess(Repository.binary, ["fit", file, "--circuit", "R0-p(R1,C1)", "--drop-inductive", "-o", dir.path])
+        #expect(s1 == 0, "\(e1)")
+        #expect(o1.contains("R1"))
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("Circuit1_EIS_1.fit.json").path))
+        let (s2, o2, _) = try runProcess(Repository.binary, ["kk", file, "-o", dir.path])
+        #expect(s2 == 0 && o2.contains("PASS"))
+        let (s3, _, _) = try runProcess(Repository.binary, ["drt", file, "--drop-inductive", "-o", dir.path])
+        #expect(s3 == 0)
+        let (s4, o4, _) = try runProcess(Repository.binary, ["crossbar", "--rows", "8", "--columns", "8", "-o", dir.path])
+        #expect(s4 == 0 && o4.contains("VMM error"))
+        let (s5, _, _) = try runProcess(Repository.binary, ["fit", "/nonexistent.csv", "--circuit", "R0", "-o", dir.path])
+        #expect(s5 == 2)
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import Foundation
+import Lithic
+
+struct DevicesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "devices", abstract: "List device types and their parameters (unit, default, source).")
+
+    @Argument(help: "A device type (e.g. memristor, butlervolmer, cpe); all when omitted.") var type: String?
+
+    func run() throws {
+        let catalog = DeviceCatalog.standard
+        let builtIn = "Built-in SPICE elements: R C L K V I E F G H B D S W X (ngspice syntax; see README)."
+        if let type {
+            guard let e = catalog.entries[type.lowercased()] else {
+                throw InputError(.commandLine, "unknown device type '\(type)' (have: \(catalog.entries.keys.sorted().joined(separator: ", ")))")
+            }
+            print("Y\(type.uppercased()) name " + (1...e.terminals).map { "n\($0)" }.joined(separator: " ") + " model [param=value …]")
+            print(".model name \(type.lowercased()) (param=value …)\n\(e.summary)\n")
+            for p in e.parameters { print("  \(p.name)\n      unit: \(p.unit)   default: \(p.defaultValue)\(p.source.isEmpty ? "" : "   source: \(p.source)")") }
+            return
+        }
+        print(builtIn)
+        print("Extension devices (Y<TYPE> name nodes… model):")
+        for (name, e) in catalog.entries.sorted(by: { $0.key < $1.key }) { print("  \(name.padding(toLength: 13, withPad: " ", startingAt: 0)) \(e.summary)") }
+    }
+}
