@@ -174,3 +174,25 @@ public struct CrossbarArray: Sendable {
                     power: power, statistics: system.statistics)
     }
 }
+
+extension CrossbarArray {
+    /// A transient of the array under time-varying row inputs (memristor states evolve): column
+    /// currents at every accepted time point.
+    public struct Transient: Sendable {
+        public var time: [Double]
+        /// currents[j][k]: column j at time k (A).
+        public var currents: [[Double]]
+        public var statistics: SolverStatistics
+    }
+
+    public func transient(inputs: [SourceSpecification], step: Double, stop: Double) throws -> Transient {
+        let circuit = try self.circuit(inputs: inputs, analyses: [.transient(step: step, stop: stop, start: 0, maximumStep: step, useInitialConditions: false)])
+        var sim = Simulator(circuit: circuit)
+        sim.progress = nil
+        let outcome = try sim.run()
+        if let f = outcome.failure { throw f }
+        guard let plot = outcome.plots.first else { throw SimulationError(analysis: "crossbar", point: "", message: "no transient results") }
+        let currents = (0..<columns).map { j in (plot.vector("i(vsense\(j))")?.real ?? []).map { -$0 } }
+        return Transient(time: plot.vectors[0].real, currents: currents, statistics: outcome.statistics)
+    }
+}
