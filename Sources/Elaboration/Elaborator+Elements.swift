@@ -93,7 +93,7 @@ extension Elaborator {
         let name = deviceName(e.name, c)
         let loc = e.card.location
         guard let letter = e.name.first else { return }
-        if letter != "x" { try register(name, loc) }
+        if letter != "x" && letter != "y" { try register(name, loc) }
         switch letter {
         case "r":
             let (p, a) = try split(e)
@@ -495,6 +495,7 @@ extension Elaborator {
             throw InputError(loc, "'Y\(type)' needs a name, \(entry.terminals) nodes and a model")
         }
         let instanceName = deviceName("y" + p[0].text, c)
+        try register(instanceName, loc)
         let nodes = p[1...entry.terminals].map { node($0.text, c) }
         let modelToken = p[entry.terminals + 1]
         let (card, scope) = try lookupModel(modelToken.text, c, at: modelToken.location)

@@ -60,6 +60,25 @@ extension DeviceCatalog {
             }
             groups.append(ButlerVolmer(name: request.name, plus: request.nodes[0], minus: request.nodes[1], model: m))
         }
+        c.entries["liinterface"] = Entry(terminals: 2, summary: "Li / solid-electrolyte interface: breathing contact, ratchet, interphase memory, dendrite filament, Li inventory (PHYSICS.md §8a)",
+                                         parameters: LiSEInterface.parameterTable.map { DeviceCatalog.Parameter($0.0, $0.2, $0.3, $0.4) }) { request, groups in
+            var m = LiSEInterface.Model()
+            var params = request.modelParameters
+            for (k, v) in request.instanceParameters { params[k] = v }
+            for (k, v) in params {
+                guard let entry = LiSEInterface.parameterTable.first(where: { $0.0 == k }) else {
+                    throw InputError(request.location, "unknown Li-interface parameter '\(k.uppercased())' (see lithic devices liinterface)")
+                }
+                guard v.isFinite, v >= 0 else { throw InputError(request.location, "Li-interface parameter \(k.uppercased()) must be ≥ 0, got \(v)") }
+                m[keyPath: entry.1] = v
+            }
+            for (n, v) in [("area", m.area), ("temp", m.temperature), ("lse", m.electrolyteThickness), ("hli", m.lithiumThickness), ("hv", m.voidDepth), ("tcr", m.creepTime)] where !(v > 0) {
+                throw InputError(request.location, "Li-interface parameter \(n.uppercased()) must be positive")
+            }
+            guard m.pressure <= 1e9 else { throw InputError(request.location, "Li-interface PRESSURE \(m.pressure) Pa is out of range (≤ 1 GPa)") }
+            guard m.wettedFraction <= 1 else { throw InputError(request.location, "Li-interface PHIW must be in [0, 1]") }
+            groups.append(LiSEInterface(name: request.name, li: request.nodes[0], electrolyte: request.nodes[1], model: m))
+        }
         let fractional: [(String, ElementKind, [String])] = [
             ("cpe", .CPE, ["q", "alpha"]), ("warburg", .W, ["aw"]), ("wo", .Wo, ["z0", "tau"]), ("ws", .Ws, ["z0", "tau"]),
             ("gerischer", .G, ["rg", "tg"]),
