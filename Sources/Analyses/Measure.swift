@@ -77,6 +77,10 @@ public enum MeasureEvaluator {
         guard j < t.count, !args.isEmpty else { throw InputError(head.location, ".measure: malformed signal '\(head.text)(…)'") }
         k = j + 1
         let fn = head.text
+        // Device states and other named vectors (`phi(ya)`, `x(ym1)`) are read as they are.
+        if args.count == 1, let direct = plot.vector("\(fn)(\(args[0]))"), !(fn.hasPrefix("v") || fn.hasPrefix("i")) || fn.count > 3 {
+            return Signal(values: direct.real)
+        }
         let base = fn.hasPrefix("v") ? "v" : (fn.hasPrefix("i") ? "i" : fn)
         func vector(_ a: String) throws -> OutputVector {
             guard let v = plot.vector("\(base)(\(a))") else {
