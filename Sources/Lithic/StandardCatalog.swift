@@ -79,6 +79,57 @@ extension DeviceCatalog {
             guard m.wettedFraction <= 1 else { throw InputError(request.location, "Li-interface PHIW must be in [0, 1]") }
             groups.append(LiSEInterface(name: request.name, li: request.nodes[0], electrolyte: request.nodes[1], model: m))
         }
+        c.entries["ocv"] = Entry(terminals: 2, summary: "open-circuit-voltage source U(SOC) with SOC tracked by charge (dSOC/dt = I/Q); state soc(device), current i(device)", parameters: [
+            .init("curve", "-", "1", "1 NMC811 Chen2020 (PHYSICS.md §6.6), 2 LCO Dualfoil1998 (valid 0.5 < x < 0.99), 0 table (implied by SOC1…)"),
+            .init("capacity", "Ah", "required", "cell capacity (stored in coulombs)"),
+            .init("soc0", "-", "1", "initial state of charge, held during the operating point"),
+            .init("y0, y100", "-", "NMC811: 0.8540, 0.2638; LCO: 0.99, 0.5", "stoichiometry at 0 % and 100 % SOC (Chen2020 window; LCO validity range)"),
+            .init("soc1…socN, u1…uN", "-, V", "none", "OCV table, SOC increasing; monotone cubic (Fritsch–Carlson)"),
+        ]) { request, groups in
+            var params = request.modelParameters
+            for (k, v) in request.instanceParameters { params[k] = v }
+            var socPoints: [Int: Double] = [:], voltagePoints: [Int: Double] = [:]
+            var curveCode: Double?, capacity: Double?, soc0 = 1.0, yEmpty: Double?, yFull: Double?
+            for (k, v) in params {
+                guard v.isFinite else { throw InputError(request.location, "OCV parameter \(k.uppercased()) must be finite") }
+                switch k {
+                case "curve": curveCode = v
+                case "capacity": capacity = v
+                case "soc0": soc0 = v
+                case "y0": yEmpty = v
+                case "y100": yFull = v
+                default:
+                    if k.hasPrefix("soc"), let n = Int(k.dropFirst(3)), n >= 1 { socPoints[n] = v; continue }
+                    if k.hasPrefix("u"), let n = Int(k.dropFirst(1)), n >= 1 { voltagePoints[n] = v; continue }
+                    throw InputError(request.location, "unknown OCV parameter '\(k.uppercased())' (CURVE, CAPACITY, SOC0, Y0, Y100, SOC1…, U1…)")
+                }
+            }
+            guard let q = capacity, q > 0 else { throw InputError(request.location, "OCV source needs CAPACITY > 0 (Ah)") }
+            let curve: OCVCurve
+            switch curveCode ?? (socPoints.isEmpty ? 1 : 0) {
+            case 0:
+                let indices = socPoints.keys.sorted()
+                guard indices.count >= 2, indices == voltagePoints.keys.sorted(), indices == Array(1...indices.count) else {
+                    throw InputError(request.location, "OCV table needs matching SOC1…SOCN and U1…UN (N ≥ 2, no gaps)")
+                }
+                guard let t = OCVCurve.makeTable(soc: indices.map { socPoints[$0] ?? 0 }, voltage: indices.map { voltagePoints[$0] ?? 0 }) else {
+                    throw InputError(request.location, "OCV table SOC points must increase strictly")
+                }
+                curve = t
+            case 1: curve = .nmc811(yEmpty: yEmpty ?? 0.8540, yFull: yFull ?? 0.2638)
+            case 2:
+                let x0 = xEmptyDefault(yEmpty), x100 = yFull ?? 0.5
+                guard x0 > 0.5 - 1e-12, x0 < 0.99 + 1e-12, x100 > 0.5 - 1e-12, x100 < 0.99 + 1e-12 else {
+                    throw InputError(request.location, "LCO curve is valid only for 0.5 < x < 0.99 (Dualfoil 1998); Y0=\(x0), Y100=\(x100)")
+                }
+                curve = .lco(xEmpty: x0, xFull: x100)
+            default: throw InputError(request.location, "OCV CURVE must be 0 (table), 1 (NMC811) or 2 (LCO), got \(curveCode ?? -1)")
+            }
+            if !socPoints.isEmpty, case .table = curve {} else if !socPoints.isEmpty || !voltagePoints.isEmpty {
+                throw InputError(request.location, "OCV table points given with CURVE=\(Int(curveCode ?? 1)); use CURVE=0 or drop them")
+            }
+            groups.append(OCVSource(name: request.name, plus: request.nodes[0], minus: request.nodes[1], curve: curve, capacity: q * 3600, initialSOC: soc0))
+        }
         let fractional: [(String, ElementKind, [String])] = [
             ("cpe", .CPE, ["q", "alpha"]), ("warburg", .W, ["aw"]), ("wo", .Wo, ["z0", "tau"]), ("ws", .Ws, ["z0", "tau"]),
             ("gerischer", .G, ["rg", "tg"]),
@@ -117,3 +168,6 @@ extension DeviceCatalog {
         return c
     }
 }
+
+/// Default empty-cell stoichiometry of the LCO curve (upper end of its validity range).
+private func xEmptyDefault(_ given: Double?) -> Double { given ?? 0.99 }

@@ -168,3 +168,74 @@ struct BreathingTests {
         #expect(amplitudes[3] / amplitudes[0] < 0.3)
     }
 }
+
+/// OCV sources (PHYSICS.md §6.6, T11) with SOC tracked by charge.
+@Suite("OCV source")
+struct OCVSourceTests {
+    /// Chen2020 table from PHYSICS.md §6.6. Its y values are rounded to 1e-4 and |dU/dy| reaches
+    /// ≈ 2.5 V near y = 0.26, so the rounding alone moves U by up to 2.5e-4 V: the tolerance.
+    static let chen: [(Double, Double)] = [
+        (0.2638, 4.2920), (0.3229, 4.1887), (0.3819, 4.1341), (0.4409, 4.0443), (0.4999, 3.9721), (0.5589, 3.8842),
+        (0.6179, 3.8040), (0.6769, 3.7496), (0.7359, 3.7010), (0.7950, 3.6532), (0.8540, 3.6054),
+    ]
+
+    @Test("NMC811 curve reproduces the Chen2020 table and is monotone (T11)")
+    func nmc811() {
+        for (y, u) in Self.chen { #expect(abs(OCVCurve.nmc811Potential(y).0 - u) < 2.5e-4, "U(\(y))") }
+        let curve = OCVCurve.nmc811(yEmpty: 0.8540, yFull: 0.2638)
+        var last = -Double.infinity
+        for k in 0...1000 {
+            let soc = Double(k) / 1000
+            let (u, du) = curve.voltage(soc: soc)
+            #expect(u > last && du > 0, "monotone at SOC \(soc)")
+            last = u
+            let h = 1e-6
+            let fd = (curve.voltage(soc: soc + h).0 - curve.voltage(soc: soc - h).0) / (2 * h)
+            #expect(abs(fd - du) < 1e-5 * max(1, abs(du)))
+        }
+        // LCO Dualfoil values listed in PHYSICS.md §6.6, to their 1e-3 V rounding.
+        for (x, u) in [(0.5, 4.186), (0.6, 4.027), (0.7, 3.939), (0.8, 3.913), (0.9, 3.906)] {
+            #expect(abs(OCVCurve.lcoPotential(x).0 - u) < 6e-4, "LCO U(\(x))")
+        }
+    }
+
+    @Test("a table curve passes through its points and stays monotone between them")
+    func table() throws {
+        let curve = try #require(OCVCurve.makeTable(soc: [0, 0.1, 0.5, 0.9, 1], voltage: [3.0, 3.5, 3.6, 3.7, 4.2]))
+        for (s, u) in [(0.0, 3.0), (0.1, 3.5), (0.5, 3.6), (0.9, 3.7), (1.0, 4.2)] { #expect(abs(curve.voltage(soc: s).0 - u) < 1e-12) }
+        var last = -Double.infinity
+        for k in 0...2000 { let u = curve.voltage(soc: Double(k) / 2000).0; #expect(u >= last); last = u }
+        #expect(OCVCurve.makeTable(soc: [0, 0.5, 0.5], voltage: [3, 3.5, 4]) == nil)
+    }
+
+    @Test("SOC follows the charge exactly and the terminal voltage is U(SOC) − I·R")
+    func chargeConservation() throws {
+        let run = try simulate("""
+        t
+        YOCV b1 p 0 cell soc0=0.9
+        .model cell ocv (curve=1 capacity=2)
+        R0 p t 0.05
+        I1 t 0 PULSE(0 3 100 1 1 1000 4000)
+        .tran 5 3000
+        .meas tran socend find soc(yb1) at=3000
+        .meas tran vend find v(p) at=3000
+        .end
+        """)
+        // Charge drawn: 3 A over a trapezoid rising at 100 s for 1 s, flat 1000 s, falling for 1 s.
+        let drawn = 3.0 * 1001
+        let soc = try #require(run.measures.first { $0.name == "socend" }?.value)
+        #expect(abs(soc - (0.9 - drawn / (2 * 3600))) < 1e-9)
+        let v = try #require(run.measures.first { $0.name == "vend" }?.value)
+        #expect(abs(v - OCVCurve.nmc811(yEmpty: 0.8540, yFull: 0.2638).voltage(soc: soc).0) < 1e-9)
+    }
+
+    @Test("bad OCV cards are input errors", arguments: [
+        "Yocv b a 0 m\n.model m ocv (curve=1)", "Yocv b a 0 m\n.model m ocv (capacity=-1)",
+        "Yocv b a 0 m\n.model m ocv (capacity=1 curve=7)", "Yocv b a 0 m\n.model m ocv (capacity=1 soc1=0 u1=3 soc2=0 u2=4)",
+        "Yocv b a 0 m\n.model m ocv (capacity=1 soc1=0 u1=3 soc3=1 u3=4)", "Yocv b a 0 m\n.model m ocv (capacity=1 curve=2 y0=0.3)",
+        "Yocv b a 0 m\n.model m ocv (capacity=1 colour=2)",
+    ])
+    func badCards(_ lines: String) {
+        #expect(throws: InputError.self) { try NetlistRun.prepare(text: "t\nR1 a 0 1\n\(lines)\n.op\n") }
+    }
+}
