@@ -25,7 +25,7 @@ public enum MeasureEvaluator {
             guard tokens.count >= 2 else { throw InputError(card.location, ".measure needs an analysis type and a name") }
             let analysis = tokens[0].text
             let name = tokens[1].text
-            guard ["tran", "ac", "dc", "op"].contains(analysis) else {
+            guard ["tran", "ac", "dc", "op", "cycles", "cycler"].contains(analysis) else {
                 throw InputError(tokens[0].location, ".measure analysis must be tran, ac, dc or op, got '\(analysis)'")
             }
             guard let plot = plots.first(where: { $0.kind == analysis }) else {

@@ -6,6 +6,20 @@ import Elaboration
 /// Progress of a long analysis, reported as a fraction in [0, 1].
 public typealias ProgressHandler = (Double) -> Void
 
+/// How a transient segment of a longer protocol (the cycler) starts and ends.
+struct SegmentControl {
+    /// Start from the present solution (states and all) instead of an operating point.
+    var resume = true
+    /// Added to every recorded time.
+    var timeOffset = 0.0
+    /// The segment ends at the first accepted point where g(x) ≥ −tolerance; a step that
+    /// overshoots g > tolerance is rejected and retried to land on the crossing.
+    var event: ((UnsafePointer<Double>) -> Double)?
+    var eventTolerance = 1e-6
+    /// Record every `recordEvery`-th accepted point (the segment's last point is always kept).
+    var recordEvery = 1
+}
+
 extension BoundSystem {
     /// Transient analysis: trapezoidal or Gear-2 with order-1 starts, local-truncation-error step
     /// control (ngspice's `CKTterr` formula with TRTOL), breakpoints at source corners, Newton
@@ -13,7 +27,8 @@ extension BoundSystem {
     /// Returns the plot; on failure the plot holds the points accepted so far (`isComplete` false)
     /// and the error is returned beside it.
     func transient(step tstep: Double, stop tstop: Double, start tstart: Double, maximumStep: Double?,
-                   useInitialConditions uic: Bool, progress: ProgressHandler?, sampling: Double? = nil) -> (Plot, Error?) {
+                   useInitialConditions uic: Bool, progress: ProgressHandler?, sampling: Double? = nil,
+                   segment: SegmentControl? = nil) -> (Plot, Error?) {
         let options = circuit.options
         let n = dimension
         let outputs = outputVectors()
@@ -23,8 +38,9 @@ extension BoundSystem {
         // Points are recorded into one flat buffer and split into vectors at the end.
         let outputIndices = outputs.map(\.index)
         var recorded: [Double] = []
+        let timeOffset = segment?.timeOffset ?? 0
         func record(_ t: Double) {
-            recorded.append(t)
+            recorded.append(t + timeOffset)
             for k in outputIndices { recorded.append(x[k]) }
         }
         func finish() -> Plot {
@@ -44,11 +60,19 @@ extension BoundSystem {
         var settings = LoadSettings(time: 0, gmin: options.gmin, temperature: loadTemperature)
 
         // Initial point.
-        for k in 0..<x.count { x[k] = 0 }
-        for (k, v) in initialValues { x[k] = v }
-        for (k, v) in circuit.nodesets { x[k] = v }
+        let resume = segment?.resume ?? false
+        if !resume {
+            for k in 0..<x.count { x[k] = 0 }
+            for (k, v) in initialValues { x[k] = v }
+            for (k, v) in circuit.nodesets { x[k] = v }
+        }
         do {
-            if uic {
+            if resume {
+                // The protocol's previous segment left a converged solution; the instrument's
+                // new setpoint is met by the first Newton solve of the first step.
+                settings.statesFrozen = false
+                load(settings)
+            } else if uic {
                 for (k, v) in circuit.initialConditions { x[k] = v }
                 for (name, i) in circuit.inductorInitialConditions { if let b = branches[name] { x[b] = i } }
                 settings.initializeJunctions = false
@@ -78,7 +102,13 @@ extension BoundSystem {
         var hHistory = [Double](repeating: 0, count: 4)            // h_n, h_{n-1}, …
         var xPrevious = x
         var t = 0.0
-        if tstart == 0 && !uic { record(0) }  // ngspice writes no t = 0 point for uic runs
+        if tstart == 0 && (!uic || resume) { record(0) }  // ngspice writes no t = 0 point for uic runs
+        var eventPrevious = -Double.infinity
+        if let g = segment?.event {
+            eventPrevious = x.withUnsafeBufferPointer { g($0.baseAddress!) }
+            if eventPrevious >= -(segment?.eventTolerance ?? 0) { return (finish(), nil) }
+        }
+        var eventRetries = 0, sinceRecord = 0
 
         // Breakpoints, fetched window by window.
         var breakpoints: [Double] = []
@@ -194,6 +224,26 @@ extension BoundSystem {
                 continue
             }
 
+            // Event location: a step that overshoots the protocol's limit is redone shorter,
+            // aiming at the crossing by linear interpolation of g.
+            var eventReached = false
+            if let control = segment, let g = control.event {
+                let value = x.withUnsafeBufferPointer { g($0.baseAddress!) }
+                if value > control.eventTolerance && eventPrevious < 0 && eventRetries < 30 && h > 4 * delmin {
+                    x = xStart
+                    discrete = acceptedDiscrete
+                    eventRetries += 1
+                    let fraction = -eventPrevious / (value - eventPrevious)
+                    h = max(delmin * 2, h * min(0.999, max(0.05, fraction * (eventRetries > 3 ? 1.0 : 1.02))))
+                    firstAfterBreakpoint = false
+                    if eventRetries > 8 { h = max(delmin * 2, h * 0.5) }
+                    continue
+                }
+                eventReached = value >= -control.eventTolerance
+                eventPrevious = value
+                eventRetries = 0
+            }
+
             // Accept.
             accepted += 1
             statistics.acceptedSteps += 1
@@ -205,8 +255,10 @@ extension BoundSystem {
             if let dt = sampling {
                 if landsOnSample { t = ((t / dt).rounded()) * dt; record(t) }
             } else if t >= tstart - delmin * 0.5 {
-                record(t)
+                sinceRecord += 1
+                if sinceRecord >= (segment?.recordEvery ?? 1) || eventReached || t >= tstop * (1 - 1e-12) { record(t); sinceRecord = 0 }
             }
+            if eventReached { break }
             if let p = progress, t / tstop - lastProgress > 0.005 { lastProgress = t / tstop; p(lastProgress) }
             firstAfterBreakpoint = landsOnBreak
             if landsOnBreak { breakpoints.removeFirst(); if breakpoints.isEmpty { refill() } }

@@ -60,6 +60,8 @@ public struct Circuit {
     public var measures: [([Token], Card)]
     /// `.eis` requests (tokens after the keyword), run by the facade after the analyses.
     public var impedanceSpectroscopy: [([Token], Card)] = []
+    /// `.experiment` cards (cycling protocols), run after the analyses.
+    public var experiments: [([Token], Card)] = []
     public var warnings: [Warning]
     /// Names of voltage-defined devices (whose branch current is an output `i(name)`).
     public var branchDevices: [String]

@@ -104,6 +104,7 @@ public struct Elaborator {
         var saves: [String] = []
         var measures: [([Token], Card)] = []
         var eisRequests: [([Token], Card)] = []
+        var experiments: [([Token], Card)] = []
         for s in top {
             switch s {
             case .initialConditions(let isNodeset, let list):
@@ -119,6 +120,7 @@ public struct Elaborator {
                 break  // as in ngspice batch mode, .print does not restrict what is stored
             case .measure(let tokens, let card): measures.append((tokens, card))
             case .impedanceSpectroscopy(let tokens, let card): eisRequests.append((tokens, card))
+            case .experiment(let tokens, let card): experiments.append((tokens, card))
             default: break
             }
         }
@@ -127,7 +129,7 @@ public struct Elaborator {
                 groups.append(Resistor(name: "rshunt.\(nodeNames[k])", a: k, b: 0, resistance: r))
             }
         }
-        if analyses.isEmpty && eisRequests.isEmpty {
+        if analyses.isEmpty && eisRequests.isEmpty && experiments.isEmpty {
             warnings.append(Warning(SourceLocation(file: "<netlist>", line: 1, column: 1), "no analysis card (.op, .dc, .tran, .ac): nothing to simulate"))
         }
         var circuit = Circuit(title: tree.title, nodeNames: nodeNames, groups: groups.groups, analyses: analyses, options: options,
@@ -135,6 +137,7 @@ public struct Elaborator {
                               inductorInitialConditions: inductorICs, saves: saves, measures: measures, warnings: warnings,
                               branchDevices: branchDevices)
         circuit.impedanceSpectroscopy = eisRequests
+        circuit.experiments = experiments
         return circuit
     }
 

@@ -35,7 +35,16 @@ public struct NetlistRun {
     public static func simulate(circuit: Circuit, progress: ((String, Double) -> Void)? = nil) throws -> NetlistRun {
         var sim = Simulator(circuit: circuit)
         sim.progress = progress
-        let outcome = try sim.run()
+        var outcome = try sim.run()
+        if outcome.failure == nil {
+            for (tokens, card) in circuit.experiments {
+                let experiment = try ExperimentProtocol.parse(tokens, card: card)
+                let (trace, cycles, error) = try Cycler.run(experiment, circuit: circuit, progress: progress.map { p in { p("cycle", $0) } })
+                outcome.plots.append(trace)
+                outcome.plots.append(cycles)
+                if let error { outcome.failure = error; break }
+            }
+        }
         let measures = try MeasureEvaluator.evaluate(circuit.measures, plots: outcome.plots)
         var run = NetlistRun(title: circuit.title, circuit: circuit, outcome: outcome, measures: measures)
         if outcome.failure == nil {

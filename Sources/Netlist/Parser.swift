@@ -193,6 +193,8 @@ public struct NetlistParser {
             return .measure(Array(tokens.dropFirst()), card)
         case ".eis":
             return .impedanceSpectroscopy(Array(tokens.dropFirst()), card)
+        case ".experiment":
+            return .experiment(Array(tokens.dropFirst()), card)
         case ".temp":
             return .temperature(try tokens.dropFirst().filter { $0.kind != .comma }.map { try $0.expression() }, card.location)
         case ".title":

@@ -73,6 +73,8 @@ public enum NetlistPrinter {
             out += ".meas " + tokens.map(token).joined(separator: " ") + "\n"
         case .impedanceSpectroscopy(let tokens, _):
             out += ".eis " + tokens.map(token).joined(separator: " ") + "\n"
+        case .experiment(let tokens, _):
+            out += ".experiment " + tokens.map(token).joined(separator: " ") + "\n"
         case .temperature(let ts, _):
             out += ".temp " + ts.map { value($0) }.joined(separator: " ") + "\n"
         }

@@ -75,6 +75,8 @@ public enum Statement: Sendable {
     case temperature([ArithmeticExpression], SourceLocation)
     /// `.eis plus minus [key=value…]`: FFT impedance spectroscopy of a port (run by the facade).
     case impedanceSpectroscopy([Token], Card)
+    /// `.experiment plus minus "step" … [capacity=… repeat=…]`: a cycling protocol (Lithic).
+    case experiment([Token], Card)
 }
 
 /// A whole parsed netlist: title and top-level statements, plus warnings met while reading.

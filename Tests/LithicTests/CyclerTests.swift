@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import Lithic
+@testable import Analyses
+import Electrochem
+import LithicCore
+
+/// The cycler (`.experiment`): protocol parsing, limits located in time, charge bookkeeping.
+@Suite("cycler")
+struct CyclerTests {
+    static let curve = OCVCurve.nmc811(yEmpty: 0.8540, yFull: 0.2638)
+
+    /// SOC where U(SOC) + I·R = v, by bisection on the monotone curve.
+    static func soc(where v: Double, current: Double, resistance: Double) -> Double {
+        var lo = 0.0, hi = 1.0
+        for _ in 0..<80 {
+            let mid = 0.5 * (lo + hi)
+            if curve.voltage(soc: mid).0 + current * resistance < v { lo = mid } else { hi = mid }
+        }
+        return 0.5 * (lo + hi)
+    }
+
+    @Test("CC charge stops on its voltage limit; the charge passed is the analytic SOC change")
+    func constantCurrentLimit() throws {
+        let run = try simulate("""
+        t
+        YOCV b1 p1 0 cell soc0=0.2
+        .model cell ocv (curve=1 capacity=2)
+        R0 p1 p 0.05
+        .experiment p 0 "Charge at 0.5C until 4.1 V" capacity=2
+        .end
+        """)
+        let cycles = try #require(run.outcome.plots.first { $0.kind == "cycles" })
+        let charged = try #require(cycles.vectors.first { $0.name == "charge_capacity_ah" }?.real.first)
+        let target = Self.soc(where: 4.1, current: 1, resistance: 0.05)
+        // The limit is located to 1e-4 V; dU/dSOC ≥ 0.3 V here, so SOC is right to 3.3e-4 (× 2 Ah).
+        #expect(abs(charged - (target - 0.2) * 2) < 7e-4, "charged \(charged) Ah, analytic \((target - 0.2) * 2) Ah")
+        let trace = try #require(run.outcome.plots.first { $0.kind == "cycler" })
+        let v = try #require(trace.vectors.first { $0.name == "v(p)" }?.real.last)
+        #expect(abs(v - 4.1) <= 1e-4)
+    }
+
+    @Test("CC-CV cycles: the hold ends at C/20, charge is conserved, coulombic efficiency is 1 for a lossless cell")
+    func cccv() throws {
+        let run = try simulate("""
+        t
+        YOCV b1 p1 0 cell soc0=0.5
+        .model cell ocv (curve=1 capacity=1)
+        R0 p1 p2 0.03
+        R1 p2 p 0.02
+        C1 p2 p 500
+        .experiment p 0 "Charge at 1C until 4.1 V" "Hold at 4.1 V until C/20" "Rest for 10 minutes" "Discharge at 2 W until 3.7 V" "Rest for 10 minutes" capacity=1 repeat=3
+        .meas cycles q3 find discharge_capacity_ah at=3
+        .end
+        """)
+        let cycles = try #require(run.outcome.plots.first { $0.kind == "cycles" })
+        func column(_ n: String) throws -> [Double] { try #require(cycles.vectors.first { $0.name == n }?.real) }
+        let qc = try column("charge_capacity_ah"), qd = try column("discharge_capacity_ah"), soc = try column("soc(yb1)")
+        #expect(qc.count == 3)
+        // SOC is charge: its change over the run equals the net charge passed (Ah with Q = 1 Ah).
+        #expect(abs((soc[2] - 0.5) - (qc.reduce(0, +) - qd.reduce(0, +))) < 1e-6)
+        for k in 1..<3 { #expect(abs(qd[k] / qc[k] - 1) < 2e-3, "CE cycle \(k + 1)") }
+        let q3 = try #require(run.measures.first { $0.name == "q3" }?.value)
+        #expect(abs(q3 - qd[2]) < 1e-12)
+        // The hold ends when |I| falls to C/20 = 50 mA (within the 0.1 % event tolerance).
+        let trace = try #require(run.outcome.plots.first { $0.kind == "cycler" })
+        let i = try #require(trace.vectors.first { $0.name == "i(cycler)" }?.real)
+        let v = try #require(trace.vectors.first { $0.name == "v(p)" }?.real)
+        var holdEnds: [Double] = []
+        for k in 1..<i.count where abs(v[k - 1] - 4.1) < 1e-9 && abs(i[k]) < 1e-12 { holdEnds.append(i[k - 1]) }
+        #expect(holdEnds.count == 3)
+        for e in holdEnds { #expect(abs(e - 0.05) < 0.05 * 1e-3 + 1e-9, "hold ended at \(e) A") }
+        // Constant power on discharge: I·V = −2 W at every point, to Newton's RELTOL = 1e-3.
+        for k in i.indices where i[k] < -0.1 && abs(i[k] * v[k] + 2) > 2e-3 { Issue.record("power \(i[k] * v[k]) W at point \(k)"); break }
+    }
+
+    @Test("bad protocol steps are input errors naming the step", arguments: [
+        "\"Charge at 1C until 4.1 V\"", "\"Charge at 1 A\"", "\"Rest\"", "\"Jump at 1 A for 1 s\"",
+        "\"Charge at 1 A until 4 parsecs\"", "\"Hold at 1 A until 4 V\" capacity=1", "\"Charge at 1 A for 1 s\" repeat=1.5",
+        "\"Discharge at -1 A for 1 s\"", "\"Charge at 1 A for 0 s\"",
+    ])
+    func badSteps(_ steps: String) {
+        #expect(throws: InputError.self) {
+            try NetlistRun.run(text: "t\nYOCV b p 0 m\n.model m ocv (capacity=1)\nR1 p 0 10\n.experiment p 0 \(steps)\n.end\n")
+        }
+    }
+}
