@@ -36,3 +36,4 @@ echo "wrote BENCHMARKS.md" >&2
 scripts/peer-impedance.sh
 python3 scripts/bench-fit.py
 scripts/bench-eis.sh
+scripts/bench-cycler.sh

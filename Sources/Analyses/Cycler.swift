@@ -40,6 +40,7 @@ public enum Cycler {
         cycleLoop: for cycle in 1...experiment.cycles {
             var qCharge = 0.0, qDischarge = 0.0, eCharge = 0.0, eDischarge = 0.0
             var lastRow: [Double] = []
+            let stepsBefore = system.statistics.acceptedSteps
             for step in experiment.steps {
                 switch step.control {
                 case .current(let i): instrument.devices[0].mode = .current(i)
@@ -84,11 +85,12 @@ public enum Cycler {
             let retention = firstDischarge.map { qDischarge / $0 } ?? .nan
             rows.append([Double(cycle), qCharge / 3600, qDischarge / 3600, qCharge > 0 ? qDischarge / qCharge : .nan,
                          eCharge / 3600, eDischarge / 3600, qCharge > 0 ? eCharge / qCharge : .nan,
-                         qDischarge > 0 ? eDischarge / qDischarge : .nan, retention, time] + lastRow)
+                         qDischarge > 0 ? eDischarge / qDischarge : .nan, retention, time,
+                         Double(system.statistics.acceptedSteps - stepsBefore)] + lastRow)
             progress?(Double(cycle) / Double(experiment.cycles))
         }
         let columns = ["cycle", "charge_capacity_ah", "discharge_capacity_ah", "coulombic_efficiency", "charge_energy_wh",
-                       "discharge_energy_wh", "mean_charge_voltage", "mean_discharge_voltage", "retention", "end_time"] + stateNames
+                       "discharge_energy_wh", "mean_charge_voltage", "mean_discharge_voltage", "retention", "end_time", "time_steps"] + stateNames
         var table = Plot(name: "Cycles", kind: "cycles", vectors: columns.map { OutputVector(name: $0, type: "cycle") }, isComplex: false)
         for (j, _) in columns.enumerated() { table.vectors[j].real = rows.map { j < $0.count ? $0[j] : .nan } }
         table.isComplete = failure == nil

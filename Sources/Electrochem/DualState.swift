@@ -42,5 +42,10 @@ public struct DualState: Sendable {
         let slope = 1 / (1 + Foundation.exp(-z))
         return a.chain(v, slope)
     }
+    /// 1/(1 + e^(−a)), evaluated without overflow for any a.
+    @inlinable public static func logistic(_ a: DualState) -> DualState {
+        let v = a.value >= 0 ? 1 / (1 + Foundation.exp(-a.value)) : Foundation.exp(a.value) / (1 + Foundation.exp(a.value))
+        return a.chain(v, v * (1 - v))
+    }
     @inlinable public static func tanh(_ a: DualState) -> DualState { let t = Foundation.tanh(a.value); return a.chain(t, 1 - t * t) }
 }

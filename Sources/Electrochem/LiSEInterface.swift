@@ -126,9 +126,10 @@ public struct LiSEInterface: Device {
         let js = DualState.softplus(j, scale: 0.1), jp = DualState.softplus(-j, scale: 0.1)
         let creep = h / (h + m.creepHindrance)
         let supply = (m.diffusionSupply * arrhenius(53e3) + m.creepSupply * arrhenius(37e3) * m.pressure / m.referencePressure) * creep
-        let x = js / supply
-        let xm = DualState.pow(x, m.sharpness)
-        let opening = js * (m.molarVolume / (F * m.voidDepth)) * xm / (1 + xm)
+        // x^m/(1 + x^m) with x = j_s/j_sup, written as a logistic in ln x so that an exhausted
+        // Li supply (h → 0, x → ∞) saturates instead of overflowing.
+        let saturation = DualState.logistic(m.sharpness * (DualState.log(js) - DualState.log(supply + 1e-12)))
+        let opening = js * (m.molarVolume / (F * m.voidDepth)) * saturation
         let phiEq = phiCap * (1 - (1 - m.wettedFraction) * exp(-m.pressure / m.contactPressure))
         let kcl = pow(m.pressure / m.referencePressure, m.creepExponent) / m.creepTime * creep + m.adhesionRate
         let dPhi = -opening + kcl * (phiEq - phi) + m.fillEfficiency * jp * (m.molarVolume / (F * m.voidDepth)) * (phiEq - phi) / (1 - phi + 1e-3)
