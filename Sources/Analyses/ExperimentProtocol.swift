@@ -112,7 +112,7 @@ public struct ExperimentProtocol: Sendable {
         }
     }
 
-    static func parseStep(_ raw: String, capacity: Double?, at location: SourceLocation) throws -> Step {
+    public static func parseStep(_ raw: String, capacity: Double?, at location: SourceLocation) throws -> Step {
         let text = raw.trimmingCharacters(in: .whitespaces)
         var words = ArraySlice(text.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map(String.init))
         guard let verb = words.popFirst() else { throw InputError(location, "an empty .experiment step") }

@@ -6,6 +6,7 @@ import Lithic
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzNetlist(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let text = String(decoding: bytes, as: UTF8.self)
     let reader = SourceReader(readFile: { _ in nil })
     if let tree = try? { () throws -> SyntaxTree in
         var r = reader
@@ -14,10 +15,15 @@ public func fuzzNetlist(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = title
         return SyntaxTree(title: title, statements: try NetlistParser.parseCards(cards, warnings: &warnings), warnings: warnings)
     }() {
-        _ = try? Elaborator.elaborate(tree, catalog: .standard)
+        if let circuit = try? Elaborator.elaborate(tree, catalog: .standard) {
+            for (tokens, card) in circuit.experiments { _ = try? ExperimentProtocol.parse(tokens, card: card) }
+        }
+    }
+    // Cycler step text on its own.
+    if text.count < 300 {
+        _ = try? ExperimentProtocol.parseStep(text, capacity: 1, at: SourceLocation(file: "fuzz", line: 1, column: 1))
     }
     // The expression evaluator on the raw text, too.
-    let text = String(decoding: bytes, as: UTF8.self)
     if let e = try? ExpressionParser.parse(text, at: SourceLocation(file: "fuzz", line: 1, column: 1)) {
         _ = try? ExpressionCompiler.evaluate(e, scope: EmptyScope(), at: SourceLocation(file: "fuzz", line: 1, column: 1))
     }

@@ -21,13 +21,25 @@ public struct NetlistRun {
     public static func prepare(path: String, catalog: DeviceCatalog = standardCatalog) throws -> (SyntaxTree, Circuit) {
         let tree = try NetlistParser.parse(path: path)
         let circuit = try Elaborator.elaborate(tree, catalog: catalog)
+        try validateExperiments(circuit)
         return (tree, circuit)
     }
 
     public static func prepare(text: String, name: String = "<netlist>", catalog: DeviceCatalog = standardCatalog) throws -> (SyntaxTree, Circuit) {
         let tree = try NetlistParser.parse(text: text, name: name)
         let circuit = try Elaborator.elaborate(tree, catalog: catalog)
+        try validateExperiments(circuit)
         return (tree, circuit)
+    }
+
+    /// Parses every `.experiment` card now, so a bad protocol is an input error before any simulation.
+    static func validateExperiments(_ circuit: Circuit) throws {
+        for (tokens, card) in circuit.experiments {
+            let e = try ExperimentProtocol.parse(tokens, card: card)
+            for node in [e.plus, e.minus] where node != "0" && node != "gnd" && !circuit.nodeNames.contains(node) {
+                throw InputError(card.location, ".experiment node '\(node)' is not in the circuit")
+            }
+        }
     }
 
     /// Runs a prepared circuit. Simulation failures are in `outcome.failure`.
