@@ -66,7 +66,19 @@ public struct LiSEInterface: Device {
         public var healingLength = 10e-6        // ℓ₀, m [E]
         public var lithiumThickness = 50e-6     // initial h, m
         public var initialInterphase = 1e-9     // initial L, m [E]
+        /// DAI (PHYSICS.md §8b): field-driven mobile-ion void filling, per s at |j| = j_ref,
+        /// while stripping / while plating, and recovery of the contact ceiling. 0 = bare interface.
+        public var daiStrip = 0.0               // k_DAI,strip, 1/s [E]
+        public var daiPlate = 0.0               // k_DAI,plate, 1/s [E]
+        public var daiCap = 0.0                 // k_DAI,cap, 1/s [E]
+        public var daiReference = 10.0          // j_ref, A/m² (1 mA/cm²)
         public init() {}
+        /// The DAI interface's defaults (§8b): φ_w = 0.9, k_DAI = 1e-3 1/s both polarities, k_DAI,cap = 1e-4 1/s.
+        public static var dai: Model {
+            var m = Model()
+            m.wettedFraction = 0.9; m.daiStrip = 1e-3; m.daiPlate = 1e-3; m.daiCap = 1e-4
+            return m
+        }
     }
 
     public let name: String
@@ -129,22 +141,29 @@ public struct LiSEInterface: Device {
         // x^m/(1 + x^m) with x = j_s/j_sup, written as a logistic in ln x so that an exhausted
         // Li supply (h → 0, x → ∞) saturates instead of overflowing.
         let saturation = DualState.logistic(m.sharpness * (DualState.log(js) - DualState.log(supply + 1e-12)))
-        let opening = js * (m.molarVolume / (F * m.voidDepth)) * saturation
+        // tanh(φ/0.02): voids cannot open where no contact is left, so φ stays ≥ 0 (the factor is
+        // 1 to 1e-13 for φ > 0.3 and changes nothing elsewhere).
+        let opening = js * (m.molarVolume / (F * m.voidDepth)) * saturation * DualState.tanh(phi / 0.02)
         let phiEq = phiCap * (1 - (1 - m.wettedFraction) * exp(-m.pressure / m.contactPressure))
         let kcl = pow(m.pressure / m.referencePressure, m.creepExponent) / m.creepTime * creep + m.adhesionRate
         let dPhi = -opening + kcl * (phiEq - phi) + m.fillEfficiency * jp * (m.molarVolume / (F * m.voidDepth)) * (phiEq - phi) / (1 - phi + 1e-3)
-        let dCap = -m.ratchet * opening + m.recovery * (1 - phiCap)
-        let dDead = m.isolation * (F * m.voidDepth / m.molarVolume) * DualState.softplus(-dPhi, scale: 1e-7)
+        // DAI healing (§8b): proportional to the ion flux (the field j/σ) and to the open fraction.
+        let daiFill = (m.daiStrip * js + m.daiPlate * jp) / m.daiReference * (phiCap - phi)
+        let dPhiTotal = dPhi + daiFill
+        let dCap = -m.ratchet * opening + m.recovery * (1 - phiCap) + m.daiCap * (js + jp) / m.daiReference * (1 - phiCap)
+        let dDead = m.isolation * (F * m.voidDepth / m.molarVolume) * DualState.softplus(-dPhiTotal, scale: 1e-7)
         let jAbs = DualState.softplus(j, scale: 0.1) + DualState.softplus(-j, scale: 0.1)
         let Lsafe = DualState.softplus(L - 1e-10, scale: 1e-11) + 1e-10
         let dL = (m.parabolicRate * arrhenius(62e3) / (2 * Lsafe) + m.interphaseChargeFraction * jAbs * m.interphaseMolarVolume / F) * 1e9
+        // A filament stops at the far electrode: growth fades over λ_s once ℓ reaches L_SE.
         let growth = DualState.softplus(m.focusing * jp / phiSafe - m.threshold, scale: 0.1) * (m.growthGain * (1 + m.pressure / m.propagationPressure))
+            * DualState.logistic((m.electrolyteThickness - ell) / m.shortLength)
         // logistic(ℓ/ℓ₀) as PHYSICS.md §8a, times tanh(ℓ/0.1 µm) so dissolution stops at ℓ = 0.
         let logistic = 1 / (1 + DualState.exp(-(ell / m.healingLength)))
         let healing = m.healingGain * js * logistic * DualState.tanh(ell / 1e-7)
         let dEll = (growth - healing) * (m.molarVolume / F) * 1e6
         let dH = (jp - js) * (m.molarVolume / F) * 1e6
-        return (current, charge, [dPhi, dCap, dL, dEll, dH, dDead])
+        return (current, charge, [dPhiTotal, dCap, dL, dEll, dH, dDead])
     }
 
     public func load(_ c: inout LoadContext) {
@@ -227,5 +246,9 @@ extension LiSEInterface {
         ("l0", \.healingLength, "m", "10e-6", "[E]"),
         ("hli", \.lithiumThickness, "m", "50e-6", "geometry"),
         ("lint0", \.initialInterphase, "m", "1e-9", "[E]"),
+        ("kdaistrip", \.daiStrip, "1/s", "0 (dai: 1e-3)", "[E] PHYSICS.md §8b, at j_ref"),
+        ("kdaiplate", \.daiPlate, "1/s", "0 (dai: 1e-3)", "[E] §8b"),
+        ("kdaicap", \.daiCap, "1/s", "0 (dai: 1e-4)", "[E] §8b"),
+        ("jref", \.daiReference, "A/m²", "10 (1 mA/cm²)", "§8b"),
     ]
 }

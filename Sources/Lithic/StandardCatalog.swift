@@ -60,24 +60,34 @@ extension DeviceCatalog {
             }
             groups.append(ButlerVolmer(name: request.name, plus: request.nodes[0], minus: request.nodes[1], model: m))
         }
-        c.entries["liinterface"] = Entry(terminals: 2, summary: "Li / solid-electrolyte interface: breathing contact, ratchet, interphase memory, dendrite filament, Li inventory (PHYSICS.md §8a)",
-                                         parameters: LiSEInterface.parameterTable.map { DeviceCatalog.Parameter($0.0, $0.2, $0.3, $0.4) }) { request, groups in
-            var m = LiSEInterface.Model()
-            var params = request.modelParameters
-            for (k, v) in request.instanceParameters { params[k] = v }
-            for (k, v) in params {
-                guard let entry = LiSEInterface.parameterTable.first(where: { $0.0 == k }) else {
-                    throw InputError(request.location, "unknown Li-interface parameter '\(k.uppercased())' (see lithic devices liinterface)")
+        for (type, summary, defaults) in [
+            ("liinterface", "Li / solid-electrolyte interface: breathing contact, ratchet, interphase memory, dendrite filament, Li inventory (PHYSICS.md §8a)", LiSEInterface.Model()),
+            ("dai", "DAI interface: the Li interface plus field-driven mobile-ion void healing (PHYSICS.md §8b); KDAI sets both polarities", LiSEInterface.Model.dai),
+        ] {
+            c.entries[type] = Entry(terminals: 2, summary: summary,
+                                    parameters: LiSEInterface.parameterTable.map { DeviceCatalog.Parameter($0.0, $0.2, $0.3, $0.4) }
+                                        + [DeviceCatalog.Parameter("kdai", "1/s", "—", "sets KDAISTRIP and KDAIPLATE")]) { request, groups in
+                var m = defaults
+                var params = request.modelParameters
+                for (k, v) in request.instanceParameters { params[k] = v }
+                if let k = params.removeValue(forKey: "kdai") {
+                    guard k.isFinite, k >= 0 else { throw InputError(request.location, "\(type) parameter KDAI must be ≥ 0, got \(k)") }
+                    m.daiStrip = k; m.daiPlate = k
                 }
-                guard v.isFinite, v >= 0 else { throw InputError(request.location, "Li-interface parameter \(k.uppercased()) must be ≥ 0, got \(v)") }
-                m[keyPath: entry.1] = v
+                for (k, v) in params {
+                    guard let entry = LiSEInterface.parameterTable.first(where: { $0.0 == k }) else {
+                        throw InputError(request.location, "unknown \(type) parameter '\(k.uppercased())' (see lithic devices \(type))")
+                    }
+                    guard v.isFinite, v >= 0 else { throw InputError(request.location, "\(type) parameter \(k.uppercased()) must be ≥ 0, got \(v)") }
+                    m[keyPath: entry.1] = v
+                }
+                for (n, v) in [("area", m.area), ("temp", m.temperature), ("lse", m.electrolyteThickness), ("hli", m.lithiumThickness), ("hv", m.voidDepth), ("tcr", m.creepTime), ("jref", m.daiReference)] where !(v > 0) {
+                    throw InputError(request.location, "\(type) parameter \(n.uppercased()) must be positive")
+                }
+                guard m.pressure <= 1e9 else { throw InputError(request.location, "\(type) PRESSURE \(m.pressure) Pa is out of range (≤ 1 GPa)") }
+                guard m.wettedFraction <= 1 else { throw InputError(request.location, "\(type) PHIW must be in [0, 1]") }
+                groups.append(LiSEInterface(name: request.name, li: request.nodes[0], electrolyte: request.nodes[1], model: m))
             }
-            for (n, v) in [("area", m.area), ("temp", m.temperature), ("lse", m.electrolyteThickness), ("hli", m.lithiumThickness), ("hv", m.voidDepth), ("tcr", m.creepTime)] where !(v > 0) {
-                throw InputError(request.location, "Li-interface parameter \(n.uppercased()) must be positive")
-            }
-            guard m.pressure <= 1e9 else { throw InputError(request.location, "Li-interface PRESSURE \(m.pressure) Pa is out of range (≤ 1 GPa)") }
-            guard m.wettedFraction <= 1 else { throw InputError(request.location, "Li-interface PHIW must be in [0, 1]") }
-            groups.append(LiSEInterface(name: request.name, li: request.nodes[0], electrolyte: request.nodes[1], model: m))
         }
         c.entries["ocv"] = Entry(terminals: 2, summary: "open-circuit-voltage source U(SOC) with SOC tracked by charge (dSOC/dt = I/Q); state soc(device), current i(device)", parameters: [
             .init("curve", "-", "1", "1 NMC811 Chen2020 (PHYSICS.md §6.6), 2 LCO Dualfoil1998 (valid 0.5 < x < 0.99), 0 table (implied by SOC1…)"),

@@ -97,9 +97,9 @@ struct ElectrochemTests {
 /// The Li / solid-electrolyte interface device (PHYSICS.md §8a) and the CCD example (T1).
 @Suite("Li interface")
 struct LiInterfaceTests {
-    @Test("device Jacobian agrees with central differences")
-    func jacobian() {
-        var m = LiSEInterface.Model()
+    @Test("device Jacobian agrees with central differences (bare and DAI)", arguments: [false, true])
+    func jacobian(dai: Bool) {
+        var m = dai ? LiSEInterface.Model.dai : LiSEInterface.Model()
         m.wettedFraction = 0.9
         let d = LiSEInterface(name: "i", li: 1, electrolyte: 2, model: m)
         let point: [Double] = [0.012, 0.8, 0.97, 3.5, 12.0, 48.0, 0.01]  // V, φ, φcap, L nm, ℓ µm, h µm, q
@@ -237,5 +237,27 @@ struct OCVSourceTests {
     ])
     func badCards(_ lines: String) {
         #expect(throws: InputError.self) { try NetlistRun.prepare(text: "t\nR1 a 0 1\n\(lines)\n.op\n") }
+    }
+}
+
+/// The DAI interface (PHYSICS.md §8b) on its zero-pressure reference integration.
+@Suite("DAI interface")
+struct DAITests {
+    @Test("without DAI the contact collapses and the filament bridges; DAI healing holds contact, more with larger k")
+    func healing() throws {
+        let text = try String(contentsOf: Repository.examples.appendingPathComponent("dai/symmetric-p0.cir"), encoding: .utf8)
+        var mean: [Double] = [], swing: [Double] = [], filament: [Double] = []
+        for k in ["0", "1e-3", "5e-3"] {
+            let netlist = text.replacingOccurrences(of: ".param k=5e-3", with: ".param k=\(k)")
+            let run = try NetlistRun.run(text: netlist)
+            func m(_ n: String) throws -> Double { try #require(run.measures.first { $0.name == n }?.value) }
+            mean.append(try m("phimean")); swing.append(try m("phimax") - m("phimin")); filament.append(try m("fil"))
+        }
+        #expect(mean[0] < 0.1 && filament[0] >= 500, "k = 0: mean φ \(mean[0]), filament \(filament[0]) µm")
+        #expect(mean[0] < mean[1] && mean[1] < mean[2])
+        #expect(swing[2] < swing[1])
+        // §8b reference at 5e-3: mean φ 0.87, Δφ 0.054 (Lithic 0.93, 0.029; see examples/dai/README.md).
+        #expect(mean[2] > 0.85 && swing[2] < 0.06)
+        #expect(filament[2] < 100)
     }
 }
