@@ -117,6 +117,16 @@ struct CyclingExampleTests {
         }
         let retention = try #require(cycles.vectors.first { $0.name == "retention" }?.real)
         #expect(retention.count == 5)
+        // Li inventory follows the charge: over each cycle the Li thickness changes by the net
+        // plated charge, 4.85 µm per mAh/cm² (V_m = 13.0 cm³/mol), here on 1 cm² (1 % allows the
+        // filament shunt and double-layer charge, both < 1e-3 of the current at 0.25C).
+        let h = try #require(cycles.vectors.first { $0.name == "li(y.xcell.yanode)" }?.real)
+        let qc = try #require(cycles.vectors.first { $0.name == "charge_capacity_ah" }?.real)
+        let qd = try #require(cycles.vectors.first { $0.name == "discharge_capacity_ah" }?.real)
+        for k in 1..<h.count {
+            let expected = (qc[k] - qd[k]) * 1000 * 4.85
+            #expect(abs((h[k] - h[k - 1]) - expected) < 0.01 * abs(expected) + 0.01, "cycle \(k + 1): Δh \(h[k] - h[k - 1]) µm, charge says \(expected)")
+        }
         // Interphase memory only grows.
         let l = try #require(cycles.vectors.first { $0.name == "interphase(y.xcell.yanode)" }?.real)
         for k in 1..<l.count { #expect(l[k] > l[k - 1]) }
