@@ -260,6 +260,10 @@ extension BoundSystem {
             }
             if eventReached { break }
             if let p = progress, t / tstop - lastProgress > 0.005 { lastProgress = t / tstop; p(lastProgress) }
+            if Interruption.isRequested {
+                plot.isComplete = false
+                return (finish(), SimulationError(analysis: "transient", point: "t = \(t + timeOffset)", message: "interrupted (results so far are kept)"))
+            }
             firstAfterBreakpoint = landsOnBreak
             if landsOnBreak { breakpoints.removeFirst(); if breakpoints.isEmpty { refill() } }
             if !landsOnBreak && options.maxord >= 2 { order = 2 }

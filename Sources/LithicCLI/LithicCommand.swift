@@ -65,6 +65,7 @@ struct Run: ParsableCommand {
         let circuit = try NetlistRun.prepare(path: netlist).1  // the syntax tree is freed here
         if !quiet { for w in circuit.warnings { FileHandle.standardError.write(Data("\(w)\n".utf8)) } }
         let started = Date()
+        Interruption.installHandler()
         let result = try NetlistRun.simulate(circuit: circuit, progress: ProgressReporter(quiet: quiet).callback())
         let directory = output ?? URL(fileURLWithPath: netlist).deletingPathExtension().lastPathComponent + ".out"
         let base = URL(fileURLWithPath: netlist).deletingPathExtension().lastPathComponent
