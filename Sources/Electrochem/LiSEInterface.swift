@@ -65,6 +65,10 @@ public struct LiSEInterface: Device {
         public var isolation = 0.05             // χ_iso [E]
         public var healingLength = 10e-6        // ℓ₀, m [E]
         public var lithiumThickness = 50e-6     // initial h, m
+        /// Li thickness below which stripping runs out of metal: the stripping conductance is
+        /// scaled by h/(h + h_min), so an exhausted electrode blocks stripping (plating onto the
+        /// bare collector is unaffected).
+        public var exhaustionThickness = 0.1e-6 // h_min, m [E]
         public var initialInterphase = 1e-9     // initial L, m [E]
         /// DAI (PHYSICS.md §8b): field-driven mobile-ion void filling, per s at |j| = j_ref,
         /// while stripping / while plating, and recovery of the contact ceiling. 0 = bare interface.
@@ -129,7 +133,10 @@ public struct LiSEInterface: Device {
         let rct = m.chargeTransfer * arrhenius(0.43 * F)  // 0.43 eV per charge → J/mol
         let rif = rct / phiSafe + m.constriction * DualState.pow((1 - phiSafe) / phiSafe, m.constrictionExponent)
             + L / (m.interphaseConductivity * phiSafe) + m.interlayer
-        let ionic = v * m.area / rif
+        // Stripping needs Li: gate the anodic direction by h/(h + h_min) (smooth in V over 1 mV).
+        let availability = h / (h + m.exhaustionThickness)
+        let stripGate = 1 - (1 - availability) * DualState.logistic(v / 1e-3)
+        let ionic = v * m.area / rif * stripGate
         let gHard = m.filaments * Double.pi * m.filamentRadius * m.filamentRadius / (m.lithiumResistivity * m.electrolyteThickness)
         let gShort = gHard * DualState.exp(-DualState.softplus(m.electrolyteThickness - ell, scale: m.shortLength) / m.shortLength)
         let current = ionic + gShort * v
@@ -162,7 +169,8 @@ public struct LiSEInterface: Device {
         let logistic = 1 / (1 + DualState.exp(-(ell / m.healingLength)))
         let healing = m.healingGain * js * logistic * DualState.tanh(ell / 1e-7)
         let dEll = (growth - healing) * (m.molarVolume / F) * 1e6
-        let dH = (jp - js) * (m.molarVolume / F) * 1e6
+        // Li inventory: plated minus stripped, minus the Li stranded as dead Li.
+        let dH = (jp - js - dDead) * (m.molarVolume / F) * 1e6
         return (current, charge, [dPhiTotal, dCap, dL, dEll, dH, dDead])
     }
 
@@ -246,6 +254,7 @@ extension LiSEInterface {
         ("l0", \.healingLength, "m", "10e-6", "[E]"),
         ("hli", \.lithiumThickness, "m", "50e-6", "geometry"),
         ("lint0", \.initialInterphase, "m", "1e-9", "[E]"),
+        ("hmin", \.exhaustionThickness, "m", "0.1e-6", "[E] Li left when stripping stops"),
         ("kdaistrip", \.daiStrip, "1/s", "0 (dai: 1e-3)", "[E] PHYSICS.md §8b, at j_ref"),
         ("kdaiplate", \.daiPlate, "1/s", "0 (dai: 1e-3)", "[E] §8b"),
         ("kdaicap", \.daiCap, "1/s", "0 (dai: 1e-4)", "[E] §8b"),

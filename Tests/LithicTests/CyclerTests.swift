@@ -118,17 +118,41 @@ struct CyclingExampleTests {
         let retention = try #require(cycles.vectors.first { $0.name == "retention" }?.real)
         #expect(retention.count == 5)
         // Li inventory follows the charge: over each cycle the Li thickness changes by the net
-        // plated charge, 4.85 µm per mAh/cm² (V_m = 13.0 cm³/mol), here on 1 cm² (1 % allows the
+        // plated charge (4.85 µm per mAh/cm², V_m = 13.0 cm³/mol, 1 cm²) less the new dead Li (1 % allows the
         // filament shunt and double-layer charge, both < 1e-3 of the current at 0.25C).
         let h = try #require(cycles.vectors.first { $0.name == "li(y.xcell.yanode)" }?.real)
         let qc = try #require(cycles.vectors.first { $0.name == "charge_capacity_ah" }?.real)
         let qd = try #require(cycles.vectors.first { $0.name == "discharge_capacity_ah" }?.real)
+        let dead = try #require(cycles.vectors.first { $0.name == "dead(y.xcell.yanode)" }?.real)  // C/m²
         for k in 1..<h.count {
-            let expected = (qc[k] - qd[k]) * 1000 * 4.85
+            // Net plated charge, less the Li stranded as dead Li in this cycle (C/m² → µm).
+            let expected = (qc[k] - qd[k]) * 1000 * 4.85 - (dead[k] - dead[k - 1]) * 1.30e-5 / 96485.33212 * 1e6
             #expect(abs((h[k] - h[k - 1]) - expected) < 0.01 * abs(expected) + 0.01, "cycle \(k + 1): Δh \(h[k] - h[k - 1]) µm, charge says \(expected)")
         }
         // Interphase memory only grows.
         let l = try #require(cycles.vectors.first { $0.name == "interphase(y.xcell.yanode)" }?.real)
         for k in 1..<l.count { #expect(l[k] > l[k - 1]) }
+    }
+}
+
+/// examples/thin-li: a 10 µm Li foil (2.06 mAh/cm², PHYSICS.md) is the cell's whole inventory.
+@Suite("thin Li example")
+struct ThinLiTests {
+    @Test("discharge stops at Li exhaustion: 2.06 mAh/cm² from 10 µm, with the cathode not yet full")
+    func exhaustion() throws {
+        let path = Repository.examples.appendingPathComponent("thin-li/thin-li.cir").path
+        let (_, circuit) = try NetlistRun.prepare(path: path)
+        let run = try NetlistRun.simulate(circuit: circuit)
+        #expect(run.outcome.failure == nil)
+        let cycles = try #require(run.outcome.plots.first { $0.kind == "cycles" })
+        let q = try #require(cycles.vectors.first { $0.name == "discharge_capacity_ah" }?.real)
+        // 1 cm²: Ah → mAh/cm² is × 1000. 1 % covers dead Li and the h_min left behind (both < 0.5 %).
+        #expect(abs(q[0] * 1000 - 2.06) < 0.01 * 2.06, "first discharge \(q[0] * 1000) mAh/cm²")
+        for k in 1..<q.count { #expect(q[k] < q[k - 1]) }
+        let trace = try #require(run.outcome.plots.first { $0.kind == "cycler" })
+        let h = try #require(trace.vectors.first { $0.name == "li(y.xcell.yanode)" }?.real)
+        let soc = try #require(trace.vectors.first { $0.name == "soc(y.xcell.ycathode)" }?.real)
+        #expect((h.min() ?? 1) < 0.1, "foil exhausted")
+        #expect((soc.min() ?? 0) > 0.4, "the cathode still had room (SOC > 0.4 when the foil ran out)")
     }
 }
