@@ -55,15 +55,26 @@ public enum OCVCurve: Sendable, Equatable {
         return .table(soc: soc, voltage: voltage, slopes: m)
     }
 
-    /// U(SOC) in volts and dU/dSOC.
+    /// The end of an electrode's stoichiometry window as a steep C¹ wall, volts and slope:
+    /// w(x) = 50 mV·(e^{x/0.01} − 1 − x/0.01) for x SOC units beyond the window (0.8 V at 3 %),
+    /// so that a cut-off voltage is met within a few per cent of the window, as a real electrode
+    /// that cannot take or give more Li. Zero inside the window.
+    static func wall(_ x: Double) -> (Double, Double) {
+        guard x > 0 else { return (0, 0) }
+        let z = min(x / 0.01, 50)
+        return (0.05 * (exp(z) - 1 - z), 5 * (exp(z) - 1))
+    }
+
+    /// U(SOC) in volts and dU/dSOC. The analytic curves get `wall` beyond SOC 0 and 1.
     public func voltage(soc: Double) -> (Double, Double) {
+        let (under, dUnder) = Self.wall(-soc), (over, dOver) = Self.wall(soc - 1)
         switch self {
         case let .nmc811(y0, y100):
             let (u, du) = Self.nmc811Potential(y0 - soc * (y0 - y100))
-            return (u, -du * (y0 - y100))
+            return (u - under + over, -du * (y0 - y100) + dUnder + dOver)
         case let .lco(x0, x100):
             let (u, du) = Self.lcoPotential(x0 - soc * (x0 - x100))
-            return (u, -du * (x0 - x100))
+            return (u - under + over, -du * (x0 - x100) + dUnder + dOver)
         case let .table(s, v, m):
             let n = s.count
             if soc <= s[0] { return (v[0] + m[0] * (soc - s[0]), m[0]) }
@@ -84,9 +95,9 @@ public enum OCVCurve: Sendable, Equatable {
 /// `YOCV name n+ n- model`: V(n+) − V(n−) = U(SOC) and dSOC/dt = I/Q, where I (A) is the current
 /// entering n+ through the source (charging) and Q the capacity (C; given in Ah on the card).
 /// SOC is a solver unknown (`soc(name)` in outputs), held at SOC₀ during the operating point;
-/// the branch current is `i(name)`. Nothing limits SOC to [0, 1]: the curve continues beyond the
-/// window (analytic curves by their formula, tables linearly), so cut-offs belong to the circuit
-/// or the cycler.
+/// the branch current is `i(name)`. Beyond SOC 0 and 1 the analytic curves fall or rise steeply
+/// (`OCVCurve.wall`), so a cycler cut-off ends the step a few per cent past the window; tables
+/// continue linearly with their end slopes.
 public struct OCVSource: Device {
     public let name: String
     public let plus: Int, minus: Int

@@ -189,9 +189,18 @@ struct OCVSourceTests {
             let (u, du) = curve.voltage(soc: soc)
             #expect(u > last && du > 0, "monotone at SOC \(soc)")
             last = u
+            guard k > 0 && k < 1000 else { continue }  // the window-end wall is C¹, not C², at 0 and 1
             let h = 1e-6
             let fd = (curve.voltage(soc: soc + h).0 - curve.voltage(soc: soc - h).0) / (2 * h)
             #expect(abs(fd - du) < 1e-5 * max(1, abs(du)))
+        }
+        // Beyond the window a steep wall: 3 % past either end moves U by ≈ 0.8 V, slope exact.
+        #expect(curve.voltage(soc: -0.03).0 < curve.voltage(soc: 0).0 - 0.7)
+        #expect(curve.voltage(soc: 1.03).0 > curve.voltage(soc: 1).0 + 0.7)
+        for soc in [-0.02, 1.02] {
+            let h = 1e-7
+            let fd = (curve.voltage(soc: soc + h).0 - curve.voltage(soc: soc - h).0) / (2 * h)
+            #expect(abs(fd - curve.voltage(soc: soc).1) < 1e-5 * abs(fd))
         }
         // LCO Dualfoil values listed in PHYSICS.md §6.6, to their 1e-3 V rounding.
         for (x, u) in [(0.5, 4.186), (0.6, 4.027), (0.7, 3.939), (0.8, 3.913), (0.9, 3.906)] {
