@@ -156,3 +156,34 @@ struct ThinLiTests {
         #expect((soc.min() ?? 0) > 0.4, "the cathode still had room (SOC > 0.4 when the foil ran out)")
     }
 }
+
+/// examples/ragone (PHYSICS.md T7): anode-free against Li excess over C-rates and cycles.
+@Suite("Ragone example")
+struct RagoneTests {
+    /// Stack mass per cm², mg (PHYSICS.md §8c [E]) with `excess` µm of Li.
+    static func massMilligrams(excess: Double) -> Double { 28.6 + 4.9 + 3.2 + 7.1 + 0.0534 * excess }
+
+    /// Discharge energy density (Wh/kg) in cycles 1 and 3 for one Li excess (µm) and C-rate.
+    static func energyDensity(excess: Double, rate: String) throws -> (Double, Double) {
+        let url = Repository.examples.appendingPathComponent("ragone/ragone.cir")
+        let text = try String(contentsOf: url, encoding: .utf8)
+            .replacingOccurrences(of: ".param hli=20u", with: ".param hli=\(max(excess, 0.1))u")
+            .replacingOccurrences(of: "\"Discharge at 1C until 3.0 V\"", with: "\"Discharge at \(rate)C until 3.0 V\"")
+        let (_, circuit) = try NetlistRun.prepare(text: text, name: url.path)
+        let run = try NetlistRun.simulate(circuit: circuit)
+        if let f = run.outcome.failure { throw f }
+        let e1 = try #require(run.measures.first { $0.name == "e1" }?.value), e3 = try #require(run.measures.first { $0.name == "e3" }?.value)
+        let kg = massMilligrams(excess: excess) * 1e-6
+        return (e1 / kg, e3 / kg)
+    }
+
+    @Test("anode-free wins at low rate, Li excess at high rate, and the crossover falls with cycle number (T7)")
+    func crossover() throws {
+        let free02 = try Self.energyDensity(excess: 0, rate: "0.2"), excess02 = try Self.energyDensity(excess: 20, rate: "0.2")
+        let free1 = try Self.energyDensity(excess: 0, rate: "1"), excess1 = try Self.energyDensity(excess: 20, rate: "1")
+        #expect(free02.0 > excess02.0, "cycle 1 at 0.2C: anode-free \(free02.0) vs 20 µm \(excess02.0) Wh/kg")
+        #expect(excess1.0 > free1.0, "cycle 1 at 1C: 20 µm \(excess1.0) vs anode-free \(free1.0) Wh/kg")
+        // By cycle 3 the Li buffer already pays at 0.2C: the crossover rate has fallen below it.
+        #expect(excess02.1 > free02.1, "cycle 3 at 0.2C: 20 µm \(excess02.1) vs anode-free \(free02.1) Wh/kg")
+    }
+}
