@@ -9,11 +9,27 @@ import Elaboration
 /// `cycler`) and the per-cycle table (kind `cycles`: capacities, coulombic efficiency, energies,
 /// mean voltages, retention, and every device state at the end of the cycle). On a failure the
 /// cycles finished so far are kept and the error is returned beside them.
+/// Where a cycling run stands after a whole number of cycles: enough to continue it later.
+public struct CyclerCheckpoint: Codable, Sendable {
+    /// Identifies the protocol and the circuit's unknowns; a checkpoint only resumes its own run.
+    public var fingerprint: String
+    public var completedCycles: Int
+    /// Protocol time at the end of the last completed cycle, s.
+    public var time: Double
+    /// The circuit solution (all unknowns) at that time.
+    public var solution: [Double]
+    /// The per-cycle table rows so far and the names of its state columns.
+    public var rows: [[Double]]
+    public var stateNames: [String]
+    public var firstDischarge: Double?
+}
+
 public enum Cycler {
     public static let instrumentName = "cycler"
 
     public static func run(_ experiment: ExperimentProtocol, circuit: Circuit,
-                           progress: ((Double) -> Void)? = nil) throws -> (trace: Plot, cycles: Plot, error: Error?) {
+                           progress: ((Double) -> Void)? = nil, resume: CyclerCheckpoint? = nil,
+                           save: ((CyclerCheckpoint) -> Void)? = nil) throws -> (trace: Plot, cycles: Plot, error: Error?) {
         guard let plus = circuit.nodeNames.firstIndex(of: experiment.plus) else {
             throw InputError(SourceLocation(file: "<netlist>", line: 1, column: 1), ".experiment node '\(experiment.plus)' is not in the circuit")
         }
@@ -37,7 +53,25 @@ public enum Cycler {
         var firstDischarge: Double?
         var failure: Error?
         var started = false
-        cycleLoop: for cycle in 1...experiment.cycles {
+        let fingerprint = experiment.steps.map(\.text).joined(separator: " | ") + " # " + system.unknownNames.joined(separator: ",")
+        var firstCycle = 1
+        if let r = resume {
+            guard r.fingerprint == fingerprint, r.solution.count == system.x.count else {
+                throw InputError(SourceLocation(file: "cycler checkpoint", line: 0, column: 0),
+                                 "the checkpoint belongs to another protocol or circuit; remove it or run without --resume")
+            }
+            system.x = r.solution
+            time = r.time; rows = r.rows; stateNames = r.stateNames; firstDischarge = r.firstDischarge
+            firstCycle = r.completedCycles + 1
+            started = true
+        }
+        func checkpoint() -> CyclerCheckpoint {
+            CyclerCheckpoint(fingerprint: fingerprint, completedCycles: rows.count, time: time, solution: lastCycleSolution,
+                             rows: rows, stateNames: stateNames, firstDischarge: firstDischarge)
+        }
+        var lastCycleSolution = system.x
+        var lastSave = Date()
+        cycleLoop: for cycle in firstCycle..<(max(firstCycle, experiment.cycles + 1)) {
             var qCharge = 0.0, qDischarge = 0.0, eCharge = 0.0, eDischarge = 0.0
             var lastRow: [Double] = []
             let stepsBefore = system.statistics.acceptedSteps
@@ -88,7 +122,12 @@ public enum Cycler {
                          qDischarge > 0 ? eDischarge / qDischarge : .nan, retention, time,
                          Double(system.statistics.acceptedSteps - stepsBefore)] + lastRow)
             progress?(Double(cycle) / Double(experiment.cycles))
+            lastCycleSolution = system.x
+            if let save, cycle == experiment.cycles || Date().timeIntervalSince(lastSave) >= 2 {
+                save(checkpoint()); lastSave = Date()
+            }
         }
+        if failure != nil, let save, !rows.isEmpty { save(checkpoint()) }
         let columns = ["cycle", "charge_capacity_ah", "discharge_capacity_ah", "coulombic_efficiency", "charge_energy_wh",
                        "discharge_energy_wh", "mean_charge_voltage", "mean_discharge_voltage", "retention", "end_time", "time_steps"] + stateNames
         var table = Plot(name: "Cycles", kind: "cycles", vectors: columns.map { OutputVector(name: $0, type: "cycle") }, isComplex: false)

@@ -44,14 +44,36 @@ public struct NetlistRun {
 
     /// Runs a prepared circuit. Simulation failures are in `outcome.failure`.
     /// Runs a prepared circuit (the syntax tree is not needed any more and can be freed).
-    public static func simulate(circuit: Circuit, progress: ((String, Double) -> Void)? = nil) throws -> NetlistRun {
+    /// - Parameters:
+    ///   - checkpointStem: when given, each `.experiment` saves its progress to
+    ///     `<stem>.checkpoint.json` (`<stem>2…` for later cards) every few seconds and at the end.
+    ///   - resume: continue each `.experiment` from its checkpoint when one exists.
+    public static func simulate(circuit: Circuit, progress: ((String, Double) -> Void)? = nil,
+                                checkpointStem: String? = nil, resume: Bool = false) throws -> NetlistRun {
         var sim = Simulator(circuit: circuit)
         sim.progress = progress
         var outcome = try sim.run()
         if outcome.failure == nil {
-            for (tokens, card) in circuit.experiments {
+            for (index, (tokens, card)) in circuit.experiments.enumerated() {
                 let experiment = try ExperimentProtocol.parse(tokens, card: card)
-                let (trace, cycles, error) = try Cycler.run(experiment, circuit: circuit, progress: progress.map { p in { p("cycle", $0) } })
+                let path = checkpointStem.map { "\($0)\(index > 0 ? "\(index + 1)" : "").checkpoint.json" }
+                var saved: CyclerCheckpoint?
+                if resume, let path, FileManager.default.fileExists(atPath: path) {
+                    do {
+                        let decoder = JSONDecoder()
+                        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+                        saved = try decoder.decode(CyclerCheckpoint.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+                    } catch {
+                        throw InputError(SourceLocation(file: path, line: 0, column: 0), "cannot read the cycler checkpoint: \(error.localizedDescription)")
+                    }
+                }
+                let save: ((CyclerCheckpoint) -> Void)? = path.map { p in { checkpoint in
+                    let encoder = JSONEncoder()
+                    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+                    if let data = try? encoder.encode(checkpoint) { try? AtomicFile.write(data, to: p) }
+                } }
+                let (trace, cycles, error) = try Cycler.run(experiment, circuit: circuit, progress: progress.map { p in { p("cycle", $0) } },
+                                                            resume: saved, save: save)
                 outcome.plots.append(trace)
                 outcome.plots.append(cycles)
                 if let error { outcome.failure = error; break }

@@ -60,14 +60,16 @@ struct Run: ParsableCommand {
     @Option(help: "Output format for the per-analysis files.") var format: Format = .csv
     @Flag(help: "Write SVG plots of the saved vectors.") var plot = false
     @Flag(help: "No progress or summary on stderr.") var quiet = false
+    @Flag(help: "Continue a cycling run (.experiment) from the checkpoint in the output folder.") var resume = false
 
     func run() throws {
         let circuit = try NetlistRun.prepare(path: netlist).1  // the syntax tree is freed here
         if !quiet { for w in circuit.warnings { FileHandle.standardError.write(Data("\(w)\n".utf8)) } }
         let started = Date()
         Interruption.installHandler()
-        let result = try NetlistRun.simulate(circuit: circuit, progress: ProgressReporter(quiet: quiet).callback())
         let directory = output ?? URL(fileURLWithPath: netlist).deletingPathExtension().lastPathComponent + ".out"
+        let result = try NetlistRun.simulate(circuit: circuit, progress: ProgressReporter(quiet: quiet).callback(),
+                                             checkpointStem: circuit.experiments.isEmpty ? nil : "\(directory)/cycler", resume: resume)
         let base = URL(fileURLWithPath: netlist).deletingPathExtension().lastPathComponent
         var written: [String] = []
         var kindCount: [String: Int] = [:]
@@ -76,6 +78,10 @@ struct Run: ParsableCommand {
             kindCount[plot.kind, default: 0] += 1
             let n = kindCount[plot.kind] ?? 1
             let stem = "\(directory)/\(plot.kind)\(n > 1 ? "\(n)" : "")\(plot.isComplete ? "" : ".partial")"
+            if plot.isComplete {
+                // A complete result replaces what an interrupted run left.
+                for ext in ["csv", "json", "raw"] { try? FileManager.default.removeItem(atPath: "\(directory)/\(plot.kind)\(n > 1 ? "\(n)" : "").partial.\(ext)") }
+            }
             switch format {
             case .csv:
                 try AtomicFile.write(OutputWriters.csv(plot), to: stem + ".csv"); written.append(stem + ".csv")

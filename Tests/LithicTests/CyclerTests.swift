@@ -187,3 +187,29 @@ struct RagoneTests {
         #expect(excess02.1 > free02.1, "cycle 3 at 0.2C: 20 µm \(excess02.1) vs anode-free \(free02.1) Wh/kg")
     }
 }
+
+@Suite("cycler checkpoints")
+struct CyclerResumeTests {
+    @Test("a run resumed from its checkpoint gives the same cycles as one straight run")
+    func resume() throws {
+        let text = try String(contentsOf: Repository.examples.appendingPathComponent("cycling/cccv.cir"), encoding: .utf8)
+        func netlist(_ n: Int) -> String {
+            text.replacingOccurrences(of: "repeat=2400", with: "repeat=\(n)").replacingOccurrences(of: "at=2400", with: "at=\(n)")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lithic-resume-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let stem = directory.appendingPathComponent("cycler").path
+        let straight = try NetlistRun.simulate(circuit: NetlistRun.prepare(text: netlist(4)).1)
+        _ = try NetlistRun.simulate(circuit: NetlistRun.prepare(text: netlist(2)).1, checkpointStem: stem)
+        #expect(FileManager.default.fileExists(atPath: stem + ".checkpoint.json"))
+        let resumed = try NetlistRun.simulate(circuit: NetlistRun.prepare(text: netlist(4)).1, checkpointStem: stem, resume: true)
+        let a = try #require(straight.outcome.plots.first { $0.kind == "cycles" }), b = try #require(resumed.outcome.plots.first { $0.kind == "cycles" })
+        #expect(a.points == 4 && b.points == 4)
+        for (u, v) in zip(a.vectors, b.vectors) where u.name != "time_steps" {
+            for (x, y) in zip(u.real, v.real) { #expect(abs(x - y) <= 1e-9 * max(1, abs(x)), "\(u.name): \(x) vs \(y)") }
+        }
+        // A checkpoint from another protocol is refused.
+        let other = netlist(4).replacingOccurrences(of: "until 3.65 V", with: "until 3.7 V")
+        #expect(throws: InputError.self) { try NetlistRun.simulate(circuit: NetlistRun.prepare(text: other).1, checkpointStem: stem, resume: true) }
+    }
+}
