@@ -106,6 +106,13 @@ public enum Cycler {
                         !$0.hasPrefix("v(") && !$0.hasPrefix("i(") && $0 != "time" && !$0.hasSuffix("(\(instrumentName))")
                     }
                     lastRow = stateNames.map { name in segment.vectors.first { $0.name == name }?.real.last ?? .nan }
+                    // Derived device quantities (interface resistance …) at the end of the step.
+                    let reported: [(String, Double)] = system.x.withUnsafeBufferPointer { xp in
+                        guard let base = xp.baseAddress else { return [] }
+                        return system.groups.flatMap { $0.reportedQuantities(x: base) }
+                    }
+                    if stateNames.count == lastRow.count { stateNames += reported.map(\.0) }
+                    lastRow += reported.map(\.1)
                 }
                 if trace == nil { trace = segment } else if var t = trace {
                     for j in t.vectors.indices where j < segment.vectors.count {

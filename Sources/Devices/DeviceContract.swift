@@ -172,9 +172,13 @@ public protocol Device {
     mutating func removeACExcitation()
     /// Adds an exact admittance at angular frequency ω to the complex AC matrix: `add(slot, re, im)`.
     func addAdmittance(omega: Double, _ add: (Int, Double, Double) -> Void)
+    /// Derived quantities worth reporting per cycle or at the end of a run (name, value in SI),
+    /// e.g. an interface's area-specific resistance; none for most devices.
+    func reportedQuantities(x: UnsafePointer<Double>) -> [(String, Double)]
 }
 
 extension Device {
+    public func reportedQuantities(x: UnsafePointer<Double>) -> [(String, Double)] { [] }
     public var isLinear: Bool { true }
     public func loadAC(_ excitation: inout ACExcitation) {}
     public func breakpoints(from: Double, to: Double, into list: inout [Double]) {}
@@ -203,6 +207,7 @@ public protocol DeviceGroup: AnyObject {
     func copy() -> any DeviceGroup
     func removeACExcitation()
     func addAdmittance(omega: Double, _ add: (Int, Double, Double) -> Void)
+    func reportedQuantities(x: UnsafePointer<Double>) -> [(String, Double)]
 }
 
 /// A homogeneous array of devices of type `D`.
@@ -216,6 +221,9 @@ public final class Devices<D: Device>: DeviceGroup {
     public func removeACExcitation() { for i in devices.indices { devices[i].removeACExcitation() } }
     public func addAdmittance(omega: Double, _ add: (Int, Double, Double) -> Void) {
         for d in devices { d.addAdmittance(omega: omega, add) }
+    }
+    public func reportedQuantities(x: UnsafePointer<Double>) -> [(String, Double)] {
+        devices.flatMap { $0.reportedQuantities(x: x) }
     }
     public func allocate(_ allocator: inout UnknownAllocator) throws {
         for i in devices.indices { try devices[i].allocate(&allocator) }

@@ -125,6 +125,12 @@ public struct LiSEInterface: Device {
     /// The device equations over DualState variables (V, φ, φcap, L, ℓ, h, qdead → lanes 0…6):
     /// total current (A), charge (C), and the six state rates.
     public func evaluate(_ v: DualState, _ s: [DualState]) -> (current: DualState, charge: DualState, rates: [DualState]) {
+        let r = evaluateWithResistance(v, s)
+        return (r.current, r.charge, r.rates)
+    }
+
+    /// `evaluate` plus the area-specific interface resistance R_if (Ω m²) at the present contact.
+    public func evaluateWithResistance(_ v: DualState, _ s: [DualState]) -> (current: DualState, charge: DualState, rates: [DualState], resistance: DualState) {
         let m = model
         let F = Self.faraday
         let phi = s[0], phiCap = s[1], lNm = s[2], ellUm = s[3], hUm = s[4]
@@ -171,7 +177,7 @@ public struct LiSEInterface: Device {
         let dEll = (growth - healing) * (m.molarVolume / F) * 1e6
         // Li inventory: plated minus stripped, minus the Li stranded as dead Li.
         let dH = (jp - js - dDead) * (m.molarVolume / F) * 1e6
-        return (current, charge, [dPhiTotal, dCap, dL, dEll, dH, dDead])
+        return (current, charge, [dPhiTotal, dCap, dL, dEll, dH, dDead], rif)
     }
 
     public func load(_ c: inout LoadContext) {
@@ -203,6 +209,13 @@ public struct LiSEInterface: Device {
                 addJ(2 + k, rates[k].d, sign: -1, into: c.jf)
             }
         }
+    }
+
+    /// R_if (Ω m², area-specific, at the present contact and interphase) as `rif(name)`.
+    public func reportedQuantities(x: UnsafePointer<Double>) -> [(String, Double)] {
+        let s = states.map { DualState(x[$0]) }
+        guard s.count == 6 else { return [] }
+        return [("rif(\(name))", evaluateWithResistance(DualState(x[li] - x[electrolyte]), s).resistance.value)]
     }
 
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? {

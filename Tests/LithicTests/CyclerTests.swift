@@ -129,6 +129,10 @@ struct CyclingExampleTests {
             let expected = (qc[k] - qd[k]) * 1000 * 4.85 - (dead[k] - dead[k - 1]) * 1.30e-5 / 96485.33212 * 1e6
             #expect(abs((h[k] - h[k - 1]) - expected) < 0.01 * abs(expected) + 0.01, "cycle \(k + 1): Δh \(h[k] - h[k - 1]) µm, charge says \(expected)")
         }
+        // The interface resistance is reported per cycle and rises as contact is lost.
+        let rif = try #require(cycles.vectors.first { $0.name == "rif(y.xcell.yanode)" }?.real)
+        let phi = try #require(cycles.vectors.first { $0.name == "phi(y.xcell.yanode)" }?.real)
+        for k in 1..<rif.count { #expect(rif[k] > rif[k - 1] && phi[k] < phi[k - 1]) }
         // Interphase memory only grows.
         let l = try #require(cycles.vectors.first { $0.name == "interphase(y.xcell.yanode)" }?.real)
         for k in 1..<l.count { #expect(l[k] > l[k - 1]) }
