@@ -114,11 +114,13 @@ public enum Cycler {
                     if stateNames.count == lastRow.count { stateNames += reported.map(\.0) }
                     lastRow += reported.map(\.1)
                 }
-                if trace == nil { trace = segment } else if var t = trace {
-                    for j in t.vectors.indices where j < segment.vectors.count {
-                        t.vectors[j].real.append(contentsOf: segment.vectors[j].real.dropFirst())
+                if trace == nil {
+                    trace = segment
+                } else {
+                    // Appended in place (a copy of the whole trace per step would be quadratic).
+                    for j in segment.vectors.indices where j < (trace?.vectors.count ?? 0) {
+                        trace?.vectors[j].real.append(contentsOf: segment.vectors[j].real.dropFirst())
                     }
-                    trace = t
                 }
                 if let error { failure = error; break cycleLoop }
             }
