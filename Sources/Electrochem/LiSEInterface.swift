@@ -90,6 +90,7 @@ public struct LiSEInterface: Device {
     public let model: Model
     var states: [Int] = []   // φ, φcap, L(nm), ℓ(µm), h(µm), qdead
     var slots: [Int] = []    // 8×8 over (li, electrolyte, states…)
+    var initial: [Double] = []  // initialStates, kept from allocation (load runs per Newton iteration)
 
     public init(name: String, li: Int, electrolyte: Int, model: Model) {
         self.name = name; self.li = li; self.electrolyte = electrolyte; self.model = model
@@ -111,7 +112,8 @@ public struct LiSEInterface: Device {
     public mutating func allocate(_ allocator: inout UnknownAllocator) throws {
         let names = ["phi", "phicap", "interphase", "filament", "li", "dead"]
         let tolerances = [1e-6, 1e-6, 1e-6, 1e-6, 1e-4, 1e-6]
-        states = zip(zip(names, tolerances), initialStates).map { pair, x0 in
+        initial = initialStates
+        states = zip(zip(names, tolerances), initial).map { pair, x0 in
             allocator.addState("\(name)#\(pair.0)", absoluteTolerance: pair.1, initialValue: x0)
         }
     }
@@ -197,7 +199,6 @@ public struct LiSEInterface: Device {
         addJ(0, i.d, sign: 1, into: c.jf); addJ(1, i.d, sign: -1, into: c.jf)
         c.q[li] += q.value; c.q[electrolyte] -= q.value
         addJ(0, q.d, sign: 1, into: c.jq); addJ(1, q.d, sign: -1, into: c.jq)
-        let initial = initialStates
         for (k, node) in states.enumerated() {
             c.q[node] += c.x[node]
             c.jq[slots[(2 + k) * n + 2 + k]] += 1
