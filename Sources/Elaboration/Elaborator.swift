@@ -120,7 +120,34 @@ public struct Elaborator {
                 break  // as in ngspice batch mode, .print does not restrict what is stored
             case .measure(let tokens, let card): measures.append((tokens, card))
             case .impedanceSpectroscopy(let tokens, let card): eisRequests.append((tokens, card))
-            case .experiment(let tokens, let card): experiments.append((tokens, card))
+            case .experiment(let tokens, let card):
+                // `{expr}` in the settings and inside quoted steps takes the netlist's parameters.
+                let substituted = try tokens.map { token -> Token in
+                    var t = token
+                    func value(_ text: String) throws -> String {
+                        let v = try scope.evaluate(try ExpressionParser.parse(text, at: token.location), at: token.location)
+                        guard v.isFinite else { throw InputError(token.location, ".experiment: {\(text)} is not finite") }
+                        return "\(v)"
+                    }
+                    switch t.kind {
+                    case .braced:
+                        t.text = try value(t.text); t.kind = .word
+                    case .quoted, .string:
+                        var out = "", rest = Substring(t.text)
+                        while let open = rest.firstIndex(of: "{") {
+                            guard let close = rest[open...].firstIndex(of: "}") else {
+                                throw InputError(token.location, ".experiment step '\(t.text)': '{' without '}'")
+                            }
+                            out += rest[..<open]
+                            out += try value(String(rest[rest.index(after: open)..<close]))
+                            rest = rest[rest.index(after: close)...]
+                        }
+                        t.text = out + rest
+                    default: break
+                    }
+                    return t
+                }
+                experiments.append((substituted, card))
             default: break
             }
         }

@@ -74,6 +74,25 @@ struct CyclerTests {
         for k in i.indices where i[k] < -0.1 && abs(i[k] * v[k] + 2) > 2e-3 { Issue.record("power \(i[k] * v[k]) W at point \(k)"); break }
     }
 
+    @Test("{expr} in steps and settings takes the netlist's parameters")
+    func parameters() throws {
+        let run = try simulate("""
+        t
+        .param rate=0.5 cap=2 lim=4.1
+        YOCV b p1 0 m soc0=0.3
+        .model m ocv (capacity=2)
+        R0 p1 p 0.05
+        .experiment p 0 "Charge at {rate}C until {lim} V" "Discharge at {rate*2}C for {10*60} s" capacity={cap}
+        .end
+        """)
+        let cycles = try #require(run.outcome.plots.first { $0.kind == "cycles" })
+        let qd = try #require(cycles.vectors.first { $0.name == "discharge_capacity_ah" }?.real.first)
+        #expect(abs(qd - 2.0 * 600 / 3600) < 1e-9)  // 1C of 2 Ah for 600 s
+        let trace = try #require(run.outcome.plots.first { $0.kind == "cycler" })
+        let v = try #require(trace.vectors.first { $0.name == "v(p)" }?.real)
+        #expect(abs((v.max() ?? 0) - 4.1) <= 1e-4)
+    }
+
     @Test("bad protocol steps are input errors naming the step", arguments: [
         "\"Charge at 1C until 4.1 V\"", "\"Charge at 1 A\"", "\"Rest\"", "\"Jump at 1 A for 1 s\"",
         "\"Charge at 1 A until 4 parsecs\"", "\"Hold at 1 A until 4 V\" capacity=1", "\"Charge at 1 A for 1 s\" repeat=1.5",
@@ -171,8 +190,7 @@ struct RagoneTests {
     static func energyDensity(excess: Double, rate: String) throws -> (Double, Double) {
         let url = Repository.examples.appendingPathComponent("ragone/ragone.cir")
         let text = try String(contentsOf: url, encoding: .utf8)
-            .replacingOccurrences(of: ".param hli=20u", with: ".param hli=\(max(excess, 0.1))u")
-            .replacingOccurrences(of: "\"Discharge at 1C until 3.0 V\"", with: "\"Discharge at \(rate)C until 3.0 V\"")
+            .replacingOccurrences(of: ".param hli=20u rate=1", with: ".param hli=\(max(excess, 0.1))u rate=\(rate)")
         let (_, circuit) = try NetlistRun.prepare(text: text, name: url.path)
         let run = try NetlistRun.simulate(circuit: circuit)
         if let f = run.outcome.failure { throw f }
