@@ -18,9 +18,11 @@ public enum MeasureEvaluator {
     /// complex view (`vdb`, `vm`, `vp`, `vr`, `vi`) of an AC vector.
     struct Signal { var values: [Double] }
 
-    public static func evaluate(_ cards: [([Token], Card)], plots: [Plot]) throws -> [MeasureResult] {
+    /// - Parameter parameters: the netlist's `.param` values, visible to PARAM expressions
+    ///   (a measurement of the same name takes precedence once measured).
+    public static func evaluate(_ cards: [([Token], Card)], plots: [Plot], parameters: [String: Double] = [:]) throws -> [MeasureResult] {
         var results: [MeasureResult] = []
-        var known: [String: Double] = [:]
+        var known: [String: Double] = parameters
         for (tokens, card) in cards {
             guard tokens.count >= 2 else { throw InputError(card.location, ".measure needs an analysis type and a name") }
             let analysis = tokens[0].text

@@ -62,6 +62,8 @@ public struct Circuit {
     public var impedanceSpectroscopy: [([Token], Card)] = []
     /// `.experiment` cards (cycling protocols), run after the analyses.
     public var experiments: [([Token], Card)] = []
+    /// Top-level `.param` values (after command-line overrides), visible to `.measure … PARAM`.
+    public var parameters: [String: Double] = [:]
     public var warnings: [Warning]
     /// Names of voltage-defined devices (whose branch current is an output `i(name)`).
     public var branchDevices: [String]

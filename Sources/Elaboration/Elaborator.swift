@@ -89,6 +89,8 @@ public struct Elaborator {
             context.scope.set(name, value)
         }
         try context.scope.evaluateAll()
+        var parameterValues: [String: Double] = [:]
+        for name in defined { if let v = try context.scope.parameterValue(name) { parameterValues[name] = v } }
 
         // Analyses (needed for waveform defaults).
         var analyses: [(Analysis, SourceLocation)] = []
@@ -165,6 +167,7 @@ public struct Elaborator {
                               branchDevices: branchDevices)
         circuit.impedanceSpectroscopy = eisRequests
         circuit.experiments = experiments
+        circuit.parameters = parameterValues
         return circuit
     }
 

@@ -79,7 +79,7 @@ public struct NetlistRun {
                 if let error { outcome.failure = error; break }
             }
         }
-        let measures = try MeasureEvaluator.evaluate(circuit.measures, plots: outcome.plots)
+        let measures = try MeasureEvaluator.evaluate(circuit.measures, plots: outcome.plots, parameters: circuit.parameters)
         var run = NetlistRun(title: circuit.title, circuit: circuit, outcome: outcome, measures: measures)
         if outcome.failure == nil {
             for (tokens, card) in circuit.impedanceSpectroscopy {

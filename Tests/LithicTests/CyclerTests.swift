@@ -195,7 +195,10 @@ struct RagoneTests {
         let run = try NetlistRun.simulate(circuit: circuit)
         if let f = run.outcome.failure { throw f }
         let e1 = try #require(run.measures.first { $0.name == "e1" }?.value), e3 = try #require(run.measures.first { $0.name == "e3" }?.value)
-        let kg = massMilligrams(excess: excess) * 1e-6
+        let kg = massMilligrams(excess: max(excess, 0.1)) * 1e-6
+        // The netlist's own `.meas … param=` (which reads `.param mass_mg`) must agree.
+        let w1 = try #require(run.measures.first { $0.name == "whkg1" }?.value)
+        #expect(abs(w1 - e1 / kg) < 1e-9 * w1)
         return (e1 / kg, e3 / kg)
     }
 
