@@ -88,6 +88,8 @@ struct ElectrochemTests {
     @Test("bad electrochemical cards are input errors", arguments: [
         "Ycpe q a 0 m\n.model m cpe (q=1e-5)", "Ycpe q a 0 m\n.model m cpe (q=1e-5 alpha=1.5)", "Ywo w a 0 m\n.model m wo (z0=-1 tau=1)",
         "Ybutlervolmer b a 0 m\n.model m butlervolmer (i0=-1)", "Ybutlervolmer b a 0 m\n.model m butlervolmer (colour=1)",
+        "Yliinterface l a 0 m\n.model m liinterface (area=-1e-4)", "Yliinterface l a 0 m\n.model m liinterface (pressure=2e9)",
+        "Yliinterface l a 0 m\n.model m liinterface (phiw=1.5)", "Ydai d a 0 m\n.model m dai (kdai=-1)", "Ydai d a 0 nomodel",
     ])
     func badCards(_ lines: String) {
         #expect(throws: InputError.self) { try NetlistRun.prepare(text: "t\nR1 a 0 1\n\(lines)\n.op\n") }
