@@ -60,6 +60,12 @@ public enum Cycler {
                 throw InputError(SourceLocation(file: "cycler checkpoint", line: 0, column: 0),
                                  "the checkpoint belongs to another protocol or circuit; remove it or run without --resume")
             }
+            // The file may have been edited: refuse counts and values that cannot come from a run.
+            guard r.completedCycles >= 0, r.completedCycles == r.rows.count, r.time.isFinite,
+                  r.solution.allSatisfy(\.isFinite) else {
+                throw InputError(SourceLocation(file: "cycler checkpoint", line: 0, column: 0),
+                                 "the checkpoint is damaged (cycle count, time or solution values); remove it or run without --resume")
+            }
             system.x = r.solution
             time = r.time; rows = r.rows; stateNames = r.stateNames; firstDischarge = r.firstDischarge
             firstCycle = r.completedCycles + 1

@@ -233,6 +233,14 @@ struct CyclerResumeTests {
         for (u, v) in zip(a.vectors, b.vectors) where u.name != "time_steps" {
             for (x, y) in zip(u.real, v.real) { #expect(abs(x - y) <= 1e-9 * max(1, abs(x)), "\(u.name): \(x) vs \(y)") }
         }
+        // A damaged checkpoint (edited cycle count) is an input error, not a crash.
+        let path = stem + ".checkpoint.json"
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        var damaged = try JSONDecoder().decode(CyclerCheckpoint.self, from: original)
+        damaged.completedCycles = Int.max
+        try JSONEncoder().encode(damaged).write(to: URL(fileURLWithPath: path))
+        #expect(throws: InputError.self) { try NetlistRun.simulate(circuit: NetlistRun.prepare(text: netlist(4)).1, checkpointStem: stem, resume: true) }
+        try original.write(to: URL(fileURLWithPath: path))
         // A checkpoint from another protocol is refused.
         let other = netlist(4).replacingOccurrences(of: "until 3.65 V", with: "until 3.7 V")
         #expect(throws: InputError.self) { try NetlistRun.simulate(circuit: NetlistRun.prepare(text: other).1, checkpointStem: stem, resume: true) }
