@@ -86,7 +86,9 @@ let package = Package(
         .target(name: "Charts", dependencies: ["LithicCore"]),
 
         // MARK: Facade: run a netlist, write raw/CSV/JSON/SVG
-        .target(name: "Lithic", dependencies: ["LithicCore", "Netlist", "Devices", "Elaboration", "Analyses", "Charts", "SparseLinear",
+        // snprintf("%.12e") for the CSV writers (Foundation's String(format:) is ~20× slower).
+        .target(name: "CNumberFormat"),
+        .target(name: "Lithic", dependencies: ["CNumberFormat", "LithicCore", "Netlist", "Devices", "Elaboration", "Analyses", "Charts", "SparseLinear",
                                               "Impedance", "Spectroscopy", "Fitting", "Memristors", "Electrochem", "Crossbar"]),
 
         // MARK: The command-line program (argument parsing, exit codes, progress; no numerics)

@@ -37,3 +37,4 @@ scripts/peer-impedance.sh
 python3 scripts/bench-fit.py
 scripts/bench-eis.sh
 scripts/bench-cycler.sh
+python3 scripts/bench-memristor.py

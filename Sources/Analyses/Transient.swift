@@ -55,7 +55,9 @@ extension BoundSystem {
         }
 
         let span = tstop - tstart
-        let tmax = maximumStep ?? min(tstep, span / 50)
+        // TMAX as ngspice, further bounded by any device's own step bound ($bound_step).
+        let deviceBound = groups.compactMap(\.maximumTimeStep).min()
+        let tmax = min(maximumStep ?? min(tstep, span / 50), deviceBound ?? .infinity)
         let delmin = 1e-11 * tmax
         var settings = LoadSettings(time: 0, gmin: options.gmin, temperature: loadTemperature)
 

@@ -175,9 +175,13 @@ public protocol Device {
     /// Derived quantities worth reporting per cycle or at the end of a run (name, value in SI),
     /// e.g. an interface's area-specific resistance; none for most devices.
     func reportedQuantities(x: UnsafePointer<Double>) -> [(String, Double)]
+    /// The largest transient time step (s) this device's model allows, if it bounds the step
+    /// (Verilog-A's `$bound_step`, e.g. the Stanford RRAM model); nil for most devices.
+    var maximumTimeStep: Double? { get }
 }
 
 extension Device {
+    public var maximumTimeStep: Double? { nil }
     public func reportedQuantities(x: UnsafePointer<Double>) -> [(String, Double)] { [] }
     public var isLinear: Bool { true }
     public func loadAC(_ excitation: inout ACExcitation) {}
@@ -208,6 +212,8 @@ public protocol DeviceGroup: AnyObject {
     func removeACExcitation()
     func addAdmittance(omega: Double, _ add: (Int, Double, Double) -> Void)
     func reportedQuantities(x: UnsafePointer<Double>) -> [(String, Double)]
+    /// The smallest step bound of the group's devices (s), nil when none bounds the step.
+    var maximumTimeStep: Double? { get }
 }
 
 /// A homogeneous array of devices of type `D`.
@@ -225,6 +231,7 @@ public final class Devices<D: Device>: DeviceGroup {
     public func reportedQuantities(x: UnsafePointer<Double>) -> [(String, Double)] {
         devices.flatMap { $0.reportedQuantities(x: x) }
     }
+    public var maximumTimeStep: Double? { devices.compactMap(\.maximumTimeStep).min() }
     public func allocate(_ allocator: inout UnknownAllocator) throws {
         for i in devices.indices { try devices[i].allocate(&allocator) }
     }

@@ -2,6 +2,7 @@ import Foundation
 import LithicCore
 import Analyses
 import Charts
+import CNumberFormat
 
 /// CSV and JSON renderings of plots and measurements.
 public enum OutputWriters {
@@ -13,20 +14,41 @@ public enum OutputWriters {
             if plot.isComplex && v.type != "frequency" { header.append("\(v.name).re"); header.append("\(v.name).im") }
             else { header.append(v.name) }
         }
-        var out = header.joined(separator: ",") + "\n"
-        out.reserveCapacity(plot.points * plot.vectors.count * 24)
-        for p in 0..<plot.points {
-            var row: [String] = []
-            for v in plot.vectors {
-                row.append(format(v.real[p]))
-                if plot.isComplex && v.type != "frequency" { row.append(format(v.imaginary?[p] ?? 0)) }
+        // Rows are assembled as bytes: 20 characters per number, no String per value.
+        var bytes: [UInt8] = Array((header.joined(separator: ",") + "\n").utf8)
+        bytes.reserveCapacity(bytes.count + plot.points * (plot.vectors.count * (plot.isComplex ? 2 : 1)) * 21)
+        var scratch = [CChar](repeating: 0, count: 40)
+        func append(_ v: Double) {
+            scratch.withUnsafeMutableBufferPointer { b in
+                guard let base = b.baseAddress else { return }
+                let n = Int(lithic_format_e12(base, b.count, v))
+                for k in 0..<min(max(n, 0), b.count - 1) { bytes.append(UInt8(bitPattern: base[k])) }
             }
-            out += row.joined(separator: ",") + "\n"
         }
-        return out
+        for p in 0..<plot.points {
+            var first = true
+            for v in plot.vectors {
+                if !first { bytes.append(UInt8(ascii: ",")) }
+                first = false
+                append(v.real[p])
+                if plot.isComplex && v.type != "frequency" {
+                    bytes.append(UInt8(ascii: ","))
+                    append(v.imaginary?[p] ?? 0)
+                }
+            }
+            bytes.append(UInt8(ascii: "\n"))
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func format(_ v: Double) -> String { String(format: "%.12e", v) }
+    static func format(_ v: Double) -> String {
+        var scratch = [CChar](repeating: 0, count: 40)
+        return scratch.withUnsafeMutableBufferPointer { b in
+            guard let base = b.baseAddress else { return "\(v)" }
+            _ = lithic_format_e12(base, b.count, v)
+            return String(cString: base)
+        }
+    }
 
     static func jsonNumber(_ v: Double?) -> String {
         guard let v, v.isFinite else { return "null" }

@@ -26,6 +26,10 @@ public struct Dual2: Sendable {
     @inlinable public static func * (a: Dual2, b: Double) -> Dual2 { Dual2(a.value * b, a.dv * b, a.dx * b) }
     @inlinable public static func * (a: Double, b: Dual2) -> Dual2 { Dual2(a * b.value, a * b.dv, a * b.dx) }
     @inlinable public static func / (a: Dual2, b: Double) -> Dual2 { Dual2(a.value / b, a.dv / b, a.dx / b) }
+    @inlinable public static func / (a: Double, b: Dual2) -> Dual2 {
+        let q = a / b.value
+        return Dual2(q, -q * b.dv / b.value, -q * b.dx / b.value)
+    }
 
     @inlinable func chain(_ f: Double, _ slope: Double) -> Dual2 { Dual2(f, slope * dv, slope * dx) }
 

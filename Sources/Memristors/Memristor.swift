@@ -18,6 +18,7 @@ public struct Memristor: Device {
     }
 
     public var isLinear: Bool { false }
+    public var maximumTimeStep: Double? { model.maximumTimeStep }
 
     public mutating func allocate(_ allocator: inout UnknownAllocator) throws {
         state = allocator.addState(name + "#x", absoluteTolerance: model.stateTolerance, initialValue: initialState)

@@ -9,6 +9,7 @@ import LithicCore
 /// | 2 | TEAM (Xyce-compatible parameters) | x in m × XSCALING | Kvatinsky et al., IEEE TCAS-I 60(1):211 (2013) |
 /// | 3 | Yakopcic (Xyce-compatible parameters) | x ∈ [0, 1] | Yakopcic et al., IEEE EDL 32(10) (2011), TCAD 32(8) (2013) |
 /// | 5 | VTEAM | x in m × XSCALING | Kvatinsky et al., IEEE TCAS-II 62(8):786 (2015) |
+/// | 6 | Stanford/ASU RRAM filament gap | gap g in nm | Guan, Yu, Wong, IEEE EDL 33(10) (2012); Jiang et al., SISPAD 2014 (nanoHUB doi:10.4231/D37H1DN48) |
 /// | 10 | LLZO Li-filament (ECM structure) | filament length ℓ in µm | PHYSICS.md §5, §8d; Menzel & Waser ECM compact models |
 ///
 /// Levels 2 and 3 use Xyce's parameter names and defaults, so Xyce netlists with
@@ -20,6 +21,7 @@ public enum MemristorModel: Sendable {
     case yakopcic(Yakopcic)
     case vteam(VTEAM)
     case llzo(LLZOFilament)
+    case stanford(StanfordRRAM)
 
     /// Linear ion drift: R(x) = Ron·x + Roff·(1 − x), dx/dt = μv·Ron/D²·i·f(x).
     public struct LinearDrift: Sendable {
@@ -88,6 +90,40 @@ public enum MemristorModel: Sendable {
         var ionResistance: Double { 1 / (4 * conductivity * contactRadius) }
     }
 
+    /// The Stanford/ASU filament-gap RRAM model (version 1.0, "standard" deterministic mode): a
+    /// conductive filament whose tip is separated from the far electrode by a gap g.
+    ///
+    /// I = I₀·e^{−g/g₀}·sinh(V/V₀) (tunnelling through the gap);
+    /// dg/dt = −v₀·e^{−q·Eₐ/(k·T)}·sinh(γ·a₀·q·V/(t_ox·k·T)) (field-enhanced, Arrhenius-activated
+    /// hopping of oxygen ions/vacancies), γ = γ₀ − β·(g/1 nm)^α, local temperature
+    /// T = T₀ + |V·I|·R_th (Joule heating). Positive V shrinks the gap (SET), negative V opens it.
+    ///
+    /// Two switches of the published Verilog-A are made smooth so Newton sees a differentiable
+    /// device: the field threshold "γ = 0 when γ|V|/t_ox < F_min" becomes a logistic of width
+    /// FWIDTH (V/m), and the hard clamp of g to [g_min, g_max] becomes a window
+    /// 1 − e^{(g − g_max)/δ} (opening) or 1 − e^{(g_min − g)/δ} (closing) with δ = GSMOOTH.
+    /// The random gap fluctuation of the "dynamic" mode (δg₀, T_crit, T_smth) is not modelled.
+    /// The Verilog-A bounds the time step with `$bound_step(time_step)`; TSTEP does the same here
+    /// (0 = no bound, the default, since Lithic's truncation-error control watches the gap).
+    public struct StanfordRRAM: Sendable {
+        /// Current scale I₀ (A), gap decay length g₀ (m), voltage scale V₀ (V).
+        public var i0 = 1e-3, g0 = 0.25e-9, v0 = 0.25
+        /// Attempt velocity v₀ (m/s), activation energy Eₐ (eV), hopping distance a₀ (m).
+        public var velocity = 10.0, activationEnergy = 0.6, hopDistance = 0.25e-9
+        /// Field-enhancement γ = γ₀ − β·(g/1 nm)^α.
+        public var gamma0 = 16.0, beta = 0.8, alpha = 3.0
+        /// Oxide thickness t_ox (m) and minimum field F_min (V/m) for gap change.
+        public var oxideThickness = 12e-9, minimumField = 1.4e9
+        /// Thermal resistance R_th (K/W) and ambient temperature T₀ (K).
+        public var thermalResistance = 2.1e3, ambient = 298.0
+        /// Gap range (m).
+        public var gapMinimum = 0.2e-9, gapMaximum = 1.7e-9
+        /// Lithic's smoothing: width of the field threshold (V/m) and of the gap limits (m).
+        public var fieldWidth = 1e7, gapSmoothing = 0.01e-9
+        /// The per-device step bound (s); 0 for none.
+        public var stepBound = 0.0
+    }
+
     /// Absolute tolerance of the state unknown (its unit).
     public var stateTolerance: Double {
         switch self {
@@ -95,7 +131,14 @@ public enum MemristorModel: Sendable {
         case .team(let m): return 1e-6 * (m.xoff - m.xon) * m.xscaling
         case .vteam(let m): return 1e-6 * (m.xoff - m.xon) * m.xscaling
         case .llzo(let m): return 1e-6 * m.gap * 1e6
+        case .stanford(let m): return 1e-6 * (m.gapMaximum - m.gapMinimum) * 1e9
         }
+    }
+
+    /// The model's own bound on the transient step (s), if any.
+    public var maximumTimeStep: Double? {
+        if case .stanford(let m) = self, m.stepBound > 0 { return m.stepBound }
+        return nil
     }
 
     /// Device current (A) from n+ to n- at voltage v and state x.
@@ -114,6 +157,8 @@ public enum MemristorModel: Sendable {
             let filament = m.lithiumResistivity * length / (Double.pi * m.filamentRadius * m.filamentRadius) + m.contactResistance
             let bridge = Dual2.exp((length - m.gap) / m.decayLength)
             return v / m.ionResistance + v * bridge / filament
+        case .stanford(let m):
+            return m.i0 * Dual2.exp(-(x * 1e-9) / m.g0) * Dual2.sinh(v / m.v0)
         }
     }
 
@@ -175,6 +220,20 @@ public enum MemristorModel: Sendable {
                 ? 1 - Dual2.exp((length - m.gap) / m.smoothing)
                 : 1 - Dual2.exp(-length / m.smoothing)
             return (1e6 * m.molarVolume / 96485.33212 * m.exchangeCurrent) * bv * w
+        case .stanford(let m):
+            let kB = 1.380649e-23, q = 1.602176634e-19
+            let gap = x * 1e-9
+            // V·I ≥ 0 always (I has the sign of V), so |V·I| = V·I.
+            let temperature = m.ambient + v * i * m.thermalResistance
+            let gamma = m.gamma0 - m.beta * Dual2.pow(gap / 1e-9, m.alpha)
+            let field = gamma * (v.value >= 0 ? v : -v) / m.oxideThickness
+            let gate = 1 / (1 + Dual2.exp((m.minimumField - field) / m.fieldWidth))
+            let arrhenius = Dual2.exp(-(q * m.activationEnergy / kB) / temperature)
+            let drive = Dual2.sinh(gamma * gate * (m.hopDistance * q / (m.oxideThickness * kB)) * v / temperature)
+            let w = v.value >= 0
+                ? 1 - Dual2.exp((m.gapMinimum - gap) / m.gapSmoothing)
+                : 1 - Dual2.exp((gap - m.gapMaximum) / m.gapSmoothing)
+            return (-1e9 * m.velocity) * arrhenius * drive * w
         }
     }
 
@@ -262,8 +321,28 @@ extension MemristorModel {
                            ("delta", m.smoothing), ("temp", m.temperature)] { try positive(n, v) }
             guard m.contactResistance >= 0 else { throw InputError(location, "memristor parameter RC must not be negative") }
             model = .llzo(m)
+        case 6:
+            var m = StanfordRRAM()
+            m.i0 = get("i0", m.i0); m.g0 = get("g0", m.g0); m.v0 = get("v0", m.v0)
+            m.velocity = get("vel0", m.velocity); m.activationEnergy = get("ea", m.activationEnergy); m.hopDistance = get("a0", m.hopDistance)
+            m.gamma0 = get("gamma0", m.gamma0); m.beta = get("beta", m.beta); m.alpha = get("alpha", m.alpha)
+            m.oxideThickness = get("tox", m.oxideThickness); m.minimumField = get("fmin", m.minimumField)
+            m.thermalResistance = get("rth", m.thermalResistance); m.ambient = get("t0", m.ambient)
+            m.gapMinimum = get("gmin", m.gapMinimum); m.gapMaximum = get("gmax", m.gapMaximum)
+            m.fieldWidth = get("fwidth", m.fieldWidth); m.gapSmoothing = get("gsmooth", m.gapSmoothing)
+            m.stepBound = get("tstep", m.stepBound)
+            for (n, v) in [("i0", m.i0), ("g0", m.g0), ("v0", m.v0), ("vel0", m.velocity), ("a0", m.hopDistance), ("tox", m.oxideThickness),
+                           ("t0", m.ambient), ("gmin", m.gapMinimum), ("fwidth", m.fieldWidth), ("gsmooth", m.gapSmoothing)] { try positive(n, v) }
+            for (n, v) in [("ea", m.activationEnergy), ("rth", m.thermalResistance), ("fmin", m.minimumField), ("tstep", m.stepBound), ("beta", m.beta)] where !(v >= 0 && v.isFinite) {
+                throw InputError(location, "memristor parameter \(n.uppercased()) must not be negative, got \(v)")
+            }
+            guard m.gapMaximum > m.gapMinimum else { throw InputError(location, "memristor Stanford model needs GMAX > GMIN") }
+            guard m.gamma0 - m.beta * pow(m.gapMaximum / 1e-9, m.alpha) > 0 else {
+                throw InputError(location, "memristor Stanford model: γ = GAMMA0 − BETA·(GMAX/1nm)^ALPHA must stay positive over the gap range")
+            }
+            model = .stanford(m)
         default:
-            throw InputError(location, "memristor level \(level) is not available (1 linear drift, 2 TEAM, 3 Yakopcic, 5 VTEAM, 10 LLZO filament)")
+            throw InputError(location, "memristor level \(level) is not available (1 linear drift, 2 TEAM, 3 Yakopcic, 5 VTEAM, 6 Stanford/ASU RRAM, 10 LLZO filament)")
         }
         used.insert("xo"); used.insert("x0")
         for k in p.keys where !used.contains(k) {
@@ -280,6 +359,7 @@ extension MemristorModel {
         case .team(let m): return m.xon * m.xscaling
         case .vteam(let m): return m.xon * m.xscaling
         case .llzo(let m): return 0.02 * m.gap * 1e6
+        case .stanford(let m): return m.gapMaximum * 1e9
         }
     }
 }

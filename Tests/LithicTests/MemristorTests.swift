@@ -29,6 +29,8 @@ struct MemristorTests {
         ("TEAM (Xyce defaults, Kvatinsky window, nm)", "level=2 wt=4 xscaling=1e9", 0.5, [100, 1000, 10000, 100000], 0.1),
         ("Yakopcic (fitted set)", "level=3 a1=0.17 a2=0.17 b=0.05 vp=0.16 vn=0.15 ap=4000 an=4000 xp=0.3 xn=0.5 alphap=1 alphan=5 eta=1", 0.5, [100, 1000, 10000, 100000], 0.11),
         ("VTEAM (MemTorch rates)", "level=5", 0.3, [1e6, 1e7, 1e8, 1e9], 0.6),
+        ("Stanford/ASU RRAM (v1.0 defaults)", "level=6", 1.6, [1e7, 1e8, 1e9, 1e10], 1.0),
+        ("LLZO Li filament", "level=10", 1.0, [5e4, 1e5, 1.5e5, 5e5], 0.02),
     ]
 
     /// Simulates 3 periods of a sine across the device and returns (v, i) of the last period.
@@ -83,7 +85,10 @@ struct MemristorTests {
             areas.append(area)
             normalised.append(area / (amplitude * peak))
         }
-        for k in 1..<areas.count {
+        // Once the loop has collapsed (area below 1e-3 of its bounding box, the LLZO filament
+        // never nearing the far electrode) what is left is integration noise of ~1e-13 A·V, which
+        // need not be monotone; before that every step up in frequency must shrink the lobes.
+        for k in 1..<areas.count where !(normalised[k] < 1e-3 && normalised[k - 1] < 1e-3) {
             #expect(areas[k] < areas[k - 1], "\(name): lobe area \(areas[k]) at \(freqs[k]) Hz not below \(areas[k - 1]) at \(freqs[k - 1]) Hz")
         }
         #expect(areas[0] > 0, "\(name): no hysteresis at \(freqs[0]) Hz")
@@ -94,8 +99,9 @@ struct MemristorTests {
 
     @Test("threshold models do not switch below threshold")
     func threshold() throws {
-        // VTEAM: |v| below von/voff; Yakopcic: |v| below Vp/Vn.
-        for (card, amplitude, f) in [("level=5", 0.015, 1e6), ("level=3 a1=0.17 a2=0.17 b=0.05 vp=0.16 vn=0.15 ap=4000 an=4000 xp=0.3 xn=0.5 alphap=1 alphan=5", 0.1, 100.0)] {
+        // VTEAM: |v| below von/voff; Stanford: γ|v|/t_ox below F_min (0.9 V ↔ 1.2e9 < 1.4e9 V/m);
+        // Yakopcic: |v| below Vp/Vn.
+        for (card, amplitude, f) in [("level=5", 0.015, 1e6), ("level=6", 0.9, 1e6), ("level=3 a1=0.17 a2=0.17 b=0.05 vp=0.16 vn=0.15 ap=4000 an=4000 xp=0.3 xn=0.5 alphap=1 alphan=5", 0.1, 100.0)] {
             let text = """
             sub-threshold
             V1 a 0 SIN(0 \(amplitude) \(f))
@@ -119,7 +125,8 @@ struct MemristorTests {
             if kv.count == 2, let v = SINumber.parse(String(kv[1])) { params[String(kv[0])] = v }
         }
         let model = try MemristorModel.from(params, at: .commandLine)
-        for v0 in [-0.7, -0.3, 0.25, 0.6] {
+        let (_, _, amplitude, _, _) = try #require(Self.models.first { $0.0 == name })
+        for v0 in [-0.7, -0.3, 0.25, 0.6, amplitude, -0.9 * amplitude] {
             for xs in [x0 + 0.05, x0 + 0.3] {
                 let v = Dual2(v0, 1, 0), x = Dual2(xs, 0, 1)
                 let i = model.current(v: v, x: x)
@@ -135,14 +142,62 @@ struct MemristorTests {
                 #expect(abs(r.dv - drdv) <= 1e-4 * max(abs(drdv), scale), "\(name) ∂rate/∂v at v=\(v0), x=\(xs): \(r.dv) vs \(drdv)")
                 #expect(abs(r.dx - drdx) <= 1e-4 * max(abs(drdx), scale), "\(name) ∂rate/∂x at v=\(v0), x=\(xs): \(r.dx) vs \(drdx)")
                 let didx = (model.current(v: Dual2(v0), x: Dual2(xs + h)).value - model.current(v: Dual2(v0), x: Dual2(xs - h)).value) / (2 * h)
-                #expect(abs(i.dx - didx) <= 1e-5 * max(abs(didx), 1e-15))
+                // Central-difference round-off is ≈ ε·|i|/h ≈ 2e-9·|i|; allow 1e-8·|i| on top.
+                #expect(abs(i.dx - didx) <= 1e-5 * max(abs(didx), 1e-15) + 1e-8 * abs(i.value), "\(name) ∂i/∂x at v=\(v0), x=\(xs): \(i.dx) vs \(didx)")
             }
+        }
+    }
+
+    @Test("the Stanford model's step bound (TSTEP, $bound_step) limits the transient step")
+    func stepBound() throws {
+        func steps(_ bound: String) throws -> [Double] {
+            let run = try NetlistRun.run(text: """
+            bound
+            V1 a 0 PWL(0 0 10n 1.8 110n 1.8 120n 0)
+            YMEMRISTOR m1 a 0 rr
+            .model rr memristor level=6 \(bound)
+            .tran 10n 200n
+            """)
+            let t = try #require(run.outcome.plots.first?.vector("time")).real
+            return zip(t.dropFirst(), t).map { $0 - $1 }
+        }
+        let free = try steps("")
+        let bounded = try steps("tstep=0.5n")
+        #expect((free.max() ?? 0) > 1e-9, "without a bound the step grows past 1 ns")
+        #expect((bounded.max() ?? 1) <= 0.5e-9 * (1 + 1e-9), "largest step \(bounded.max() ?? 0) s with TSTEP = 0.5 ns")
+        // The SET itself: the gap closes to GMIN under 1.8 V.
+        let run = try NetlistRun.run(text: "set\nV1 a 0 1.8\nYMEMRISTOR m1 a 0 rr\n.model rr memristor level=6\n.tran 1n 100n uic\n")
+        let x = try #require(run.outcome.plots.first?.vectors.first { $0.name.hasPrefix("x(") }).real
+        #expect(abs((x.last ?? 0) - 0.2) < 0.01, "gap after a 100 ns SET pulse: \(x.last ?? 0) nm")
+    }
+
+    @Test("every examples/fingerprints netlist runs, is pinched at v = 0 and switches")
+    func fingerprintExamples() throws {
+        let dir = Repository.examples.appendingPathComponent("fingerprints")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".cir") }.sorted()
+        #expect(files.count >= 6)
+        for file in files {
+            let (_, circuit) = try NetlistRun.prepare(path: dir.appendingPathComponent(file).path)
+            let r = try NetlistRun.simulate(circuit: circuit)
+            let p = try #require(r.outcome.plots.first)
+            let v = try #require(p.vector("v(a)")).real, i = try #require(p.vector("i(v1)")).real
+            let x = try #require(p.vectors.first { $0.name.hasPrefix("x(") }).real
+            let peak = i.map(abs).max() ?? 0
+            var zeros = 0
+            let amplitude = v.map(abs).max() ?? 1
+            // The triangle's corners at whole periods put samples on v = 0 (to rounding).
+            for k in v.indices where abs(v[k]) <= 1e-12 * amplitude && k > 0 {
+                zeros += 1
+                #expect(abs(i[k]) <= max(1e-12, 1e-9 * peak), "\(file): |i| = \(abs(i[k])) at v = 0")
+            }
+            #expect(zeros >= 2, "\(file): \(zeros) samples at v = 0")
+            #expect((x.max() ?? 0) - (x.min() ?? 0) > 1e-3 * max(abs(x.first ?? 1), 1e-3), "\(file): the state does not move")
         }
     }
 
     @Test("bad memristor cards are input errors")
     func badCards() {
-        for card in ["level=9", "level=1 ron=-5", "level=2 bogus=1", "level=1 wt=7"] {
+        for card in ["level=9", "level=1 ron=-5", "level=2 bogus=1", "level=1 wt=7", "level=6 gmax=0.1n", "level=6 tstep=-1", "level=6 beta=10"] {
             #expect(throws: InputError.self) {
                 try NetlistRun.run(text: "t\nV1 a 0 1\nYMEMRISTOR m a 0 mm\n.model mm memristor \(card)\n.op\n")
             }
@@ -159,6 +214,10 @@ struct MemristorTwinTests {
         ("memristor_biolek_twin", "level=1 ron=100 roff=16k d=10n uv=1e-14 p=2 wt=2", "SIN(0 1 1)", ".tran 1m 2 0 1m uic", 0.1),
         ("memristor_yakopcic_twin", "level=3 a1=0.17 a2=0.17 b=0.05 vp=0.16 vn=0.15 ap=4000 an=4000 xp=0.3 xn=0.5 alphap=1 alphan=5 eta=1",
          "SIN(0 0.5 100)", ".tran 10u 20m 0 10u uic", 0.11),
+        ("memristor_team_twin", "level=2 wt=4 xscaling=1e9", "SIN(0 0.5 100)", ".tran 20u 20m 0 20u uic", 0.1),
+        ("memristor_vteam_twin", "level=5", "SIN(0 0.3 1meg)", ".tran 2n 2u 0 2n uic", 0.6),
+        ("memristor_stanford_twin", "level=6", "SIN(0 1.6 10meg)", ".tran 0.2n 200n 0 0.2n uic", 1.0),
+        ("memristor_llzo_twin", "level=10", "SIN(0 1 50k)", ".tran 40n 40u 0 2n uic", 0.02),
     ]
 
     @Test("built-in device equals ngspice's run of the twin", arguments: MemristorTwinTests.cases.map(\.twin))
@@ -186,6 +245,10 @@ struct MemristorTwinTests {
         }
         let rms = (sum / Double(gt.count)).squareRoot()
         let range = (gi.max() ?? 0) - (gi.min() ?? 0)
+        // The state must actually move for the comparison to mean anything.
+        let gx = try #require(g.vector("v(x)")).real
+        #expect((gx.max() ?? 0) - (gx.min() ?? 0) > 0.05 * max(abs(c.x0), 0.1), "\(name): the twin's state hardly moves")
+        print("twin \(name): RMS \(rms / range * 100) % of the current range \(range) A")
         #expect(rms <= 0.01 * range, "\(name): RMS difference \(rms) A, current range \(range) A (\(rms / range * 100) %)")
     }
 }
