@@ -24,6 +24,7 @@ extension DeviceCatalog {
             .init("fwidth, gsmooth, tstep", "V/m, m, s", "1e7, 0.01n, 0 (none)", "Lithic: smoothing of the F_min threshold and gap clamp; $bound_step"),
             .init("gap, a, sigma, rf, rho, rc, lambda", "m, m, S/m, m, Ω m, Ω, m", "1µ, 50n, 0.046, 6n, 9.5e-8, 50, 20n", "level 10, PHYSICS.md §5/§8d ([E] gap, rc, lambda)"),
             .init("i0, alphac, alphaa, keta, vm, delta, temp", "A/m², -, -, -, m³/mol, m, K", "100, 0.5, 0.5, 1, 1.3e-5, 10n, 298.15", "level 10 tip kinetics ([E] i0, keta)"),
+            .init("kp, xi, rhoint, lint0", "m²/s, -, Ω m, m", "0, 0 (off), 1e-3, 0.1n", "level 10 endurance drift: filament interphase dL/dt = kp/2L + ξ|j_tip|Vm/F adds ρ_int L/(πr²) to R_on (PHYSICS §8d; LLZO kp ≤ 3.6e-21, Aktekin 2023; [E] xi, rhoint); state y(device) in nm"),
         ]) { request, groups in
             let model = try MemristorModel.from(request.modelParameters, at: request.location)
             var x0 = request.modelParameters["xo"] ?? request.modelParameters["x0"] ?? model.defaultInitialState

@@ -1,42 +1,47 @@
 import Foundation
 
-/// A real number with its derivatives with respect to the two unknowns a memristor sees: the
-/// terminal voltage v and its state x (forward-mode automatic differentiation). Model equations
-/// are written once over this type and give exact Jacobians.
+/// A real number with its derivatives with respect to the unknowns a memristor sees: the
+/// terminal voltage v, its state x and an optional second state y (the LLZO filament's
+/// interphase) — forward-mode automatic differentiation. Model equations are written once over
+/// this type and give exact Jacobians.
 public struct Dual2: Sendable {
     public var value: Double
     public var dv: Double
     public var dx: Double
-    @inlinable public init(_ value: Double, _ dv: Double = 0, _ dx: Double = 0) { self.value = value; self.dv = dv; self.dx = dx }
+    public var dy: Double
+    @inlinable public init(_ value: Double, _ dv: Double = 0, _ dx: Double = 0, _ dy: Double = 0) {
+        self.value = value; self.dv = dv; self.dx = dx; self.dy = dy
+    }
 
-    @inlinable public static func + (a: Dual2, b: Dual2) -> Dual2 { Dual2(a.value + b.value, a.dv + b.dv, a.dx + b.dx) }
-    @inlinable public static func - (a: Dual2, b: Dual2) -> Dual2 { Dual2(a.value - b.value, a.dv - b.dv, a.dx - b.dx) }
-    @inlinable public static prefix func - (a: Dual2) -> Dual2 { Dual2(-a.value, -a.dv, -a.dx) }
+    @inlinable public static func + (a: Dual2, b: Dual2) -> Dual2 { Dual2(a.value + b.value, a.dv + b.dv, a.dx + b.dx, a.dy + b.dy) }
+    @inlinable public static func - (a: Dual2, b: Dual2) -> Dual2 { Dual2(a.value - b.value, a.dv - b.dv, a.dx - b.dx, a.dy - b.dy) }
+    @inlinable public static prefix func - (a: Dual2) -> Dual2 { Dual2(-a.value, -a.dv, -a.dx, -a.dy) }
     @inlinable public static func * (a: Dual2, b: Dual2) -> Dual2 {
-        Dual2(a.value * b.value, a.dv * b.value + a.value * b.dv, a.dx * b.value + a.value * b.dx)
+        Dual2(a.value * b.value, a.dv * b.value + a.value * b.dv, a.dx * b.value + a.value * b.dx, a.dy * b.value + a.value * b.dy)
     }
     @inlinable public static func / (a: Dual2, b: Dual2) -> Dual2 {
         let q = a.value / b.value
-        return Dual2(q, (a.dv - q * b.dv) / b.value, (a.dx - q * b.dx) / b.value)
+        return Dual2(q, (a.dv - q * b.dv) / b.value, (a.dx - q * b.dx) / b.value, (a.dy - q * b.dy) / b.value)
     }
-    @inlinable public static func + (a: Dual2, b: Double) -> Dual2 { Dual2(a.value + b, a.dv, a.dx) }
-    @inlinable public static func - (a: Dual2, b: Double) -> Dual2 { Dual2(a.value - b, a.dv, a.dx) }
-    @inlinable public static func - (a: Double, b: Dual2) -> Dual2 { Dual2(a - b.value, -b.dv, -b.dx) }
-    @inlinable public static func + (a: Double, b: Dual2) -> Dual2 { Dual2(a + b.value, b.dv, b.dx) }
-    @inlinable public static func * (a: Dual2, b: Double) -> Dual2 { Dual2(a.value * b, a.dv * b, a.dx * b) }
-    @inlinable public static func * (a: Double, b: Dual2) -> Dual2 { Dual2(a * b.value, a * b.dv, a * b.dx) }
-    @inlinable public static func / (a: Dual2, b: Double) -> Dual2 { Dual2(a.value / b, a.dv / b, a.dx / b) }
+    @inlinable public static func + (a: Dual2, b: Double) -> Dual2 { Dual2(a.value + b, a.dv, a.dx, a.dy) }
+    @inlinable public static func - (a: Dual2, b: Double) -> Dual2 { Dual2(a.value - b, a.dv, a.dx, a.dy) }
+    @inlinable public static func - (a: Double, b: Dual2) -> Dual2 { Dual2(a - b.value, -b.dv, -b.dx, -b.dy) }
+    @inlinable public static func + (a: Double, b: Dual2) -> Dual2 { Dual2(a + b.value, b.dv, b.dx, b.dy) }
+    @inlinable public static func * (a: Dual2, b: Double) -> Dual2 { Dual2(a.value * b, a.dv * b, a.dx * b, a.dy * b) }
+    @inlinable public static func * (a: Double, b: Dual2) -> Dual2 { Dual2(a * b.value, a * b.dv, a * b.dx, a * b.dy) }
+    @inlinable public static func / (a: Dual2, b: Double) -> Dual2 { Dual2(a.value / b, a.dv / b, a.dx / b, a.dy / b) }
     @inlinable public static func / (a: Double, b: Dual2) -> Dual2 {
         let q = a / b.value
-        return Dual2(q, -q * b.dv / b.value, -q * b.dx / b.value)
+        return Dual2(q, -q * b.dv / b.value, -q * b.dx / b.value, -q * b.dy / b.value)
     }
 
-    @inlinable func chain(_ f: Double, _ slope: Double) -> Dual2 { Dual2(f, slope * dv, slope * dx) }
+    @inlinable func chain(_ f: Double, _ slope: Double) -> Dual2 { Dual2(f, slope * dv, slope * dx, slope * dy) }
 
     @inlinable public static func exp(_ a: Dual2) -> Dual2 { let e = Foundation.exp(a.value); return a.chain(e, e) }
     @inlinable public static func log(_ a: Dual2) -> Dual2 { a.chain(Foundation.log(a.value), 1 / a.value) }
     @inlinable public static func sinh(_ a: Dual2) -> Dual2 { a.chain(Foundation.sinh(a.value), Foundation.cosh(a.value)) }
     @inlinable public static func tanh(_ a: Dual2) -> Dual2 { let t = Foundation.tanh(a.value); return a.chain(t, 1 - t * t) }
+    @inlinable public static func sqrt(_ a: Dual2) -> Dual2 { let r = Foundation.sqrt(a.value); return a.chain(r, 0.5 / r) }
     /// a^p for a constant exponent; a ≥ 0 expected (p may be fractional).
     @inlinable public static func pow(_ a: Dual2, _ p: Double) -> Dual2 {
         if a.value == 0 { return Dual2(p == 0 ? 1 : 0, 0, 0) }

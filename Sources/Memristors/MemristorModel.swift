@@ -86,8 +86,31 @@ public enum MemristorModel: Sendable {
         public var smoothing = 10e-9
         /// Temperature (K).
         public var temperature = 298.15
+        /// Optional endurance drift (PHYSICS §8d "optional memory"): an interphase of thickness
+        /// L_int grows on the filament surface, dL_int/dt = k_p/(2 L_int) + ξ·|j_tip|·V_m/F, and
+        /// adds ρ_int·L_int/(πr²) to the ON path, so R_on creeps up cycle by cycle. Off when
+        /// k_p = ξ = 0 (the default); then the device has no second state.
+        /// Parabolic constant k_p (m²/s; LLZO-like ≤ 3.6e-21, Aktekin 2023 via PHYSICS §6.7).
+        public var interphaseParabolic = 0.0
+        /// Fraction ξ of the tip's Faradaic charge that builds interphase instead of Li (-) [E].
+        public var interphaseFraction = 0.0
+        /// Interphase resistivity ρ_int (Ω m) [E] and initial thickness (m).
+        public var interphaseResistivity = 1e-3
+        public var interphaseInitial = 0.1e-9
 
         var ionResistance: Double { 1 / (4 * conductivity * contactRadius) }
+        var hasInterphase: Bool { interphaseParabolic > 0 || interphaseFraction > 0 }
+        /// Smooth window on the tip reaction: closes within δ of the empty and of the bridged
+        /// end, depending on the direction of v. `length` in m.
+        func tipWindow(_ v: Dual2, _ length: Dual2) -> Dual2 {
+            v.value >= 0 ? 1 - Dual2.exp((length - gap) / smoothing) : 1 - Dual2.exp(-length / smoothing)
+        }
+        /// The tip's Butler–Volmer current density (A/m²) at voltage v.
+        func tipCurrentDensity(_ v: Dual2) -> Dual2 {
+            let fRT = 96485.33212 / (8.314462618 * temperature)
+            let eta = overpotentialShare * v
+            return exchangeCurrent * (Dual2.exp(alphaCathodic * fRT * eta) - Dual2.exp(-alphaAnodic * fRT * eta))
+        }
     }
 
     /// The Stanford/ASU filament-gap RRAM model (version 1.0, "standard" deterministic mode): a
@@ -141,8 +164,20 @@ public enum MemristorModel: Sendable {
         return nil
     }
 
-    /// Device current (A) from n+ to n- at voltage v and state x.
-    public func current(v: Dual2, x: Dual2) -> Dual2 {
+    /// True when the model carries a second state (the LLZO filament's interphase, nm).
+    public var hasSecondState: Bool {
+        if case .llzo(let m) = self { return m.hasInterphase }
+        return false
+    }
+
+    /// Initial value of the second state (nm), when there is one.
+    public var secondStateInitial: Double {
+        if case .llzo(let m) = self { return m.interphaseInitial * 1e9 }
+        return 0
+    }
+
+    /// Device current (A) from n+ to n- at voltage v, state x and second state y (if any).
+    public func current(v: Dual2, x: Dual2, y: Dual2 = Dual2(0)) -> Dual2 {
         switch self {
         case .linearDrift(let m):
             return v / (m.ron * x + m.roff * (1 - x))
@@ -154,7 +189,9 @@ public enum MemristorModel: Sendable {
             return (v.value >= 0 ? m.a1 : m.a2) * x * Dual2.sinh(m.b * v)
         case .llzo(let m):
             let length = x * 1e-6  // state in µm
-            let filament = m.lithiumResistivity * length / (Double.pi * m.filamentRadius * m.filamentRadius) + m.contactResistance
+            let section = Double.pi * m.filamentRadius * m.filamentRadius
+            var filament = m.lithiumResistivity * length / section + m.contactResistance
+            if m.hasInterphase { filament = filament + (m.interphaseResistivity * 1e-9 / section) * y }
             let bridge = Dual2.exp((length - m.gap) / m.decayLength)
             return v / m.ionResistance + v * bridge / filament
         case .stanford(let m):
@@ -212,14 +249,7 @@ public enum MemristorModel: Sendable {
             return m.eta * g * f
         case .llzo(let m):
             let length = x * 1e-6
-            let fRT = 96485.33212 / (8.314462618 * m.temperature)
-            let eta = m.overpotentialShare * v
-            let bv = Dual2.exp(m.alphaCathodic * fRT * eta) - Dual2.exp(-m.alphaAnodic * fRT * eta)
-            // Smooth window: closes within δ of the empty and the bridged end, depending on direction.
-            let w = v.value >= 0
-                ? 1 - Dual2.exp((length - m.gap) / m.smoothing)
-                : 1 - Dual2.exp(-length / m.smoothing)
-            return (1e6 * m.molarVolume / 96485.33212 * m.exchangeCurrent) * bv * w
+            return (1e6 * m.molarVolume / 96485.33212) * m.tipCurrentDensity(v) * m.tipWindow(v, length)
         case .stanford(let m):
             let kB = 1.380649e-23, q = 1.602176634e-19
             let gap = x * 1e-9
@@ -235,6 +265,17 @@ public enum MemristorModel: Sendable {
                 : 1 - Dual2.exp((gap - m.gapMaximum) / m.gapSmoothing)
             return (-1e9 * m.velocity) * arrhenius * drive * w
         }
+    }
+
+    /// dy/dt of the second state (nm/s): the LLZO interphase growth, parabolic plus a share of
+    /// the tip's Faradaic current (as windowed for the filament) in either direction, |j|
+    /// smoothed over 1e-3 A/m².
+    public func secondRate(v: Dual2, x: Dual2, y: Dual2) -> Dual2 {
+        guard case .llzo(let m) = self, m.hasInterphase else { return Dual2(0) }
+        let thickness = y * 1e-9
+        let j = m.tipCurrentDensity(v) * m.tipWindow(v, x * 1e-6)
+        let magnitude = Dual2.sqrt(j * j + 1e-6) - 1e-3
+        return 1e9 * (m.interphaseParabolic / 2 / thickness + (m.interphaseFraction * m.molarVolume / 96485.33212) * magnitude)
     }
 
     /// TEAM windows on the physical state x (m): Joglekar/Biolek/Prodromakis on x/D, Kvatinsky on x.
@@ -316,6 +357,13 @@ extension MemristorModel {
             m.exchangeCurrent = get("i0", m.exchangeCurrent); m.alphaCathodic = get("alphac", m.alphaCathodic)
             m.alphaAnodic = get("alphaa", m.alphaAnodic); m.overpotentialShare = get("keta", m.overpotentialShare)
             m.molarVolume = get("vm", m.molarVolume); m.smoothing = get("delta", m.smoothing); m.temperature = get("temp", m.temperature)
+            m.interphaseParabolic = get("kp", m.interphaseParabolic); m.interphaseFraction = get("xi", m.interphaseFraction)
+            m.interphaseResistivity = get("rhoint", m.interphaseResistivity); m.interphaseInitial = get("lint0", m.interphaseInitial)
+            for (n, v) in [("kp", m.interphaseParabolic), ("xi", m.interphaseFraction), ("rhoint", m.interphaseResistivity)] where !(v >= 0 && v.isFinite) {
+                throw InputError(location, "memristor parameter \(n.uppercased()) must not be negative, got \(v)")
+            }
+            guard m.interphaseFraction <= 1 else { throw InputError(location, "memristor parameter XI is a fraction of the tip charge, at most 1, got \(m.interphaseFraction)") }
+            try positive("lint0", m.interphaseInitial)
             for (n, v) in [("gap", m.gap), ("a", m.contactRadius), ("sigma", m.conductivity), ("rf", m.filamentRadius), ("rho", m.lithiumResistivity),
                            ("lambda", m.decayLength), ("i0", m.exchangeCurrent), ("keta", m.overpotentialShare), ("vm", m.molarVolume),
                            ("delta", m.smoothing), ("temp", m.temperature)] { try positive(n, v) }

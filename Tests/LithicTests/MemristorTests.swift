@@ -99,9 +99,9 @@ struct MemristorTests {
 
     @Test("threshold models do not switch below threshold")
     func threshold() throws {
-        // VTEAM: |v| below von/voff; Stanford: γ|v|/t_ox below F_min (0.9 V ↔ 1.2e9 < 1.4e9 V/m);
+        // TEAM: |i| below I_on, I_off (5 mV over ≤ 1 kΩ is 5 µA < 8.9 µA); VTEAM: |v| below von/voff; Stanford: γ|v|/t_ox below F_min (0.9 V ↔ 1.2e9 < 1.4e9 V/m);
         // Yakopcic: |v| below Vp/Vn.
-        for (card, amplitude, f) in [("level=5", 0.015, 1e6), ("level=6", 0.9, 1e6), ("level=3 a1=0.17 a2=0.17 b=0.05 vp=0.16 vn=0.15 ap=4000 an=4000 xp=0.3 xn=0.5 alphap=1 alphan=5", 0.1, 100.0)] {
+        for (card, amplitude, f) in [("level=5", 0.015, 1e6), ("level=6", 0.9, 1e6), ("level=2 wt=4 xscaling=1e9", 0.005, 1e3), ("level=3 a1=0.17 a2=0.17 b=0.05 vp=0.16 vn=0.15 ap=4000 an=4000 xp=0.3 xn=0.5 alphap=1 alphan=5", 0.1, 100.0)] {
             let text = """
             sub-threshold
             V1 a 0 SIN(0 \(amplitude) \(f))
@@ -289,6 +289,44 @@ struct LLZOMemristorTests {
         #expect(off0 / on0 >= 1e5, "first cycle on/off \(off0 / on0)")
         #expect(abs(on199 / on0 - 1) < 0.1, "R_on \(on0) → \(on199)")
         #expect(abs(off199 / off0 - 1) < 0.1, "R_off \(off0) → \(off199)")
+    }
+
+    @Test("endurance drift knob: an interphase on the filament raises R_on cycle by cycle, R_off stays")
+    func enduranceDrift() throws {
+        let url = Repository.examples.appendingPathComponent("llzo-memristor/cycling.cir")
+        let text = try String(contentsOf: url, encoding: .utf8)
+            .replacingOccurrences(of: "level=10", with: "level=10 xi=2.5e-8")
+            .replacingOccurrences(of: "4 0 0.5m", with: "2 0 0.5m")
+        let run = try NetlistRun.run(text: text)
+        let p = try #require(run.outcome.plots.first)
+        let t = try #require(p.vector("time")).real, v = try #require(p.vector("v(a)")).real
+        let i = try #require(p.vector("i(v1)")).real.map { -$0 }
+        func r(_ time: Double) -> Double { interpolate(t, v, at: time) / interpolate(t, i, at: time) }
+        let on = (0..<100).map { r(Double($0) * 0.02 + 0.009) }
+        let off = (0..<100).map { r(Double($0) * 0.02 + 0.019) }
+        for k in 1..<on.count { #expect(on[k] > on[k - 1], "R_on did not rise at cycle \(k): \(on[k - 1]) → \(on[k])") }
+        // Expected rise: each SET and RESET moves ≈ the full 1 µm filament, so ΔL ≈ 2ξ·1 µm per
+        // cycle and ΔR_on ≈ ρ_int·ΔL/(πr²) = 1e-3 · 5e-14 / 1.131e-16 ≈ 0.44 Ω per cycle.
+        let perCycle = (on[99] - on[0]) / 99
+        #expect(perCycle > 0.3 && perCycle < 0.6, "R_on rises \(perCycle) Ω per cycle, expected ≈ 0.44")
+        #expect(abs(off[99] / off[0] - 1) < 1e-3, "R_off \(off[0]) → \(off[99])")
+        // Jacobian of the second state against central differences.
+        let model = try MemristorModel.from(["level": 10, "xi": 1e-3, "kp": 1e-21], at: .commandLine)
+        for (v0, x0, y0) in [(0.3, 0.5, 0.2), (-0.4, 0.7, 0.5), (0.8, 0.99, 1.0)] {
+            let rv = model.secondRate(v: Dual2(v0, 1, 0, 0), x: Dual2(x0, 0, 1, 0), y: Dual2(y0, 0, 0, 1))
+            let iv = model.current(v: Dual2(v0, 1, 0, 0), x: Dual2(x0, 0, 1, 0), y: Dual2(y0, 0, 0, 1))
+            func ry(_ a: Double, _ b: Double, _ c: Double) -> Double { model.secondRate(v: Dual2(a), x: Dual2(b), y: Dual2(c)).value }
+            func iy(_ c: Double) -> Double { model.current(v: Dual2(v0), x: Dual2(x0), y: Dual2(c)).value }
+            let h = 1e-6  // round-off of the differences ≈ ε·|ẏ|/h ≈ 2e-10·|ẏ|
+            let dv = (ry(v0 + h, x0, y0) - ry(v0 - h, x0, y0)) / (2 * h)
+            let dx = (ry(v0, x0 + h, y0) - ry(v0, x0 - h, y0)) / (2 * h)
+            let dy = (ry(v0, x0, y0 + h) - ry(v0, x0, y0 - h)) / (2 * h)
+            let di = (iy(y0 + h) - iy(y0 - h)) / (2 * h)
+            #expect(abs(rv.dv - dv) <= 1e-5 * abs(dv) + 1e-8 * abs(rv.value), "∂ẏ/∂v: \(rv.dv) vs \(dv)")
+            #expect(abs(rv.dx - dx) <= 1e-5 * abs(dx) + 1e-8 * abs(rv.value), "∂ẏ/∂x: \(rv.dx) vs \(dx)")
+            #expect(abs(rv.dy - dy) <= 1e-5 * abs(dy) + 1e-8 * abs(rv.value), "∂ẏ/∂y: \(rv.dy) vs \(dy)")
+            #expect(abs(iv.dy - di) <= 1e-5 * abs(di) + 1e-8 * abs(iv.value), "∂i/∂y \(iv.dy) vs \(di)")
+        }
     }
 
     @Test("retention: the SET state holds at zero bias for 1000 s")
