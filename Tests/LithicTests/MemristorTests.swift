@@ -99,9 +99,9 @@ struct MemristorTests {
 
     @Test("threshold models do not switch below threshold")
     func threshold() throws {
-        // TEAM: |i| below I_on, I_off (5 mV over ≤ 1 kΩ is 5 µA < 8.9 µA); VTEAM: |v| below von/voff; Stanford: γ|v|/t_ox below F_min (0.9 V ↔ 1.2e9 < 1.4e9 V/m);
+        // TEAM: |i| below I_on, I_off (0.8 mV over 113 Ω at x = 0.2 nm is 7 µA < 8.9 µA); VTEAM: |v| below von/voff; Stanford: γ|v|/t_ox below F_min (0.9 V ↔ 1.2e9 < 1.4e9 V/m);
         // Yakopcic: |v| below Vp/Vn.
-        for (card, amplitude, f) in [("level=5", 0.015, 1e6), ("level=6", 0.9, 1e6), ("level=2 wt=4 xscaling=1e9", 0.005, 1e3), ("level=3 a1=0.17 a2=0.17 b=0.05 vp=0.16 vn=0.15 ap=4000 an=4000 xp=0.3 xn=0.5 alphap=1 alphan=5", 0.1, 100.0)] {
+        for (card, amplitude, f) in [("level=5", 0.015, 1e6), ("level=6", 0.9, 1e6), ("level=2 wt=4 xscaling=1e9", 0.0008, 1e3), ("level=3 a1=0.17 a2=0.17 b=0.05 vp=0.16 vn=0.15 ap=4000 an=4000 xp=0.3 xn=0.5 alphap=1 alphan=5", 0.1, 100.0)] {
             let text = """
             sub-threshold
             V1 a 0 SIN(0 \(amplitude) \(f))
