@@ -50,6 +50,7 @@ public final class BoundSystem {
         self.circuit = circuit
         self.groups = copyDevices ? circuit.groups.map { $0.copy() } : circuit.groups
         var allocator = UnknownAllocator(nodeNames: circuit.nodeNames)
+        allocator.stateOverrides = circuit.stateOverrides
         for g in groups { try g.allocate(&allocator) }
         unknownNames = allocator.names
         unknownKinds = allocator.kinds
@@ -135,6 +136,16 @@ public final class BoundSystem {
 }
 
 extension BoundSystem {
+    /// The present value of every internal state unknown, by unknown name (`ym1#x`), for a later
+    /// analysis to start from (`Circuit.stateOverrides`).
+    public var stateValues: [String: Double] {
+        var out: [String: Double] = [:]
+        for k in unknownNames.indices where k < x.count {
+            if case .state = unknownKinds[k] { out[unknownNames[k]] = x[k] }
+        }
+        return out
+    }
+
     /// Public entry to the operating-point search (for programmatic circuits such as crossbars).
     public func solveOperatingPoint() throws {
         try operatingPoint(time: nil, forced: circuit.initialConditions, analysis: "op", point: "")

@@ -16,11 +16,15 @@ public struct Simulator {
         public var plots: [Plot]
         public var statistics: SolverStatistics
         public var failure: Error?
+        /// Device states at the end of the last transient (unknown name → value), for analyses
+        /// that continue from there (`.eis … after=tran`).
+        public var finalStates: [String: Double] = [:]
     }
 
     public func run() throws -> Outcome {
         var plots: [Plot] = []
         var stats = SolverStatistics()
+        var finalStates: [String: Double] = [:]
         for (analysis, location) in circuit.analyses {
             // Each analysis gets a freshly bound system, so device state from one never leaks
             // into another (a DC sweep leaves sources at their last value, for instance).
@@ -47,6 +51,7 @@ public struct Simulator {
                     let (plot, error) = system.transient(step: step, stop: stop, start: start, maximumStep: tmax,
                                                          useInitialConditions: uic, progress: progress.map { p in { p("tran", $0) } })
                     plots.append(plot)
+                    finalStates = system.stateValues
                     if let error {
                         stats.merge(system.statistics)
                         return Outcome(plots: plots, statistics: stats, failure: error)
@@ -62,7 +67,9 @@ public struct Simulator {
             stats.merge(system.statistics)
             _ = location
         }
-        return Outcome(plots: plots, statistics: stats, failure: nil)
+        var outcome = Outcome(plots: plots, statistics: stats, failure: nil)
+        outcome.finalStates = finalStates
+        return outcome
     }
 }
 

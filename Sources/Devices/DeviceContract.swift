@@ -24,6 +24,11 @@ public struct UnknownAllocator {
     /// as the state at t = 0).
     public private(set) var initialValues: [Int: Double] = [:]
 
+    /// State values carried over from an earlier run (unknown name, e.g. `ym1#x`, → value): a
+    /// state named here starts at, and during an operating point is held at, this value instead
+    /// of its device's default. This is how an analysis starts from the state another left.
+    public var stateOverrides: [String: Double] = [:]
+
     /// Starts with the circuit's nodes; index 0 is ground and is not an unknown.
     public init(nodeNames: [String]) {
         names = nodeNames
@@ -37,12 +42,16 @@ public struct UnknownAllocator {
         return names.count - 1
     }
 
-    /// Adds an internal state unknown with its initial value.
+    /// Adds an internal state unknown with its initial value (or the override for its name).
+    /// Devices read the value actually used back with `initialValue(of:)`.
     public mutating func addState(_ name: String, absoluteTolerance: Double, initialValue: Double) -> Int {
         let k = addUnknown(name, kind: .state(absoluteTolerance: absoluteTolerance))
-        initialValues[k] = initialValue
+        initialValues[k] = stateOverrides[name] ?? initialValue
         return k
     }
+
+    /// The initial value of state unknown k (its device's default or the carried-over value).
+    public func initialValue(of k: Int) -> Double { initialValues[k] ?? 0 }
 
     /// Adds the branch current of a voltage-defined device, named `i(<device>)` in outputs.
     public mutating func addBranch(device: String) -> Int {

@@ -64,6 +64,9 @@ public struct Circuit {
     public var experiments: [([Token], Card)] = []
     /// Top-level `.param` values (after command-line overrides), visible to `.measure … PARAM`.
     public var parameters: [String: Double] = [:]
+    /// Device states carried over from an earlier run (unknown name → value), see
+    /// `UnknownAllocator.stateOverrides`; empty for a freshly parsed netlist.
+    public var stateOverrides: [String: Double] = [:]
     public var warnings: [Warning]
     /// Names of voltage-defined devices (whose branch current is an output `i(name)`).
     public var branchDevices: [String]

@@ -112,10 +112,10 @@ public struct LiSEInterface: Device {
     public mutating func allocate(_ allocator: inout UnknownAllocator) throws {
         let names = ["phi", "phicap", "interphase", "filament", "li", "dead"]
         let tolerances = [1e-6, 1e-6, 1e-6, 1e-6, 1e-4, 1e-6]
-        initial = initialStates
-        states = zip(zip(names, tolerances), initial).map { pair, x0 in
+        states = zip(zip(names, tolerances), initialStates).map { pair, x0 in
             allocator.addState("\(name)#\(pair.0)", absoluteTolerance: pair.1, initialValue: x0)
         }
+        initial = states.map { allocator.initialValue(of: $0) }
     }
 
     public mutating func bind(_ b: inout MatrixBinder) throws {

@@ -106,6 +106,8 @@ public struct OCVSource: Device {
     public let capacity: Double
     /// Initial state of charge (fraction).
     public let initialSOC: Double
+    /// SOC held during an operating point: initialSOC, or the value carried over from an earlier run.
+    var heldSOC = 0.0
     public private(set) var branch = 0
     var soc = 0
     var s: [Int] = []
@@ -119,6 +121,7 @@ public struct OCVSource: Device {
     public mutating func allocate(_ allocator: inout UnknownAllocator) throws {
         branch = allocator.addBranch(device: name)
         soc = allocator.addState("\(name)#soc", absoluteTolerance: 1e-9, initialValue: initialSOC)
+        heldSOC = allocator.initialValue(of: soc)
     }
 
     public mutating func bind(_ b: inout MatrixBinder) throws {
@@ -135,7 +138,7 @@ public struct OCVSource: Device {
         c.jf[s[2]] += 1; c.jf[s[3]] -= 1; c.jf[s[4]] -= du
         c.q[soc] += c.x[soc]; c.jq[s[6]] += 1
         if c.statesFrozen {
-            c.f[soc] += c.x[soc] - initialSOC; c.jf[s[6]] += 1
+            c.f[soc] += c.x[soc] - heldSOC; c.jf[s[6]] += 1
         } else {
             c.f[soc] -= i / capacity; c.jf[s[5]] -= 1 / capacity
         }

@@ -26,6 +26,7 @@ import Netlist
 public enum FFTImpedance {
     public enum Excitation: String, Sendable, CaseIterable { case multisine, sine }
     public enum Phases: String, Sendable, CaseIterable { case schroeder, random }
+    public enum Start: String, Sendable, CaseIterable { case op, tran, experiment }
 
     public struct Settings: Sendable {
         public var minimumFrequency = 0.1
@@ -35,6 +36,13 @@ public enum FFTImpedance {
         /// DC bias (V potentiostatic, A galvanostatic) and excitation amplitude (V, or A; nil =
         /// 10 mV, or its galvanostatic equivalent 10 mV/|Z_AC| at each band's centre).
         public var bias = 0.0
+        /// Potentiostatic bias at the port's open-circuit voltage (computed at the operating
+        /// point, with the device states where the run starts) instead of `bias`.
+        public var biasAtOpenCircuit = false
+        /// Where the measurement starts: the operating point with every state at its initial
+        /// value, or the states left by the netlist's `.tran` or `.experiment` (a cell at 50 %
+        /// SOC after cycling). The caller carries the states over (`Circuit.stateOverrides`).
+        public var start = Start.op
         public var amplitude: Double?
         public var excitation = Excitation.multisine
         public var phases = Phases.schroeder
@@ -82,6 +90,10 @@ public enum FFTImpedance {
             throw InputError(.commandLine, "EIS needs 0 < fmin < fmax")
         }
         guard s.pointsPerDecade >= 1, s.pointsPerDecade <= 40 else { throw InputError(.commandLine, "points per decade must be in [1, 40]") }
+        var s = s
+        if s.biasAtOpenCircuit && s.mode == .potentiostatic {
+            s.bias = try openCircuitVoltage(circuit: circuit, plus: plus, minus: minus)
+        }
         var lines: [Line] = []
         var warnings: [String] = []
         var simulated = 0.0
@@ -182,13 +194,30 @@ public enum FFTImpedance {
         return Result(lines: lines, warnings: warnings, simulatedSeconds: simulated, periods: totalPeriods)
     }
 
-    /// Reads a `.eis plus minus [fmin=] [fmax=] [ppd=] [amplitude=] [bias=] [mode=potentiostatic|galvanostatic]
-    /// [excitation=multisine|sine] [phases=schroeder|random]` card.
+    /// The port's open-circuit voltage (V) at the operating point, states held where they start.
+    public static func openCircuitVoltage(circuit: Circuit, plus: String, minus: String) throws -> Double {
+        guard let p = circuit.nodeNames.firstIndex(of: plus.lowercased()) else {
+            throw InputError(.commandLine, "port node '\(plus)' is not a node of the netlist")
+        }
+        let mName = minus.lowercased() == "gnd" ? "0" : minus.lowercased()
+        guard let m = circuit.nodeNames.firstIndex(of: mName) else {
+            throw InputError(.commandLine, "port node '\(minus)' is not a node of the netlist")
+        }
+        let system = try BoundSystem(circuit: circuit)
+        try system.solveOperatingPoint()
+        let x = system.solution
+        return x[p] - x[m]
+    }
+
+    /// Reads a `.eis plus minus [fmin=] [fmax=] [ppd=] [amplitude=] [bias=value|ocv] [mode=potentiostatic|galvanostatic]
+    /// [excitation=multisine|sine] [phases=schroeder|random] [after=op|tran|experiment]` card. With
+    /// `after=tran|experiment` the bias defaults to the open-circuit voltage there.
     public static func settings(from tokens: [Token], card: Card) throws -> (String, String, Settings) {
         guard tokens.count >= 2, tokens[0].kind == .word, tokens[1].kind == .word else {
             throw InputError(card.location, ".eis needs the two port nodes: .eis plus minus [fmin=… fmax=… ppd=… amplitude=…]")
         }
         var s = Settings()
+        var biasGiven = false
         let assignments = try NetlistParser.parseAssignments(tokens, from: 2, card: card)
         for a in assignments {
             guard let v = a.value else { throw InputError(a.location, ".eis \(a.name) needs a value") }
@@ -206,7 +235,12 @@ public enum FFTImpedance {
             case "fmax": s.maximumFrequency = try number()
             case "ppd": s.pointsPerDecade = try number()
             case "amplitude": s.amplitude = try number()
-            case "bias": s.bias = try number()
+            case "bias":
+                biasGiven = true
+                if case .name(let n) = v, n == "ocv" { s.biasAtOpenCircuit = true } else { s.bias = try number() }
+            case "after":
+                guard let start = Start(rawValue: try word()) else { throw InputError(a.location, ".eis after= must be op, tran or experiment") }
+                s.start = start
             case "mode":
                 guard let m = PortExcitation.Mode(rawValue: try word()) else { throw InputError(a.location, ".eis mode must be potentiostatic or galvanostatic") }
                 s.mode = m
@@ -217,9 +251,11 @@ public enum FFTImpedance {
                 guard let p = Phases(rawValue: try word()) else { throw InputError(a.location, ".eis phases must be schroeder or random") }
                 s.phases = p
             default:
-                throw InputError(a.location, "unknown .eis setting '\(a.name)' (fmin, fmax, ppd, amplitude, bias, mode, excitation, phases)")
+                throw InputError(a.location, "unknown .eis setting '\(a.name)' (fmin, fmax, ppd, amplitude, bias, mode, excitation, phases, after)")
             }
         }
+        // Starting from a cycled or charged state, the natural bias is the cell's own voltage.
+        if s.start != .op && !biasGiven { s.biasAtOpenCircuit = true }
         if let amp = s.amplitude, !(amp > 0) { throw InputError(card.location, ".eis amplitude must be positive") }
         return (tokens[0].text, tokens[1].text, s)
     }

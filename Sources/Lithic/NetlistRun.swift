@@ -53,6 +53,7 @@ public struct NetlistRun {
         var sim = Simulator(circuit: circuit)
         sim.progress = progress
         var outcome = try sim.run()
+        var afterExperiment: [String: Double]?
         if outcome.failure == nil {
             for (index, (tokens, card)) in circuit.experiments.enumerated() {
                 let experiment = try ExperimentProtocol.parse(tokens, card: card)
@@ -73,7 +74,7 @@ public struct NetlistRun {
                     if let data = try? encoder.encode(checkpoint) { try? AtomicFile.write(data, to: p) }
                 } }
                 let (trace, cycles, error) = try Cycler.run(experiment, circuit: circuit, progress: progress.map { p in { p("cycle", $0) } },
-                                                            resume: saved, save: save)
+                                                            resume: saved, save: save, finished: { afterExperiment = $0 })
                 outcome.plots.append(trace)
                 outcome.plots.append(cycles)
                 if let error { outcome.failure = error; break }
@@ -84,10 +85,54 @@ public struct NetlistRun {
         if outcome.failure == nil {
             for (tokens, card) in circuit.impedanceSpectroscopy {
                 let (plus, minus, settings) = try FFTImpedance.settings(from: tokens, card: card)
-                run.impedanceSpectra.append(try FFTImpedance.run(circuit: circuit, plus: plus, minus: minus, settings: settings))
+                var measured = circuit
+                switch settings.start {
+                case .op: break
+                case .tran:
+                    guard circuit.analyses.contains(where: { if case .transient = $0.0 { return true } else { return false } }) else {
+                        throw InputError(card.location, ".eis after=tran needs a .tran analysis in the netlist")
+                    }
+                    measured.stateOverrides = outcome.finalStates
+                case .experiment:
+                    guard let states = afterExperiment else { throw InputError(card.location, ".eis after=experiment needs an .experiment card in the netlist") }
+                    measured.stateOverrides = states
+                }
+                run.impedanceSpectra.append(try FFTImpedance.run(circuit: measured, plus: plus, minus: minus, settings: settings))
             }
         }
         return run
+    }
+
+    /// The device states an `.eis … after=tran|experiment` measurement starts from: the netlist's
+    /// analyses (for `tran`, the end of its last `.tran`) or its `.experiment` protocols are run
+    /// first. Used by `lithic eis --after`; `lithic run` reuses the states of its own run.
+    public static func startingStates(circuit: Circuit, after start: FFTImpedance.Start,
+                                      progress: ((String, Double) -> Void)? = nil) throws -> [String: Double] {
+        switch start {
+        case .op:
+            return [:]
+        case .tran:
+            var transientOnly = circuit
+            transientOnly.analyses = circuit.analyses.filter { if case .transient = $0.0 { return true } else { return false } }
+            guard !transientOnly.analyses.isEmpty else { throw InputError(.commandLine, "--after tran needs a .tran analysis in the netlist") }
+            var sim = Simulator(circuit: transientOnly)
+            sim.progress = progress
+            let outcome = try sim.run()
+            if let f = outcome.failure { throw f }
+            return outcome.finalStates
+        case .experiment:
+            guard !circuit.experiments.isEmpty else { throw InputError(.commandLine, "--after experiment needs an .experiment card in the netlist") }
+            var states: [String: Double] = [:]
+            for (tokens, card) in circuit.experiments {
+                let experiment = try ExperimentProtocol.parse(tokens, card: card)
+                var c = circuit
+                c.stateOverrides = states
+                let (_, _, error) = try Cycler.run(experiment, circuit: c, progress: progress.map { p in { p("cycle", $0) } },
+                                                   finished: { states = $0 })
+                if let error { throw error }
+            }
+            return states
+        }
     }
 
     /// Convenience for tests: text in, run out; throws the simulation failure if any.

@@ -131,3 +131,16 @@ struct Run: ParsableCommand {
         if let failure = result.outcome.failure { throw failure }
     }
 }
+
+/// A command-line number that may carry an engineering suffix as in netlists (`1m` = 1e-3,
+/// `10meg`, `2.5k`, `100n`); plain numbers and exponents work as usual.
+struct Quantity: ExpressibleByArgument, CustomStringConvertible {
+    var value: Double
+    init(_ value: Double) { self.value = value }
+    init?(argument: String) {
+        guard let v = SINumber.parse(argument), v.isFinite else { return nil }
+        value = v
+    }
+    var description: String { "\(value)" }
+    var defaultValueDescription: String { "\(value)" }
+}

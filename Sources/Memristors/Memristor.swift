@@ -13,6 +13,9 @@ public struct Memristor: Device {
     var state = 0
     /// The second state (LLZO interphase, nm) when the model has one; −1 otherwise.
     var second = -1
+    /// The values the states hold during an operating point (the initial state, or the value
+    /// carried over from an earlier run).
+    var heldState = 0.0, heldSecond = 0.0
     var s: [Int] = []  // slots: pp pn np nn px nx xp xn xx [py ny yp yn yx yy xy]
 
     public init(name: String, plus: Int, minus: Int, model: MemristorModel, initialState: Double) {
@@ -24,8 +27,10 @@ public struct Memristor: Device {
 
     public mutating func allocate(_ allocator: inout UnknownAllocator) throws {
         state = allocator.addState(name + "#x", absoluteTolerance: model.stateTolerance, initialValue: initialState)
+        heldState = allocator.initialValue(of: state)
         if model.hasSecondState {
             second = allocator.addState(name + "#y", absoluteTolerance: 1e-6, initialValue: model.secondStateInitial)
+            heldSecond = allocator.initialValue(of: second)
         }
     }
 
@@ -54,10 +59,10 @@ public struct Memristor: Device {
             c.jq[s[14]] += 1
         }
         if c.statesFrozen {
-            c.f[state] += x.value - initialState
+            c.f[state] += x.value - heldState
             c.jf[s[8]] += 1
             if second >= 0 {
-                c.f[second] += y.value - model.secondStateInitial
+                c.f[second] += y.value - heldSecond
                 c.jf[s[14]] += 1
             }
         } else {

@@ -113,7 +113,61 @@ struct EISCardTests {
         }
     }
 
-    @Test("bad .eis settings are input errors", arguments: [".eis a", ".eis a 0 mode=sideways", ".eis a 0 colour=red", ".eis a 0 amplitude=-1"])
+    /// A 10 mAh NMC811 Thevenin cell; `prelude` brings it to a new state before the EIS card.
+    static func cell(soc0: Double, prelude: String, eis: String) -> String {
+        """
+        cell
+        YOCV cell p1 0 nmc soc0=\(soc0)
+        .model nmc ocv (curve=1 capacity=0.01)
+        R0 p1 p2 0.03
+        R1 p2 p 0.02
+        C1 p2 p 5
+        \(prelude)
+        .eis p 0 fmin=1m fmax=10 ppd=2 \(eis)
+        .end
+        """
+    }
+
+    /// Largest |Z_a − Z_b|/|Z_b| over two spectra measured at the same lines.
+    static func difference(_ a: FFTImpedance.Result, _ b: FFTImpedance.Result, ac: Bool = false) -> Double {
+        zip(a.lines, b.lines).map { x, y in
+            let za = ac ? (x.ac ?? .zero) : x.impedance, zb = ac ? (y.ac ?? .zero) : y.impedance
+            return (za - zb).length / zb.length
+        }.max() ?? .infinity
+    }
+
+    @Test("after=experiment: EIS of a cycled cell equals EIS of a fresh cell at the SOC the protocol left")
+    func afterExperiment() throws {
+        let protocolCard = #".experiment p 0 "Charge at 1C until 4.2 V" "Hold at 4.2 V until C/50" "Discharge at 1C for 30 minutes" "Rest for 2 hours" capacity=0.01"#
+        let cycled = try NetlistRun.run(text: Self.cell(soc0: 0.2, prelude: protocolCard, eis: "after=experiment"))
+        let table = try #require(cycled.outcome.plots.first { $0.kind == "cycles" })
+        let soc = try #require(table.vector("soc(ycell)")?.real.last)
+        #expect(soc > 0.35 && soc < 0.5, "SOC after the protocol: \(soc)")
+        let fresh = try NetlistRun.run(text: Self.cell(soc0: soc, prelude: "", eis: "bias=ocv"))
+        let start = try NetlistRun.run(text: Self.cell(soc0: 0.2, prelude: "", eis: "bias=ocv"))
+        let a = try #require(cycled.impedanceSpectra.first), b = try #require(fresh.impedanceSpectra.first), c = try #require(start.impedanceSpectra.first)
+        // Same physics at the same state: the spectra differ only by the FFT's own per-line
+        // uncertainty (≤ 2e-4 here); the AC analyses linearise at the same point.
+        #expect(Self.difference(a, b) < 1e-3, "cycled vs fresh at SOC \(soc): \(Self.difference(a, b))")
+        #expect(Self.difference(a, b, ac: true) < 1e-9)
+        // And the carried-over state matters: at the protocol's starting SOC the spectrum differs.
+        #expect(Self.difference(a, c) > 0.05, "cycled vs the initial state: \(Self.difference(a, c))")
+    }
+
+    @Test("after=tran: EIS starts from the state the netlist's transient left")
+    func afterTransient() throws {
+        // 5 mA (0.5C) for 30 minutes, then the source is off: SOC 0.9 → 0.65.
+        let discharge = "I1 p 0 PWL(0 0 1 5m 1800 5m 1801 0)\n.tran 10 3600\n.save soc(ycell)"
+        let run = try NetlistRun.run(text: Self.cell(soc0: 0.9, prelude: discharge, eis: "after=tran"))
+        let tran = try #require(run.outcome.plots.first { $0.kind == "tran" })
+        let soc = try #require(tran.vector("soc(ycell)")?.real.last)
+        #expect(abs(soc - (0.9 - 0.005 * 1800.5 / 3600 / 0.01)) < 1e-3, "SOC after the discharge: \(soc)")
+        let fresh = try NetlistRun.run(text: Self.cell(soc0: soc, prelude: "", eis: "bias=ocv"))
+        let a = try #require(run.impedanceSpectra.first), b = try #require(fresh.impedanceSpectra.first)
+        #expect(Self.difference(a, b) < 1e-3, "after tran vs fresh at SOC \(soc): \(Self.difference(a, b))")
+    }
+
+    @Test("bad .eis settings are input errors", arguments: [".eis a", ".eis a 0 mode=sideways", ".eis a 0 colour=red", ".eis a 0 amplitude=-1", ".eis a 0 after=yesterday", ".eis a 0 after=experiment"])
     func bad(_ card: String) {
         #expect(throws: InputError.self) { try NetlistRun.run(text: "t\nR1 a 0 1\n\(card)\n.end\n") }
     }
