@@ -6,8 +6,10 @@ import PackageDescription
 /// The hot loops (device evaluation, assembly, Newton) live in classes that own raw buffers;
 /// run-time exclusivity checks on their properties cost more than the numerics (measured: 35 %
 /// of an RC-ladder transient), so the numeric modules are compiled without them. Static
-/// exclusivity checking still applies.
-let numericSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+/// exclusivity checking still applies. They are also optimised in debug builds: the device
+/// models' forward-mode AD is 25× slower unoptimised, which made the test suite (a debug build)
+/// spend most of its time in a handful of battery and EIS tests.
+let numericSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"]), .unsafeFlags(["-O"], .when(configuration: .debug))]
 
 /// The fitting kernels (complex dual numbers) are 30–50× slower unoptimised; the test suite runs
 /// thousands of fits (interval-coverage and peer tests), so these modules are optimised in debug
@@ -73,14 +75,15 @@ let package = Package(
                 swiftSettings: optimizedEvenInDebug),
 
         // MARK: Measured-data readers (and, later, FFT-EIS, Kramers-Kronig, DRT)
-        .target(name: "Spectroscopy", dependencies: ["LithicCore", "CFFTW", .product(name: "Numerics", package: "swift-numerics")]),
+        .target(name: "Spectroscopy", dependencies: ["LithicCore", "CFFTW", .product(name: "Numerics", package: "swift-numerics")],
+                swiftSettings: numericSettings),
 
         // MARK: Circuit strings and CNLS fitting on MINPACK
         .target(name: "Fitting", dependencies: ["LithicCore", "Impedance", "CMinpack", .product(name: "Numerics", package: "swift-numerics")],
                 swiftSettings: optimizedEvenInDebug),
 
         // MARK: Memristor crossbar arrays as circuits
-        .target(name: "Crossbar", dependencies: ["LithicCore", "Devices", "Memristors", "Elaboration", "Analyses"]),
+        .target(name: "Crossbar", dependencies: ["LithicCore", "Devices", "Memristors", "Elaboration", "Analyses"], swiftSettings: numericSettings),
 
         // MARK: SVG plots
         .target(name: "Charts", dependencies: ["LithicCore"]),

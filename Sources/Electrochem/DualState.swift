@@ -11,23 +11,23 @@ public struct DualState: Sendable {
         d[index] = 1
         return DualState(value, d)
     }
-    @inlinable public static func + (a: DualState, b: DualState) -> DualState { DualState(a.value + b.value, a.d + b.d) }
-    @inlinable public static func - (a: DualState, b: DualState) -> DualState { DualState(a.value - b.value, a.d - b.d) }
-    @inlinable public static prefix func - (a: DualState) -> DualState { DualState(-a.value, -a.d) }
-    @inlinable public static func * (a: DualState, b: DualState) -> DualState { DualState(a.value * b.value, a.d * b.value + b.d * a.value) }
-    @inlinable public static func / (a: DualState, b: DualState) -> DualState {
+    @inline(__always) @inlinable public static func + (a: DualState, b: DualState) -> DualState { DualState(a.value + b.value, a.d + b.d) }
+    @inline(__always) @inlinable public static func - (a: DualState, b: DualState) -> DualState { DualState(a.value - b.value, a.d - b.d) }
+    @inline(__always) @inlinable public static prefix func - (a: DualState) -> DualState { DualState(-a.value, -a.d) }
+    @inline(__always) @inlinable public static func * (a: DualState, b: DualState) -> DualState { DualState(a.value * b.value, a.d * b.value + b.d * a.value) }
+    @inline(__always) @inlinable public static func / (a: DualState, b: DualState) -> DualState {
         let q = a.value / b.value
         return DualState(q, (a.d - b.d * q) / b.value)
     }
-    @inlinable public static func + (a: DualState, b: Double) -> DualState { DualState(a.value + b, a.d) }
-    @inlinable public static func + (a: Double, b: DualState) -> DualState { DualState(a + b.value, b.d) }
-    @inlinable public static func - (a: DualState, b: Double) -> DualState { DualState(a.value - b, a.d) }
-    @inlinable public static func - (a: Double, b: DualState) -> DualState { DualState(a - b.value, -b.d) }
-    @inlinable public static func * (a: DualState, b: Double) -> DualState { DualState(a.value * b, a.d * b) }
-    @inlinable public static func * (a: Double, b: DualState) -> DualState { DualState(a * b.value, b.d * a) }
-    @inlinable public static func / (a: DualState, b: Double) -> DualState { DualState(a.value / b, a.d / b) }
-    @inlinable public static func / (a: Double, b: DualState) -> DualState { DualState(a / b.value, b.d * (-a / (b.value * b.value))) }
-    @inlinable func chain(_ f: Double, _ slope: Double) -> DualState { DualState(f, d * slope) }
+    @inline(__always) @inlinable public static func + (a: DualState, b: Double) -> DualState { DualState(a.value + b, a.d) }
+    @inline(__always) @inlinable public static func + (a: Double, b: DualState) -> DualState { DualState(a + b.value, b.d) }
+    @inline(__always) @inlinable public static func - (a: DualState, b: Double) -> DualState { DualState(a.value - b, a.d) }
+    @inline(__always) @inlinable public static func - (a: Double, b: DualState) -> DualState { DualState(a - b.value, -b.d) }
+    @inline(__always) @inlinable public static func * (a: DualState, b: Double) -> DualState { DualState(a.value * b, a.d * b) }
+    @inline(__always) @inlinable public static func * (a: Double, b: DualState) -> DualState { DualState(a * b.value, b.d * a) }
+    @inline(__always) @inlinable public static func / (a: DualState, b: Double) -> DualState { DualState(a.value / b, a.d / b) }
+    @inline(__always) @inlinable public static func / (a: Double, b: DualState) -> DualState { DualState(a / b.value, b.d * (-a / (b.value * b.value))) }
+    @inline(__always) @inlinable func chain(_ f: Double, _ slope: Double) -> DualState { DualState(f, d * slope) }
     @inlinable public static func exp(_ a: DualState) -> DualState { let e = Foundation.exp(min(a.value, 700)); return a.chain(e, e) }
     @inlinable public static func log(_ a: DualState) -> DualState { a.chain(Foundation.log(a.value), 1 / a.value) }
     @inlinable public static func pow(_ a: DualState, _ p: Double) -> DualState {

@@ -18,9 +18,10 @@ public struct NetlistRun {
     public static var standardCatalog: DeviceCatalog { DeviceCatalog.standard }
 
     /// Parses and elaborates; throws `InputError` for bad input.
-    public static func prepare(path: String, catalog: DeviceCatalog = standardCatalog) throws -> (SyntaxTree, Circuit) {
+    /// - Parameter parameters: values replacing top-level `.param` definitions (`--param name=value`).
+    public static func prepare(path: String, catalog: DeviceCatalog = standardCatalog, parameters: [String: Double] = [:]) throws -> (SyntaxTree, Circuit) {
         let tree = try NetlistParser.parse(path: path)
-        let circuit = try Elaborator.elaborate(tree, catalog: catalog)
+        let circuit = try Elaborator.elaborate(tree, catalog: catalog, overrides: parameters)
         try validateExperiments(circuit)
         return (tree, circuit)
     }

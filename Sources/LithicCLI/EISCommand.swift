@@ -21,6 +21,7 @@ struct EIS: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Output directory.") var output: String = "eis.out"
     @Flag(help: "Write Nyquist and Bode SVG plots.") var plot = false
     @Flag(help: "No progress on stderr.") var quiet = false
+    @Option(name: .customLong("param"), help: "Replace a top-level .param: NAME=VALUE; repeatable.") var parameters: [ParameterAssignment] = []
 
     func run() throws {
         guard port.count == 2 else { throw InputError(.commandLine, "--port needs two nodes: PLUS MINUS") }
@@ -39,7 +40,7 @@ struct EIS: ParsableCommand {
             s.bias = value
         }
         s.minimumFrequency = fmin.value; s.maximumFrequency = fmax.value; s.pointsPerDecade = pointsPerDecade
-        var circuit = try NetlistRun.prepare(path: netlist).1
+        var circuit = try NetlistRun.prepare(path: netlist, parameters: ParameterAssignment.dictionary(parameters)).1
         let began = Date()
         let reporter = ProgressReporter(quiet: quiet).callback()
         circuit.stateOverrides = try NetlistRun.startingStates(circuit: circuit, after: start, progress: reporter)

@@ -61,9 +61,10 @@ struct Run: ParsableCommand {
     @Flag(help: "Write SVG plots of the saved vectors.") var plot = false
     @Flag(help: "No progress or summary on stderr.") var quiet = false
     @Flag(help: "Continue a cycling run (.experiment) from the checkpoint in the output folder.") var resume = false
+    @Option(name: .customLong("param"), help: "Replace a top-level .param: NAME=VALUE (engineering suffixes allowed); repeatable.") var parameters: [ParameterAssignment] = []
 
     func run() throws {
-        let circuit = try NetlistRun.prepare(path: netlist).1  // the syntax tree is freed here
+        let circuit = try NetlistRun.prepare(path: netlist, parameters: ParameterAssignment.dictionary(parameters)).1  // the syntax tree is freed here
         if !quiet { for w in circuit.warnings { FileHandle.standardError.write(Data("\(w)\n".utf8)) } }
         let started = Date()
         Interruption.installHandler()
@@ -143,4 +144,21 @@ struct Quantity: ExpressibleByArgument, CustomStringConvertible {
     }
     var description: String { "\(value)" }
     var defaultValueDescription: String { "\(value)" }
+}
+
+/// `--param NAME=VALUE`: a value for a top-level `.param` of the netlist.
+struct ParameterAssignment: ExpressibleByArgument {
+    var name: String
+    var value: Double
+    init?(argument: String) {
+        let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, let v = SINumber.parse(parts[1].trimmingCharacters(in: .whitespaces)), v.isFinite else { return nil }
+        name = parts[0].trimmingCharacters(in: .whitespaces).lowercased()
+        value = v
+    }
+    static func dictionary(_ list: [ParameterAssignment]) -> [String: Double] {
+        var d: [String: Double] = [:]
+        for p in list { d[p.name] = p.value }
+        return d
+    }
 }
