@@ -121,7 +121,17 @@ public struct Elaborator {
             case .print:
                 break  // as in ngspice batch mode, .print does not restrict what is stored
             case .measure(let tokens, let card): measures.append((tokens, card))
-            case .impedanceSpectroscopy(let tokens, let card): eisRequests.append((tokens, card))
+            case .impedanceSpectroscopy(let tokens, let card):
+                // `{expr}` settings take the netlist's parameters (`amplitude={amp}`).
+                let substituted = try tokens.map { token -> Token in
+                    guard token.kind == .braced else { return token }
+                    let v = try scope.evaluate(try ExpressionParser.parse(token.text, at: token.location), at: token.location)
+                    guard v.isFinite else { throw InputError(token.location, ".eis: {\(token.text)} is not finite") }
+                    var t = token
+                    t.text = "\(v)"; t.kind = .word
+                    return t
+                }
+                eisRequests.append((substituted, card))
             case .experiment(let tokens, let card):
                 // `{expr}` in the settings and inside quoted steps takes the netlist's parameters.
                 let substituted = try tokens.map { token -> Token in

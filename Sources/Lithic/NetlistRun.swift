@@ -74,7 +74,11 @@ public struct NetlistRun {
                     encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
                     if let data = try? encoder.encode(checkpoint) { try? AtomicFile.write(data, to: p) }
                 } }
-                let (trace, cycles, error) = try Cycler.run(experiment, circuit: circuit, progress: progress.map { p in { p("cycle", $0) } },
+                // Protocols run one after another on the same cell, as on a real cycler: each
+                // continues from the device states the previous one left.
+                var cell = circuit
+                if let states = afterExperiment { cell.stateOverrides = states }
+                let (trace, cycles, error) = try Cycler.run(experiment, circuit: cell, progress: progress.map { p in { p("cycle", $0) } },
                                                             resume: saved, save: save, finished: { afterExperiment = $0 })
                 outcome.plots.append(trace)
                 outcome.plots.append(cycles)
@@ -98,7 +102,16 @@ public struct NetlistRun {
                     guard let states = afterExperiment else { throw InputError(card.location, ".eis after=experiment needs an .experiment card in the netlist") }
                     measured.stateOverrides = states
                 }
-                run.impedanceSpectra.append(try FFTImpedance.run(circuit: measured, plus: plus, minus: minus, settings: settings))
+                do {
+                    run.impedanceSpectra.append(try FFTImpedance.run(circuit: measured, plus: plus, minus: minus, settings: settings))
+                } catch let error as InputError {
+                    throw error
+                } catch {
+                    // A measurement that fails (the cell will not converge at that state) keeps
+                    // the cycling and analyses before it; the run reports the failure.
+                    run.outcome.failure = error
+                    break
+                }
             }
         }
         return run
