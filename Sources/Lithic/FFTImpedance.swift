@@ -276,7 +276,7 @@ public enum FFTImpedance {
     }
 
     /// Nyquist and Bode plots of the FFT spectrum with the AC analysis overlaid.
-    public static func charts(_ r: Result, title: String) -> (nyquist: String, bode: String) {
+    public static func charts(_ r: Result, title: String) -> (nyquist: String, bode: String, phase: String) {
         var n = LineChart(title: "Nyquist: \(title)", xLabel: "Z' (Ω)", yLabel: "−Z'' (Ω)")
         n.series.append(.init(name: "FFT (transient)", x: r.lines.map(\.impedance.real), y: r.lines.map { -$0.impedance.imaginary }))
         if r.lines.allSatisfy({ $0.ac != nil }) {
@@ -287,6 +287,12 @@ public enum FFTImpedance {
         if r.lines.allSatisfy({ $0.ac != nil }) {
             b.series.append(.init(name: "AC |Z|", x: r.lines.map(\.frequency), y: r.lines.map { $0.ac?.length ?? 0 }))
         }
-        return (n.svg(), b.svg())
+        var ph = LineChart(title: "Bode phase: \(title)", xLabel: "frequency (Hz)", yLabel: "phase (°)", logX: true)
+        func degrees(_ z: Complex<Double>) -> Double { atan2(z.imaginary, z.real) * 180 / .pi }
+        ph.series.append(.init(name: "FFT phase", x: r.lines.map(\.frequency), y: r.lines.map { degrees($0.impedance) }))
+        if r.lines.allSatisfy({ $0.ac != nil }) {
+            ph.series.append(.init(name: "AC phase", x: r.lines.map(\.frequency), y: r.lines.map { degrees($0.ac ?? .zero) }))
+        }
+        return (n.svg(), b.svg(), ph.svg())
     }
 }

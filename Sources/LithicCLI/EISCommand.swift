@@ -48,9 +48,10 @@ struct EIS: ParsableCommand {
         let stem = "\(output)/\(URL(fileURLWithPath: netlist).deletingPathExtension().lastPathComponent)"
         try AtomicFile.write(FFTImpedance.csv(r), to: stem + ".eis.csv")
         if plot {
-            let (n, b) = FFTImpedance.charts(r, title: circuit.title)
+            let (n, b, ph) = FFTImpedance.charts(r, title: circuit.title)
             try AtomicFile.write(n, to: stem + ".nyquist.svg")
             try AtomicFile.write(b, to: stem + ".bode.svg")
+            try AtomicFile.write(ph, to: stem + ".phase.svg")
         }
         var worst = 0.0
         for l in r.lines { if let ac = l.ac { worst = max(worst, (l.impedance - ac).length / ac.length) } }

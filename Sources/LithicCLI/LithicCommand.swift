@@ -112,9 +112,10 @@ struct Run: ParsableCommand {
             let stem = "\(directory)/eis\(k > 0 ? "\(k + 1)" : "")"
             try AtomicFile.write(FFTImpedance.csv(spectrum), to: stem + ".csv"); written.append(stem + ".csv")
             if self.plot {
-                let (n, b) = FFTImpedance.charts(spectrum, title: circuit.title)
+                let (n, b, ph) = FFTImpedance.charts(spectrum, title: circuit.title)
                 try AtomicFile.write(n, to: stem + "-nyquist.svg"); written.append(stem + "-nyquist.svg")
                 try AtomicFile.write(b, to: stem + "-bode.svg"); written.append(stem + "-bode.svg")
+                try AtomicFile.write(ph, to: stem + "-phase.svg"); written.append(stem + "-phase.svg")
             }
             for w in spectrum.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
         }
