@@ -9,12 +9,19 @@ public struct LineChart: Sendable {
         public var name: String
         public var x: [Double]
         public var y: [Double]
-        public init(name: String, x: [Double], y: [Double]) { self.name = name; self.x = x; self.y = y }
+        /// Draw the points as circles instead of joining them (measured or sampled data).
+        public var markers: Bool
+        public init(name: String, x: [Double], y: [Double], markers: Bool = false) {
+            self.name = name; self.x = x; self.y = y; self.markers = markers
+        }
     }
     public var title: String
     public var xLabel: String
     public var yLabel: String
     public var logX = false
+    /// One unit on x is as long as one unit on y (Nyquist plots: semicircles stay round); the
+    /// axis with the smaller span per pixel is extended beyond its data's upper end.
+    public var equalAspect = false
     public var series: [Series] = []
     public var width = 900.0
     public var height = 540.0
@@ -69,6 +76,11 @@ public struct LineChart: Sendable {
         if ymax == ymin { let d = abs(ymin) > 0 ? abs(ymin) * 0.1 : 1; ymin -= d; ymax += d }
         let pad = (ymax - ymin) * 0.05
         ymin -= pad; ymax += pad
+        if equalAspect && !logX {
+            let perPixelX = (xmax - xmin) / pw, perPixelY = (ymax - ymin) / ph
+            // Widen upwards / rightwards, so the axis still starts where the data do.
+            if perPixelX > perPixelY { ymax = ymin + perPixelX * ph } else { xmax = xmin + perPixelY * pw }
+        }
         func px(_ v: Double) -> Double { left + (tx(v) - xmin) / (xmax - xmin) * pw }
         func py(_ v: Double) -> Double { top + (1 - (v - ymin) / (ymax - ymin)) * ph }
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
@@ -111,7 +123,14 @@ public struct LineChart: Sendable {
                     points.append(String(format: "%.2f,%.2f", px(xv), py(yv)))
                 }
             }
-            out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/>\n"
+            if s.markers {
+                for p in points {
+                    let xy = p.split(separator: ",")
+                    if xy.count == 2 { out += "<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"2.5\" fill=\"none\" stroke=\"\(color)\"/>\n" }
+                }
+            } else {
+                out += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/>\n"
+            }
             let ly = top + 10 + Double(i) * 18
             if i < 25 {
                 out += "<line x1=\"\(left + pw + 12)\" y1=\"\(ly)\" x2=\"\(left + pw + 32)\" y2=\"\(ly)\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"

@@ -278,18 +278,19 @@ public enum FFTImpedance {
     /// Nyquist and Bode plots of the FFT spectrum with the AC analysis overlaid.
     public static func charts(_ r: Result, title: String) -> (nyquist: String, bode: String, phase: String) {
         var n = LineChart(title: "Nyquist: \(title)", xLabel: "Z' (Ω)", yLabel: "−Z'' (Ω)")
-        n.series.append(.init(name: "FFT (transient)", x: r.lines.map(\.impedance.real), y: r.lines.map { -$0.impedance.imaginary }))
+        n.equalAspect = true
+        n.series.append(.init(name: "FFT (transient)", x: r.lines.map(\.impedance.real), y: r.lines.map { -$0.impedance.imaginary }, markers: true))
         if r.lines.allSatisfy({ $0.ac != nil }) {
             n.series.append(.init(name: "AC analysis", x: r.lines.map { $0.ac?.real ?? 0 }, y: r.lines.map { -($0.ac?.imaginary ?? 0) }))
         }
         var b = LineChart(title: "Bode |Z|: \(title)", xLabel: "frequency (Hz)", yLabel: "|Z| (Ω)", logX: true)
-        b.series.append(.init(name: "FFT |Z|", x: r.lines.map(\.frequency), y: r.lines.map(\.impedance.length)))
+        b.series.append(.init(name: "FFT |Z|", x: r.lines.map(\.frequency), y: r.lines.map(\.impedance.length), markers: true))
         if r.lines.allSatisfy({ $0.ac != nil }) {
             b.series.append(.init(name: "AC |Z|", x: r.lines.map(\.frequency), y: r.lines.map { $0.ac?.length ?? 0 }))
         }
         var ph = LineChart(title: "Bode phase: \(title)", xLabel: "frequency (Hz)", yLabel: "phase (°)", logX: true)
         func degrees(_ z: Complex<Double>) -> Double { atan2(z.imaginary, z.real) * 180 / .pi }
-        ph.series.append(.init(name: "FFT phase", x: r.lines.map(\.frequency), y: r.lines.map { degrees($0.impedance) }))
+        ph.series.append(.init(name: "FFT phase", x: r.lines.map(\.frequency), y: r.lines.map { degrees($0.impedance) }, markers: true))
         if r.lines.allSatisfy({ $0.ac != nil }) {
             ph.series.append(.init(name: "AC phase", x: r.lines.map(\.frequency), y: r.lines.map { degrees($0.ac ?? .zero) }))
         }

@@ -123,11 +123,12 @@ public enum FitWorkflow {
     /// Nyquist overlay (data and model) and relative residuals against frequency, as SVG.
     public static func charts(_ r: FitResult, spectrum: Spectrum) -> (nyquist: String, residuals: String) {
         var n = LineChart(title: "Nyquist: \(URL(fileURLWithPath: spectrum.source).lastPathComponent) — \(r.circuit)", xLabel: "Z' (Ω)", yLabel: "−Z'' (Ω)")
-        n.series.append(.init(name: "data", x: spectrum.impedances.map(\.real), y: spectrum.impedances.map { -$0.imaginary }))
+        n.equalAspect = true
+        n.series.append(.init(name: "data", x: spectrum.impedances.map(\.real), y: spectrum.impedances.map { -$0.imaginary }, markers: true))
         n.series.append(.init(name: "fit", x: r.fitted.map(\.real), y: r.fitted.map { -$0.imaginary }))
         var res = LineChart(title: "Relative residuals", xLabel: "frequency (Hz)", yLabel: "(Zfit − Z)/|Z|", logX: true)
-        res.series.append(.init(name: "real", x: spectrum.frequencies, y: zip(r.fitted, spectrum.impedances).map { ($0.real - $1.real) / $1.length }))
-        res.series.append(.init(name: "imaginary", x: spectrum.frequencies, y: zip(r.fitted, spectrum.impedances).map { ($0.imaginary - $1.imaginary) / $1.length }))
+        res.series.append(.init(name: "real", x: spectrum.frequencies, y: zip(r.fitted, spectrum.impedances).map { ($0.real - $1.real) / $1.length }, markers: true))
+        res.series.append(.init(name: "imaginary", x: spectrum.frequencies, y: zip(r.fitted, spectrum.impedances).map { ($0.imaginary - $1.imaginary) / $1.length }, markers: true))
         return (n.svg(), res.svg())
     }
 
