@@ -197,8 +197,16 @@ public struct CrossbarArray: Sendable {
         var out = "crossbar \(rows)x\(columns) emitted by lithic crossbar\n"
         out.reserveCapacity(rows * columns * (hasAccess ? 160 : 60))
         func source(_ spec: SourceSpecification) -> String {
-            if let w = spec.waveform, case .pulse(let v1, let v2, let td, let tr, let tf, let pw, let per, _) = w {
-                return "PULSE(\(v1) \(v2) \(td) \(tr) \(tf) \(pw) \(per))"
+            if let w = spec.waveform {
+                switch w {
+                case .pulse(let v1, let v2, let td, let tr, let tf, let pw, let per, _):
+                    return "PULSE(\(v1) \(v2) \(td) \(tr) \(tf) \(pw) \(per))"
+                case .piecewiseLinear(let t, let v, let r, let td):
+                    return "PWL(" + zip(t, v).map { "\($0) \($1)" }.joined(separator: " ") + ")" + (r >= 0 ? " r=\(r)" : "") + (td != 0 ? " td=\(td)" : "")
+                case .sine(let vo, let va, let f, let td, let theta, let phase):
+                    return "SIN(\(vo) \(va) \(f) \(td) \(theta) \(phase))"
+                default: break
+                }
             }
             return "DC \(spec.dc)"
         }
