@@ -20,8 +20,10 @@ public enum AccessDevice: Sendable {
 public struct Selector: Sendable {
     public var leakage = 1e-9
     public var onConductance = 1e-2
-    public var threshold = 0.4
-    public var smoothing = 0.02
+    public var threshold = 0.5
+    /// Width of the turn-on (V): the sub-threshold current falls e-fold per `smoothing` below V_th,
+    /// 10 mV giving ~7 decades between V_th and V_th/3 (real selectors: 10³–10⁷ nonlinearity).
+    public var smoothing = 0.01
     public init() {}
 
     /// Current (A) and dI/dV at voltage v with threshold vth.

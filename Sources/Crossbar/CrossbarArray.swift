@@ -370,7 +370,7 @@ extension CrossbarArray {
     /// currents at every accepted time point.
     public struct Transient: Sendable {
         public var time: [Double]
-        /// currents[j][k]: column j at time k (A).
+        /// currents[j][k]: column j at time k (A), into the sense amplifier (as `Read.currents`).
         public var currents: [[Double]]
         public var statistics: SolverStatistics
     }
@@ -382,7 +382,8 @@ extension CrossbarArray {
         let outcome = try sim.run()
         if let f = outcome.failure { throw f }
         guard let plot = outcome.plots.first else { throw SimulationError(analysis: "crossbar", point: "", message: "no transient results") }
-        let currents = (0..<columns).map { j in (plot.vector("i(vsense\(j))")?.real ?? []).map { -$0 } }
+        // i(vsense) flows from the sense node through the source: the current into the amplifier.
+        let currents = (0..<columns).map { j in plot.vector("i(vsense\(j))")?.real ?? [] }
         return Transient(time: plot.vectors[0].real, currents: currents, statistics: outcome.statistics)
     }
 }

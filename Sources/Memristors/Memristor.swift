@@ -23,6 +23,11 @@ public struct Memristor: Device {
     }
 
     public var isLinear: Bool { false }
+    /// Holds the state at `value` during later operating points (a programmed cell read again
+    /// without rebuilding the circuit).
+    public mutating func hold(state value: Double) { heldState = value }
+    /// The solver unknown of the state (after allocation).
+    public var stateIndex: Int { state }
     public var maximumTimeStep: Double? { model.maximumTimeStep }
 
     public mutating func allocate(_ allocator: inout UnknownAllocator) throws {

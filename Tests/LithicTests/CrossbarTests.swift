@@ -45,7 +45,7 @@ struct CrossbarOperationTests {
         let gt = try #require(g.vector("time")).real
         var switched = 0
         for j in 0..<8 {
-            let gi = try #require(g.vector("i(vsense\(j))")).real.map { -$0 }
+            let gi = try #require(g.vector("i(vsense\(j))")).real
             var sum = 0.0
             for k in gt.indices { let d = interpolate(r.time, r.currents[j], at: gt[k]) - gi[k]; sum += d * d }
             let rms = (sum / Double(gt.count)).squareRoot()
@@ -55,5 +55,115 @@ struct CrossbarOperationTests {
         }
         // The comparison means something only if cells actually switched (ON ≈ 1 kΩ carries mA).
         #expect(switched >= 4, "only \(switched) columns carried switched currents")
+    }
+
+    @Test("write-verify programming of an 8×8 LLZO array: every cell within 5 %, V/3 disturbs less than V/2")
+    func programming() throws {
+        let model = try MemristorModel.from(["level": 10], at: .commandLine)
+        var rng = SplitMix64(seed: 9)
+        let targets = (0..<64).map { _ in 1e-6 * pow(100, rng.nextUniform()) }
+        let start = [Double](repeating: 0.85, count: 64)
+        var a = CrossbarArray(rows: 8, columns: 8, cells: .memristors(model, initialStates: start))
+        a.wireResistance = 2.5
+        var results: [CrossbarArray.WriteScheme: CrossbarArray.ProgrammingResult] = [:]
+        for scheme in CrossbarArray.WriteScheme.allCases {
+            var s = CrossbarArray.ProgrammingSettings()
+            s.scheme = scheme
+            let r = try a.program(targets: targets, settings: s)
+            #expect(r.converged.allSatisfy { $0 }, "\(scheme): \(r.converged.filter { !$0 }.count) cells did not converge")
+            for k in 0..<64 { #expect(abs(r.verified[k] / targets[k] - 1) <= 0.05 + 1e-9) }
+            print("\(scheme): pulses mean \(Double(r.pulses.reduce(0, +)) / 64), max \(r.pulses.max() ?? 0); |disturb| max \(r.disturb.map(abs).max() ?? 0), mean \(r.disturb.map(abs).reduce(0, +) / 64); energy \(r.energy.reduce(0, +)) J; latency \(r.latency.reduce(0, +)) s; OPs \(r.operatingPoints)")
+            results[scheme] = r
+        }
+        let half = try #require(results[.halfBias]), third = try #require(results[.thirdBias])
+        let dHalf = half.disturb.map(abs).max() ?? 0, dThird = third.disturb.map(abs).max() ?? 0
+        #expect(dThird < dHalf, "V/3 disturb \(dThird) not below V/2 \(dHalf)")
+    }
+
+    /// An N×N resistive array, every cell ON except cell 0 (OFF).
+    static func worstCase(_ n: Int, access: AccessDevice) -> CrossbarArray {
+        var g = [Double](repeating: 1e-4, count: n * n)
+        g[0] = 1e-6
+        var a = CrossbarArray(rows: n, columns: n, cells: .conductances(g))
+        a.access = access
+        return a
+    }
+
+    @Test("sneak paths: floating lines swamp an OFF cell among ON cells; a selector or a 1T1R transistor suppresses them")
+    func sneakPaths() throws {
+        let plain = try Self.worstCase(8, access: .none).readCell(0, voltage: 1, unselected: .floating)
+        // Without access devices the sneak network (ON cells, three in series) carries far more
+        // than the 1 µA of the OFF cell itself.
+        #expect(plain.apparentConductance > 20e-6, "selector-less apparent G \(plain.apparentConductance)")
+        #expect(plain.sneakFraction > 0.9)
+        let sel = Selector()
+        let withSelector = try Self.worstCase(8, access: .selector(sel)).readCell(0, voltage: 1, unselected: .floating)
+        #expect(withSelector.sneakFraction < 0.05, "selector sneak fraction \(withSelector.sneakFraction)")
+        #expect(withSelector.apparentConductance < 2e-6, "selector apparent G \(withSelector.apparentConductance)")
+        let withTransistor = try Self.worstCase(8, access: .transistor(AccessTransistor())).readCell(0, voltage: 0.2, unselected: .floating)
+        #expect(withTransistor.sneakFraction < 0.05, "1T1R sneak fraction \(withTransistor.sneakFraction)")
+        // Grounded unselected lines divert the sneak current away from the sense amplifier.
+        let grounded = try Self.worstCase(8, access: .none).readCell(0, voltage: 1, unselected: .grounded)
+        #expect(abs(grounded.apparentConductance / 1e-6 - 1) < 0.05, "grounded read \(grounded.apparentConductance)")
+    }
+
+    static func selectorArray() -> (CrossbarArray, CrossbarArray.Bias) {
+        var rng = SplitMix64(seed: 21)
+        let g = (0..<30).map { _ in 1e-5 * pow(10, rng.nextUniform()) }
+        var a = CrossbarArray(rows: 6, columns: 5, cells: .conductances(g))
+        a.access = .selector(Selector())
+        a.selectorThresholds = (0..<30).map { _ in 0.35 + 0.1 * rng.nextUniform() }
+        let bias = CrossbarArray.Bias(rows: [.constant(1.2), nil, .constant(0.6), .constant(0.6), nil, .constant(0.9)],
+                                      columns: [0, 0.6, nil, 0.6, 0], gates: [Double](repeating: 0, count: 6))
+        return (a, bias)
+    }
+
+    @Test("selector array with floating and biased lines equals ngspice on the emitted netlist (0.1 %)")
+    func selectorAgainstNgspice() throws {
+        let (a, bias) = Self.selectorArray()
+        let text = a.netlist(bias: bias, analysis: ".op").replacingOccurrences(of: "lithic crossbar", with: "lithic crossbar (selectors; regenerate with LITHIC_REGENERATE=1)\n* tolerance: rel=1e-6 abs=1e-12")
+        let url = Repository.netlists.appendingPathComponent("crossbar_6x5_selector_emitted.cir")
+        if ProcessInfo.processInfo.environment["LITHIC_REGENERATE"] == "1" { try text.write(to: url, atomically: true, encoding: .utf8) }
+        #expect(try String(contentsOf: url, encoding: .utf8) == text)
+        let r = try a.read(bias: bias)
+        let golden = try RawFile.read([UInt8](try Data(contentsOf: Repository.netlists.appendingPathComponent("golden/crossbar_6x5_selector_emitted.raw"))), name: "selector")
+        let g = try #require(golden.first)
+        for j in [0, 1, 3, 4] {
+            let ng = try #require(g.vector("i(vsense\(j))")?.real.first)
+            #expect(abs(ng - r.currents[j]) <= 1e-3 * abs(ng) + 1e-12, "column \(j): Lithic \(r.currents[j]) A, ngspice \(ng) A")
+        }
+    }
+
+    @Test("variability: lognormal spread with the requested σ, stuck cells in the requested share, σ = 0 changes nothing")
+    func variability() throws {
+        let g = [Double](repeating: 1e-5, count: 64 * 64)
+        let a = CrossbarArray(rows: 64, columns: 64, cells: .conductances(g))
+        var v = Variability(); v.onSigma = 0.2; v.stuckOn = 0.02; v.stuckOff = 0.03; v.seed = 4
+        let b = try a.applying(v)
+        guard case .conductances(let spread) = b.cells else { Issue.record("cells changed kind"); return }
+        let logs = spread.map { log($0 / 1e-5) }
+        let mean = logs.reduce(0, +) / Double(logs.count)
+        let sd = (logs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(logs.count - 1)).squareRoot()
+        #expect(abs(sd / 0.2 - 1) < 0.05, "σ of ln G = \(sd)")   // 4096 samples: relative SE of σ ≈ 1.1 %
+        let on = b.faults.values.filter { $0 == .stuck(conductance: 1e-5 * 1) || true }.count
+        let n = Double(64 * 64)
+        #expect(abs(Double(on) - 0.05 * n) < 4 * (0.05 * 0.95 * n).squareRoot(), "\(on) stuck cells")
+        let same = try a.applying(Variability())
+        guard case .conductances(let g0) = same.cells else { return }
+        #expect(g0 == g && same.faults.isEmpty)
+        // Memristor cells: R_on and R_off spread independently (LLZO: filament and spreading resistance).
+        let model = try MemristorModel.from(["level": 10], at: .commandLine)
+        var vm = Variability(); vm.onSigma = 0.1; vm.offSigma = 0.3
+        let m = try CrossbarArray(rows: 16, columns: 16, cells: .memristors(model, initialStates: [Double](repeating: 0.5, count: 256))).applying(vm)
+        let ends = model.stateEnds
+        var lnOn: [Double] = [], lnOff: [Double] = []
+        for k in 0..<256 {
+            let mk = try #require(m.model(at: k))
+            lnOn.append(log(model.conductance(state: ends.on) / mk.conductance(state: ends.on)))
+            lnOff.append(log(model.conductance(state: ends.off) / mk.conductance(state: ends.off)))
+        }
+        func sdev(_ x: [Double]) -> Double { let mu = x.reduce(0, +) / Double(x.count); return (x.map { ($0 - mu) * ($0 - mu) }.reduce(0, +) / Double(x.count - 1)).squareRoot() }
+        #expect(abs(sdev(lnOff) / 0.3 - 1) < 0.2, "σ ln R_off \(sdev(lnOff))")
+        #expect(sdev(lnOn) > 0.05 && sdev(lnOn) < 0.15, "σ ln R_on \(sdev(lnOn))")
     }
 }
