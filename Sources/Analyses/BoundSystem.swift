@@ -36,6 +36,13 @@ public final class BoundSystem {
     var rhs: [Double]
 
     public var statistics = SolverStatistics()
+    /// Let operating points reuse the previous factorisation (chord Newton, refactoring as soon as
+    /// the updates stop contracting): for a caller that solves many operating points of one
+    /// circuit whose matrix changes little between them (crossbar programming).
+    public var reuseFactorisationInOperatingPoint = false
+    /// How many Newton solves may reuse one factorisation while the updates contract (2 in
+    /// transient; a caller whose matrix changes by a low-rank update per solve can raise it).
+    public var chordAgeLimit = 2
     /// For linear circuits: the (a0, shunt) the present factorisation was made with, so that
     /// steps with an unchanged matrix skip assembly and factorisation and only solve.
     var linearFactorKey: (a0: Double, shunt: Double)?
@@ -152,4 +159,6 @@ extension BoundSystem {
     }
     /// The present solution, indexed by unknown (0 = ground).
     public var solution: [Double] { x }
+    /// Sets the present value of unknown k (a starting point for the next solve).
+    public func setUnknown(_ k: Int, _ value: Double) { if k > 0 && k < x.count { x[k] = value } }
 }

@@ -40,7 +40,7 @@ extension BoundSystem {
             let limited = (isLinear && iteration > 0) ? 0 : load(s)
             // Chord iterations: in transient, keep the last factorisation while it was made with
             // the same integration coefficient, is young, and the updates keep shrinking fast.
-            let chord = allowChord && !isLinear && contracting && factorAge < 2 && factoredA0 == integration.a0
+            let chord = allowChord && !isLinear && contracting && factorAge < chordAgeLimit && factoredA0 == integration.a0
                 && diagonalShunt == 0 && forcedNodes.isEmpty && limited == 0
             try assembleAndSolve(integration: integration, diagonalShunt: diagonalShunt, shuntReference: shuntReference,
                                  forcedNodes: forcedNodes, chord: chord)

@@ -16,7 +16,8 @@ extension BoundSystem {
         let start = x
         base.initializeJunctions = true
         do {
-            _ = try newton(settings: base, integration: Integration(), maximumIterations: options.itl1, forcedNodes: forced)
+            _ = try newton(settings: base, integration: Integration(), maximumIterations: options.itl1, forcedNodes: forced,
+                           allowChord: reuseFactorisationInOperatingPoint)
             return
         } catch is NewtonFailure {}
 

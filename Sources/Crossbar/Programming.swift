@@ -29,6 +29,10 @@ public final class CrossbarSession {
                                           gates: [Double](repeating: array.gateOn, count: array.rows))
         let circuit = try array.circuit(bias: zeroBias)
         system = try BoundSystem(circuit: circuit, copyDevices: false)
+        // Between operating points only a few cells' states change: chord Newton on the previous
+        // factorisation converges in a few solves instead of a refactor per iteration.
+        system.reuseFactorisationInOperatingPoint = true
+        system.chordAgeLimit = 1000
         guard let s = circuit.groups.compactMap({ $0 as? Devices<VoltageSource> }).first else {
             throw SimulationError(analysis: "crossbar", point: "", message: "no line drivers")
         }
@@ -54,7 +58,13 @@ public final class CrossbarSession {
         for j in 0..<array.columns { sources.devices[array.rows + j].source.dc = columnVoltages[j] }
         if let access { for k in access.devices.indices { access.devices[k].gate = gates[k / array.columns] } }
         if let memristors {
-            for (k, m) in memristorIndex.enumerated() { if let m { memristors.devices[m].hold(state: states[k]) } }
+            for (k, m) in memristorIndex.enumerated() {
+                guard let m else { continue }
+                memristors.devices[m].hold(state: states[k])
+                // Start Newton at the held state: a large state jump taken as a Newton step would
+                // be linearised through the stale Jacobian and force a refactor.
+                system.setUnknown(memristors.devices[m].stateIndex, states[k])
+            }
         }
         try system.solveOperatingPoint()
         operatingPoints += 1
@@ -108,8 +118,10 @@ extension CrossbarArray {
     /// Write-verify settings. Voltages in V, times in s, conductances in S.
     public struct ProgrammingSettings: Sendable {
         public var scheme = WriteScheme.halfBias
-        public var setVoltage = 0.5
-        public var resetVoltage = -0.5
+        /// Defaults suit the LLZO filament: its Butler–Volmer tip kinetics are so non-linear that
+        /// a short pulse at 0.8 V disturbs half-selected cells far less than a long one at 0.5 V.
+        public var setVoltage = 0.8
+        public var resetVoltage = -0.8
         /// Verify read: selected row at `readVoltage`, every other line grounded (no sneak bias).
         public var readVoltage = 0.1
         public var readTime = 100e-9

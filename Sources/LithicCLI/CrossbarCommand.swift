@@ -5,22 +5,54 @@ import Lithic
 struct CrossbarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crossbar",
-        abstract: "Read a crossbar (vector-matrix multiply with IR drop): column currents against the ideal product.")
+        abstract: "Crossbar arrays: read / vector-matrix multiply with IR drop, write-verify programming (V/2, V/3), sneak-path reads.",
+        discussion: """
+        Cells are fixed conductances (--weights or random in [gmin, gmax]) or memristors (--model 'level=10 …', the
+        .model card of YMEMRISTOR). Each cell may have a selector (--access selector) or an access transistor
+        (--access 1t1r). --operation read applies --inputs (or --vread on every row) and compares the column currents
+        with the ideal product; program writes --targets (or --weights mapped onto [--glow, --ghigh]) cell by cell with
+        write-verify pulses; sneak reads every cell alone with the unselected lines --unselected.
+        """)
+
+    enum Operation: String, ExpressibleByArgument, CaseIterable { case read, program, sneak }
+    enum Access: String, ExpressibleByArgument, CaseIterable { case none, selector, t1r = "1t1r" }
 
     @Option(help: "Rows (word lines).") var rows: Int = 64
     @Option(help: "Columns (bit lines).") var columns: Int = 64
-    @Option(help: "Wire resistance per segment (Ω).") var rwire: Double = 2.5
-    @Option(help: "Row driver resistance (Ω).") var rdriver: Double = 2.5
-    @Option(help: "Sense (column) resistance (Ω).") var rsense: Double = 1e-3
-    @Option(help: "Conductance matrix CSV (rows × columns, S); default random in [gmin, gmax].") var weights: String?
-    @Option(help: "Lowest random conductance (S).") var gmin: Double = 1e-5
-    @Option(help: "Highest random conductance (S).") var gmax: Double = 1e-4
+    @Option(help: "Wire resistance per segment (Ω).") var rwire = Quantity(2.5)
+    @Option(help: "Row driver resistance (Ω).") var rdriver = Quantity(2.5)
+    @Option(help: "Sense (column) resistance (Ω).") var rsense = Quantity(1e-3)
+    @Option(help: "What to do: read, program or sneak.") var operation: Operation = .read
+    @Option(help: "Memristor model card, e.g. 'level=10' (YMEMRISTOR parameters); default fixed conductances.") var model: String?
+    @Option(help: "Initial memristor state of every cell (the model's unit); default the model's.") var x0: Double?
+    @Option(help: "Conductance matrix CSV (rows × columns, S; for program: weights in [0, 1] when --glow/--ghigh map them).") var weights: String?
+    @Option(help: "Target conductance matrix CSV for --operation program (S).") var targets: String?
+    @Option(help: "Lowest random conductance, or the conductance of weight 0 (S).") var gmin = Quantity(1e-5)
+    @Option(help: "Highest random conductance, or the conductance of weight 1 (S).") var gmax = Quantity(1e-4)
     @Option(help: "Row input voltages CSV (one per row); default all --vread.") var inputs: String?
-    @Option(help: "Read voltage (V) when --inputs is not given.") var vread: Double = 0.2
+    @Option(help: "Read voltage (V).") var vread = Quantity(0.2)
+    @Option(help: "Access device per cell: none, selector or 1t1r.") var access: Access = .none
+    @Option(help: "Selector threshold (V).") var vth = Quantity(0.5)
+    @Option(help: "Selector ON conductance (S).") var gsel = Quantity(1e-2)
+    @Option(help: "Access transistor gate voltage when selected (V).") var vgate = Quantity(1.8)
+    @Option(help: "Lognormal σ of R_on (or of the conductance).") var sigmaOn: Double = 0
+    @Option(help: "Lognormal σ of R_off.") var sigmaOff: Double = 0
+    @Option(help: "Normal σ of the selector threshold (V).") var sigmaVth: Double = 0
+    @Option(help: "Cycle-to-cycle lognormal σ of each write pulse's state change.") var sigmaC2c: Double = 0
+    @Option(help: "Fraction of cells stuck ON.") var stuckOn: Double = 0
+    @Option(help: "Fraction of cells stuck OFF.") var stuckOff: Double = 0
+    @Option(help: "Write scheme: v/2 or v/3.") var scheme: String = "v/2"
+    @Option(help: "SET pulse voltage (V).") var vset = Quantity(0.8)
+    @Option(help: "RESET pulse voltage (V, negative; write --vreset=-0.8).") var vreset = Quantity(-0.8)
+    @Option(help: "Write-verify tolerance (relative).") var tolerance: Double = 0.05
+    @Option(help: "Maximum pulses per cell.") var maxPulses: Int = 20
+    @Option(help: "Unselected lines in a sneak read: floating, grounded or half.") var unselected: String = "floating"
+    @Option(help: "Sneak read of one cell only: ROW,COLUMN (0-based); default every cell.") var cell: String?
     @Option(help: "Random seed.") var seed: UInt64 = 1
-    @Option(help: "Write the array as a SPICE netlist here.") var emit: String?
+    @Option(help: "Write the array (with the read bias) as a SPICE netlist here.") var emit: String?
     @Option(name: [.short, .customLong("output")], help: "Output directory.") var output: String = "crossbar.out"
-    @Flag(help: "Write SVG heatmaps (conductance, cell-voltage ratio).") var plot = false
+    @Flag(help: "Write SVG heatmaps.") var plot = false
+    @Flag(help: "No progress on stderr.") var quiet = false
 
     func readMatrix(_ path: String) throws -> [Double] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -29,10 +61,10 @@ struct CrossbarCommand: ParsableCommand {
         var out: [Double] = []
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let t = line.trimmingCharacters(in: .whitespaces)
-            if t.isEmpty { continue }
+            if t.isEmpty || t.hasPrefix("#") { continue }
             for (c, field) in t.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == ";" }).enumerated() {
-                guard let v = Double(field) else {
-                    throw InputError(SourceLocation(file: path, line: n + 1, column: c + 1), "'\(field)' is not a number")
+                guard let v = Double(field), v.isFinite else {
+                    throw InputError(SourceLocation(file: path, line: n + 1, column: c + 1), "'\(field)' is not a finite number")
                 }
                 out.append(v)
             }
@@ -40,31 +72,166 @@ struct CrossbarCommand: ParsableCommand {
         return out
     }
 
+    func modelParameters(_ card: String) throws -> [String: Double] {
+        var p: [String: Double] = [:]
+        for part in card.split(whereSeparator: { $0 == " " || $0 == "," }) {
+            let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2, let v = SINumber.parse(kv[1]), v.isFinite else {
+                throw InputError(.commandLine, "--model: '\(part)' is not NAME=VALUE")
+            }
+            p[kv[0].lowercased()] = v
+        }
+        return p
+    }
+
+    func json(_ pairs: [(String, Any)]) -> String {
+        func value(_ v: Any) -> String {
+            switch v {
+            case let d as Double: return d.isFinite ? String(format: "%.6e", d) : "null"
+            case let i as Int: return "\(i)"
+            case let s as String: return "\"\(s)\""
+            case let b as Bool: return b ? "true" : "false"
+            default: return "null"
+            }
+        }
+        return "{\n" + pairs.map { "  \"\($0.0)\": \(value($0.1))" }.joined(separator: ",\n") + "\n}\n"
+    }
+
     func run() throws {
         guard rows >= 1, columns >= 1, rows * columns <= 4_200_000 else { throw InputError(.commandLine, "rows × columns must be between 1 and 4.2e6") }
+        let n = rows * columns
         var rng = SplitMix64(seed: seed)
-        let g = try weights.map(readMatrix) ?? (0..<(rows * columns)).map { _ in gmin * pow(gmax / gmin, rng.nextUniform()) }
-        let v = try inputs.map(readMatrix) ?? [Double](repeating: vread, count: rows)
-        guard v.count == rows else { throw InputError(.commandLine, "\(v.count) inputs for \(rows) rows") }
-        var array = CrossbarArray(rows: rows, columns: columns, cells: .conductances(g))
-        array.wireResistance = rwire; array.driverResistance = rdriver; array.senseResistance = rsense
-        if let emit { try AtomicFile.write(array.netlist(inputs: v), to: emit) }
-        let began = Date()
-        let r = try array.read(inputs: v)
-        let seconds = Date().timeIntervalSince(began)
-        var csv = "column,current,ideal,relative_error\n"
-        for j in 0..<columns { csv += String(format: "%d,%.12e,%.12e,%.6e\n", j, r.currents[j], r.ideal[j], r.relativeError[j]) }
-        try AtomicFile.write(csv, to: "\(output)/currents.csv")
-        let minRatio = r.cellVoltageRatio.min() ?? 1
-        let json = String(format: "{\n  \"rows\": %d,\n  \"columns\": %d,\n  \"unknowns\": %d,\n  \"rms_relative_error\": %.6e,\n  \"max_relative_error\": %.6e,\n  \"worst_cell_voltage_ratio\": %.6f,\n  \"power_w\": %.6e,\n  \"seconds\": %.4f\n}\n",
-                          rows, columns, r.statistics.unknowns, r.rmsRelativeError, r.relativeError.map(abs).max() ?? 0, minRatio, r.power, seconds)
-        try AtomicFile.write(json, to: "\(output)/metrics.json")
-        if plot {
-            try AtomicFile.write(Heatmap(title: "Conductance", rows: rows, columns: columns, values: g, label: "G (S)").svg(), to: "\(output)/conductance.svg")
-            try AtomicFile.write(Heatmap(title: "Cell voltage / applied (IR drop)", rows: rows, columns: columns, values: r.cellVoltageRatio, label: "ratio").svg(),
-                                 to: "\(output)/ir-drop.svg")
+        // Cells.
+        let cells: CrossbarArray.Cells
+        var memristor: MemristorModel?
+        if let card = model {
+            let m = try MemristorModel.from(try modelParameters(card), at: .commandLine)
+            memristor = m
+            cells = .memristors(m, initialStates: [Double](repeating: x0 ?? m.defaultInitialState, count: n))
+        } else {
+            let g = try weights.map(readMatrix) ?? (0..<n).map { _ in gmin.value * pow(gmax.value / gmin.value, rng.nextUniform()) }
+            guard g.count == n else { throw InputError(.commandLine, "\(g.count) conductances for a \(rows)×\(columns) array") }
+            cells = .conductances(g)
         }
-        print(String(format: "crossbar %d×%d (%d unknowns): read in %.3f s; VMM error rms %.3e, max %.3e of the largest column; worst cell sees %.2f%% of its input; %.3e W",
-                     rows, columns, r.statistics.unknowns, seconds, r.rmsRelativeError, r.relativeError.map(abs).max() ?? 0, minRatio * 100, r.power))
+        var array = CrossbarArray(rows: rows, columns: columns, cells: cells)
+        array.wireResistance = rwire.value; array.driverResistance = rdriver.value; array.senseResistance = rsense.value
+        switch access {
+        case .none: break
+        case .selector:
+            var s = Selector(); s.threshold = vth.value; s.onConductance = gsel.value
+            array.access = .selector(s)
+        case .t1r:
+            var t = AccessTransistor(); t.gateOn = vgate.value
+            array.access = .transistor(t)
+        }
+        var variability = Variability()
+        variability.onSigma = sigmaOn; variability.offSigma = sigmaOff; variability.thresholdSigma = sigmaVth
+        variability.stuckOn = stuckOn; variability.stuckOff = stuckOff; variability.seed = seed &+ 1
+        array = try array.applying(variability)
+        let v = try inputs.map(readMatrix) ?? [Double](repeating: vread.value, count: rows)
+        guard v.count == rows else { throw InputError(.commandLine, "\(v.count) inputs for \(rows) rows") }
+        if let emit { try AtomicFile.write(array.netlist(bias: .read(v, columns: columns, gate: vgate.value), analysis: memristor == nil ? ".op" : ".op"), to: emit) }
+        let began = Date()
+        let reporter = ProgressReporter(quiet: quiet).callback()
+        switch operation {
+        case .read:
+            let r = try array.read(inputs: v)
+            let seconds = Date().timeIntervalSince(began)
+            var csv = "column,current,ideal,relative_error\n"
+            for j in 0..<columns { csv += "\(j),\(r.currents[j]),\(r.ideal[j]),\(r.relativeError[j])\n" }
+            try AtomicFile.write(csv, to: "\(output)/currents.csv")
+            let readTime = 100e-9
+            try AtomicFile.write(json([("operation", "read"), ("rows", rows), ("columns", columns), ("unknowns", r.statistics.unknowns),
+                                       ("rms_relative_error", r.rmsRelativeError), ("max_relative_error", r.relativeError.map(abs).max() ?? 0),
+                                       ("worst_cell_voltage_ratio", r.cellVoltageRatio.min() ?? 1), ("power_w", r.power),
+                                       ("energy_j_per_100ns_read", r.power * readTime), ("seconds", seconds)]), to: "\(output)/metrics.json")
+            if plot {
+                try AtomicFile.write(Heatmap(title: "Conductance", rows: rows, columns: columns, values: array.cellConductances(), label: "G (S)").svg(), to: "\(output)/conductance.svg")
+                try AtomicFile.write(Heatmap(title: "Cell voltage / applied (IR drop)", rows: rows, columns: columns, values: r.cellVoltageRatio, label: "ratio").svg(), to: "\(output)/ir-drop.svg")
+            }
+            print(String(format: "crossbar %d×%d (%d unknowns): read in %.3f s; VMM error rms %.3e, max %.3e of the largest column; worst cell sees %.2f%% of its input; %.3e W",
+                         rows, columns, r.statistics.unknowns, seconds, r.rmsRelativeError, r.relativeError.map(abs).max() ?? 0, (r.cellVoltageRatio.min() ?? 1) * 100, r.power))
+        case .program:
+            guard let m = memristor else { throw InputError(.commandLine, "--operation program needs memristor cells (--model)") }
+            var goal: [Double]
+            if let targets { goal = try readMatrix(targets) }
+            else if let weights { goal = try readMatrix(weights).map { gmin.value + min(max($0, 0), 1) * (gmax.value - gmin.value) } }
+            else { goal = (0..<n).map { _ in gmin.value * pow(gmax.value / gmin.value, rng.nextUniform()) } }
+            guard goal.count == n else { throw InputError(.commandLine, "\(goal.count) targets for a \(rows)×\(columns) array") }
+            var s = CrossbarArray.ProgrammingSettings()
+            guard let sch = CrossbarArray.WriteScheme(rawValue: scheme.lowercased()) else { throw InputError(.commandLine, "--scheme must be v/2 or v/3") }
+            s.scheme = sch; s.setVoltage = vset.value; s.resetVoltage = vreset.value; s.readVoltage = vread.value
+            s.tolerance = tolerance; s.maximumPulses = maxPulses; s.cycleToCycleSigma = sigmaC2c; s.seed = seed &+ 2
+            let r = try array.program(targets: goal, settings: s, progress: reporter.map { cb in { cb("program", $0) } })
+            let seconds = Date().timeIntervalSince(began)
+            var csv = "row,column,target,verified,final,pulses,converged,disturb,energy_j,latency_s\n"
+            for k in 0..<n {
+                csv += "\(k / columns),\(k % columns),\(r.targets[k]),\(r.verified[k]),\(r.final[k]),\(r.pulses[k]),\(r.converged[k]),\(r.disturb[k]),\(r.energy[k]),\(r.latency[k])\n"
+            }
+            try AtomicFile.write(csv, to: "\(output)/cells.csv")
+            let errors = zip(r.final, r.targets).map { $0 / $1 - 1 }
+            let rmsFinal = (errors.map { $0 * $0 }.reduce(0, +) / Double(n)).squareRoot()
+            // VMM with the programmed array at --vread: error against the product with the targets.
+            let programmed = CrossbarArray(rows: rows, columns: columns, cells: .memristorArray((0..<n).map { array.model(at: $0) ?? m }, initialStates: r.finalStates))
+            var reader = programmed
+            reader.wireResistance = array.wireResistance; reader.driverResistance = array.driverResistance; reader.senseResistance = array.senseResistance
+            reader.access = array.access; reader.faults = array.faults; reader.selectorThresholds = array.selectorThresholds
+            let vmm = try reader.read(inputs: v)
+            var ideal = [Double](repeating: 0, count: columns)
+            for k in 0..<n { ideal[k % columns] += r.targets[k] * v[k / columns] }
+            let scale = max(ideal.map(abs).max() ?? 0, 1e-300)
+            let vmmErr = zip(vmm.currents, ideal).map { ($0 - $1) / scale }
+            let vmmRms = (vmmErr.map { $0 * $0 }.reduce(0, +) / Double(columns)).squareRoot()
+            try AtomicFile.write(json([("operation", "program"), ("scheme", sch.rawValue), ("rows", rows), ("columns", columns),
+                                       ("converged_cells", r.converged.filter { $0 }.count), ("mean_pulses", Double(r.pulses.reduce(0, +)) / Double(n)),
+                                       ("max_pulses", r.pulses.max() ?? 0), ("rms_final_error", rmsFinal),
+                                       ("max_abs_disturb", r.disturb.map(abs).max() ?? 0), ("mean_abs_disturb", r.disturb.map(abs).reduce(0, +) / Double(n)),
+                                       ("energy_j", r.energy.reduce(0, +)), ("latency_s", r.latency.reduce(0, +)),
+                                       ("vmm_rms_error", vmmRms), ("vmm_max_error", vmmErr.map(abs).max() ?? 0),
+                                       ("operating_points", r.operatingPoints), ("seconds", seconds)]), to: "\(output)/metrics.json")
+            if plot {
+                try AtomicFile.write(Heatmap(title: "Target conductance", rows: rows, columns: columns, values: r.targets, label: "G* (S)").svg(), to: "\(output)/targets.svg")
+                try AtomicFile.write(Heatmap(title: "Programmed conductance (end of run)", rows: rows, columns: columns, values: r.final, label: "G (S)").svg(), to: "\(output)/conductance.svg")
+                try AtomicFile.write(Heatmap(title: "Error G/G* − 1 (end of run)", rows: rows, columns: columns, values: errors, label: "error").svg(), to: "\(output)/error.svg")
+                try AtomicFile.write(Heatmap(title: "Half-select disturb", rows: rows, columns: columns, values: r.disturb, label: "ΔG/G").svg(), to: "\(output)/disturb.svg")
+                try AtomicFile.write(Heatmap(title: "Cell voltage / applied (IR drop) in the VMM", rows: rows, columns: columns, values: vmm.cellVoltageRatio, label: "ratio").svg(), to: "\(output)/ir-drop.svg")
+            }
+            print(String(format: "crossbar %d×%d programmed (%@) in %.2f s: %d/%d cells within %.0f%%, %.2f pulses per cell; end-of-run error rms %.3e, disturb max %.3e; %.3e J, %.3e s; VMM error rms %.3e",
+                         rows, columns, sch.rawValue, seconds, r.converged.filter { $0 }.count, n, tolerance * 100, Double(r.pulses.reduce(0, +)) / Double(n),
+                         rmsFinal, r.disturb.map(abs).max() ?? 0, r.energy.reduce(0, +), r.latency.reduce(0, +), vmmRms))
+        case .sneak:
+            guard let mode = CrossbarArray.Unselected(rawValue: unselected) else { throw InputError(.commandLine, "--unselected must be floating, grounded or half") }
+            var csv = "row,column,true_conductance,apparent_conductance,cell_current,column_current,sneak_fraction\n"
+            let truth = array.cellConductances()
+            var fractions: [Double] = []
+            var apparent: [Double] = []
+            var selected = Array(0..<n)
+            if let cell {
+                let parts = cell.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard parts.count == 2, (0..<rows).contains(parts[0]), (0..<columns).contains(parts[1]) else {
+                    throw InputError(.commandLine, "--cell must be ROW,COLUMN inside the \(rows)×\(columns) array, got '\(cell)'")
+                }
+                selected = [parts[0] * columns + parts[1]]
+            }
+            for k in selected {
+                reporter?("sneak", Double(k) / Double(n))
+                let r = try array.readCell(k, voltage: vread.value, unselected: mode)
+                fractions.append(r.sneakFraction); apparent.append(r.apparentConductance)
+                csv += "\(k / columns),\(k % columns),\(truth[k]),\(r.apparentConductance),\(r.cellCurrent),\(r.columnCurrent),\(r.sneakFraction)\n"
+            }
+            try AtomicFile.write(csv, to: "\(output)/cells.csv")
+            let seconds = Date().timeIntervalSince(began)
+            let first = selected[0]
+            try AtomicFile.write(json([("operation", "sneak"), ("unselected", mode.rawValue), ("rows", rows), ("columns", columns), ("cells_read", selected.count),
+                                       ("max_sneak_fraction", fractions.max() ?? 0), ("mean_sneak_fraction", fractions.reduce(0, +) / Double(fractions.count)),
+                                       ("first_cell_true_conductance", truth[first]), ("first_cell_apparent_conductance", apparent[0]),
+                                       ("seconds", seconds)]), to: "\(output)/metrics.json")
+            if plot && selected.count == n {
+                try AtomicFile.write(Heatmap(title: "Sneak share of the column current", rows: rows, columns: columns, values: fractions, label: "fraction").svg(), to: "\(output)/sneak.svg")
+                try AtomicFile.write(Heatmap(title: "Apparent conductance", rows: rows, columns: columns, values: apparent, label: "G (S)").svg(), to: "\(output)/apparent.svg")
+            }
+            print(String(format: "crossbar %d×%d sneak reads of %d cells (%@ lines) in %.2f s: sneak share max %.3f, mean %.3f; cell %d: true %.3e S, read %.3e S", rows, columns,
+                         selected.count, mode.rawValue, seconds, fractions.max() ?? 0, fractions.reduce(0, +) / Double(fractions.count), first, truth[first], apparent[0]))
+        }
     }
 }

@@ -69,6 +69,7 @@ struct CrossbarOperationTests {
         for scheme in CrossbarArray.WriteScheme.allCases {
             var s = CrossbarArray.ProgrammingSettings()
             s.scheme = scheme
+            s.setVoltage = 0.5; s.resetVoltage = -0.5   // long pulses: the disturb difference shows
             let r = try a.program(targets: targets, settings: s)
             #expect(r.converged.allSatisfy { $0 }, "\(scheme): \(r.converged.filter { !$0 }.count) cells did not converge")
             for k in 0..<64 { #expect(abs(r.verified[k] / targets[k] - 1) <= 0.05 + 1e-9) }
