@@ -219,7 +219,10 @@ extension CrossbarArray {
                 let x = try session.solve(rows: r, columns: c, gates: gates(k / columns))
                 let vCell = session.cellVoltage(x, k)
                 if lastDirection == 0 || direction == lastDirection {
-                    let estimate = model.timeToReach(conductance: target, from: session.states[k], voltage: vCell,
+                    // The verify read sees the cell through the lines (IR drop, the access
+                    // device), so ask the device for the ratio the read asks for.
+                    let device = model.conductance(state: session.states[k], readVoltage: s.readVoltage)
+                    let estimate = model.timeToReach(conductance: device * target / g, from: session.states[k], voltage: vCell,
                                                      readVoltage: s.readVoltage, maximum: s.maximumPulse)
                     width = estimate ?? s.maximumPulse
                     if lastDirection != 0 { width = max(width, s.minimumPulse) }
@@ -257,4 +260,30 @@ extension CrossbarArray {
 extension AccessDevice {
     /// Gate voltage of unselected rows for a 1T1R array; nil otherwise.
     var transistorGateOff: Double? { if case .transistor(let t) = self { return t.gateOff } else { return nil } }
+}
+
+extension CrossbarArray {
+    /// The same array (wires, access devices, faults, per-cell models) with memristor states
+    /// `states`, e.g. the `finalStates` of a programming run, ready for a read or VMM.
+    public func withStates(_ states: [Double]) -> CrossbarArray {
+        var a = self
+        switch cells {
+        case .conductances: break
+        case .memristors(let m, _): a.cells = .memristors(m, initialStates: states)
+        case .memristorArray(let ms, _): a.cells = .memristorArray(ms, initialStates: states)
+        }
+        return a
+    }
+
+    /// Vector-matrix multiply error of the array against the ideal product with `weights`
+    /// (conductances, S): column currents at row voltages `inputs`, relative to the largest ideal
+    /// column current (rms and max).
+    public func vmmError(weights: [Double], inputs: [Double]) throws -> (rms: Double, max: Double, read: Read) {
+        let r = try read(inputs: inputs)
+        var ideal = [Double](repeating: 0, count: columns)
+        for k in 0..<(rows * columns) { ideal[k % columns] += weights[k] * inputs[k / columns] }
+        let scale = max(ideal.map(abs).max() ?? 0, 1e-300)
+        let e = zip(r.currents, ideal).map { ($0 - $1) / scale }
+        return ((e.map { $0 * $0 }.reduce(0, +) / Double(max(columns, 1))).squareRoot(), e.map(abs).max() ?? 0, r)
+    }
 }

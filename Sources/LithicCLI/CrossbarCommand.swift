@@ -152,7 +152,7 @@ struct CrossbarCommand: ParsableCommand {
             print(String(format: "crossbar %d×%d (%d unknowns): read in %.3f s; VMM error rms %.3e, max %.3e of the largest column; worst cell sees %.2f%% of its input; %.3e W",
                          rows, columns, r.statistics.unknowns, seconds, r.rmsRelativeError, r.relativeError.map(abs).max() ?? 0, (r.cellVoltageRatio.min() ?? 1) * 100, r.power))
         case .program:
-            guard let m = memristor else { throw InputError(.commandLine, "--operation program needs memristor cells (--model)") }
+            guard memristor != nil else { throw InputError(.commandLine, "--operation program needs memristor cells (--model)") }
             var goal: [Double]
             if let targets { goal = try readMatrix(targets) }
             else if let weights { goal = try readMatrix(weights).map { gmin.value + min(max($0, 0), 1) * (gmax.value - gmin.value) } }
@@ -171,23 +171,14 @@ struct CrossbarCommand: ParsableCommand {
             try AtomicFile.write(csv, to: "\(output)/cells.csv")
             let errors = zip(r.final, r.targets).map { $0 / $1 - 1 }
             let rmsFinal = (errors.map { $0 * $0 }.reduce(0, +) / Double(n)).squareRoot()
-            // VMM with the programmed array at --vread: error against the product with the targets.
-            let programmed = CrossbarArray(rows: rows, columns: columns, cells: .memristorArray((0..<n).map { array.model(at: $0) ?? m }, initialStates: r.finalStates))
-            var reader = programmed
-            reader.wireResistance = array.wireResistance; reader.driverResistance = array.driverResistance; reader.senseResistance = array.senseResistance
-            reader.access = array.access; reader.faults = array.faults; reader.selectorThresholds = array.selectorThresholds
-            let vmm = try reader.read(inputs: v)
-            var ideal = [Double](repeating: 0, count: columns)
-            for k in 0..<n { ideal[k % columns] += r.targets[k] * v[k / columns] }
-            let scale = max(ideal.map(abs).max() ?? 0, 1e-300)
-            let vmmErr = zip(vmm.currents, ideal).map { ($0 - $1) / scale }
-            let vmmRms = (vmmErr.map { $0 * $0 }.reduce(0, +) / Double(columns)).squareRoot()
+            // VMM with the programmed array at --inputs / --vread, against the product with the targets.
+            let (vmmRms, vmmMax, vmm) = try array.withStates(r.finalStates).vmmError(weights: r.targets, inputs: v)
             try AtomicFile.write(json([("operation", "program"), ("scheme", sch.rawValue), ("rows", rows), ("columns", columns),
                                        ("converged_cells", r.converged.filter { $0 }.count), ("mean_pulses", Double(r.pulses.reduce(0, +)) / Double(n)),
                                        ("max_pulses", r.pulses.max() ?? 0), ("rms_final_error", rmsFinal),
                                        ("max_abs_disturb", r.disturb.map(abs).max() ?? 0), ("mean_abs_disturb", r.disturb.map(abs).reduce(0, +) / Double(n)),
                                        ("energy_j", r.energy.reduce(0, +)), ("latency_s", r.latency.reduce(0, +)),
-                                       ("vmm_rms_error", vmmRms), ("vmm_max_error", vmmErr.map(abs).max() ?? 0),
+                                       ("vmm_rms_error", vmmRms), ("vmm_max_error", vmmMax),
                                        ("operating_points", r.operatingPoints), ("seconds", seconds)]), to: "\(output)/metrics.json")
             if plot {
                 try AtomicFile.write(Heatmap(title: "Target conductance", rows: rows, columns: columns, values: r.targets, label: "G* (S)").svg(), to: "\(output)/targets.svg")

@@ -101,4 +101,28 @@ struct CLISubcommandTests {
         let (s5, _, _) = try runProcess(Repository.binary, ["fit", "/nonexistent.csv", "--circuit", "R0", "-o", dir.path])
         #expect(s5 == 2)
     }
+
+    @Test("crossbar program and sneak operations write their tables; bad options are input errors")
+    func crossbarOperations() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lithic-cli-crossbar-\(getpid())")
+        let (s1, o1, e1) = try runProcess(Repository.binary, ["crossbar", "--rows", "6", "--columns", "6", "--model", "level=10", "--x0", "0.85",
+                                                             "--operation", "program", "--gmin", "1u", "--gmax", "100u", "--scheme", "v/3",
+                                                             "--sigma-on", "0.1", "--stuck-off", "0.05", "--plot", "-o", dir.path, "--quiet"])
+        #expect(s1 == 0, "\(e1)")
+        #expect(o1.contains("programmed (v/3)"))
+        for f in ["cells.csv", "metrics.json", "targets.svg", "conductance.svg", "error.svg", "disturb.svg", "ir-drop.svg"] {
+            #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(f).path), "missing \(f)")
+        }
+        let metrics = try String(contentsOf: dir.appendingPathComponent("metrics.json"), encoding: .utf8)
+        #expect(metrics.contains("\"energy_j\"") && metrics.contains("\"latency_s\"") && metrics.contains("\"vmm_rms_error\""))
+        let (s2, o2, e2) = try runProcess(Repository.binary, ["crossbar", "--rows", "4", "--columns", "4", "--access", "selector",
+                                                             "--operation", "sneak", "--vread", "1", "-o", dir.path, "--quiet"])
+        #expect(s2 == 0, "\(e2)")
+        #expect(o2.contains("sneak reads of 16 cells"))
+        for bad in [["--scheme", "v/4", "--operation", "program", "--model", "level=10"], ["--model", "level=99"], ["--operation", "sneak", "--cell", "9,9"],
+                    ["--stuck-on", "0.8", "--stuck-off", "0.5"]] {
+            let (s, _, e) = try runProcess(Repository.binary, ["crossbar", "--rows", "4", "--columns", "4", "-o", dir.path] + bad)
+            #expect(s == 2, "\(bad): exit \(s), \(e)")
+        }
+    }
 }

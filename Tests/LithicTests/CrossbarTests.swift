@@ -167,4 +167,36 @@ struct CrossbarOperationTests {
         #expect(abs(sdev(lnOff) / 0.3 - 1) < 0.2, "σ ln R_off \(sdev(lnOff))")
         #expect(sdev(lnOn) > 0.05 && sdev(lnOn) < 0.15, "σ ln R_on \(sdev(lnOn))")
     }
+
+    /// The top-left 16×16 block of examples/crossbar-vmm/weights.csv mapped onto [1, 100] µS.
+    static func exampleTargets(_ n: Int) throws -> [Double] {
+        let text = try String(contentsOf: Repository.examples.appendingPathComponent("crossbar-vmm/weights.csv"), encoding: .utf8)
+        let rows = text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0.split(separator: ",").compactMap { Double($0) } }
+        var out: [Double] = []
+        for i in 0..<n { for j in 0..<n { out.append(1e-6 + rows[i][j] * 99e-6) } }
+        return out
+    }
+
+    @Test("crossbar-vmm: a programmed LLZO array multiplies within a few %; the wires' share of the error grows with their resistance")
+    func vmmAgainstWireResistance() throws {
+        let n = 16
+        let targets = try Self.exampleTargets(n)
+        let model = try MemristorModel.from(["level": 10], at: .commandLine)
+        var total: [Double] = [], wires: [Double] = []
+        let inputs = [Double](repeating: 0.1, count: n)
+        for rwire in [0.5, 5.0, 20.0] {
+            var a = CrossbarArray(rows: n, columns: n, cells: .memristors(model, initialStates: [Double](repeating: 0.85, count: n * n)))
+            a.wireResistance = rwire
+            let r = try a.program(targets: targets)
+            #expect(r.converged.allSatisfy { $0 }, "rwire \(rwire): \(r.converged.filter { !$0 }.count) cells unconverged")
+            let programmed = a.withStates(r.finalStates)
+            // Against the targets (programming error + disturb + IR drop), and against the
+            // conductances actually programmed (IR drop alone).
+            total.append(try programmed.vmmError(weights: targets, inputs: inputs).rms)
+            wires.append(try programmed.vmmError(weights: r.final, inputs: inputs).rms)
+        }
+        #expect(total[0] < 0.05, "VMM rms error at 0.5 Ω: \(total[0])")
+        #expect(wires[0] < wires[1] && wires[1] < wires[2], "IR-drop errors \(wires)")
+        #expect(wires[2] > 0.01, "20 Ω wires should cost more than 1 %: \(wires[2])")
+    }
 }
