@@ -130,6 +130,9 @@ extension CrossbarArray {
         /// Accept when |G − G*| ≤ tolerance·G*.
         public var tolerance = 0.05
         public var maximumPulses = 20
+        /// Passes over the array: the second and later re-verify every cell and re-program the
+        /// ones that later writes disturbed out of tolerance.
+        public var passes = 1
         /// Cycle-to-cycle variability: each pulse's state change is scaled by a lognormal factor.
         public var cycleToCycleSigma = 0.0
         public var seed: UInt64 = 1
@@ -201,8 +204,9 @@ extension CrossbarArray {
             return (r, c)
         }
 
+        for pass in 0..<max(1, s.passes) {
         for k in 0..<n {
-            progress?(Double(k) / Double(n))
+            progress?((Double(pass) + Double(k) / Double(n)) / Double(max(1, s.passes)))
             if Interruption.isRequested { throw SimulationError(analysis: "crossbar", point: "cell \(k)", message: "interrupted") }
             guard session.memristorIndex[k] != nil, let model = self.model(at: k) else {
                 verified[k] = try verify(k)   // a stuck cell: read, never converges
@@ -212,7 +216,9 @@ extension CrossbarArray {
             var g = try verify(k)
             var lastDirection = 0
             var width = 0.0
-            while abs(g - target) > s.tolerance * target && pulses[k] < s.maximumPulses {
+            var pulsesThisPass = 0
+            while abs(g - target) > s.tolerance * target && pulsesThisPass < s.maximumPulses {
+                pulsesThisPass += 1
                 let direction = g < target ? 1 : -1
                 let v = direction > 0 ? s.setVoltage : s.resetVoltage
                 let (r, c) = writeBias(k, v)
@@ -242,6 +248,7 @@ extension CrossbarArray {
             verified[k] = g
             converged[k] = abs(g - target) <= s.tolerance * target
             afterOwn[k] = model.conductance(state: session.states[k], readVoltage: s.readVoltage)
+        }
         }
         progress?(1)
         let finalG = cellConductances(states: session.states).enumerated().map { k, g -> Double in

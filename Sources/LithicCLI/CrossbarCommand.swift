@@ -14,7 +14,7 @@ struct CrossbarCommand: ParsableCommand {
         write-verify pulses; sneak reads every cell alone with the unselected lines --unselected.
         """)
 
-    enum Operation: String, ExpressibleByArgument, CaseIterable { case read, program, sneak }
+    enum Operation: String, ExpressibleByArgument, CaseIterable { case read, program, sneak, transient }
     enum Access: String, ExpressibleByArgument, CaseIterable { case none, selector, t1r = "1t1r" }
 
     @Option(help: "Rows (word lines).") var rows: Int = 64
@@ -45,10 +45,13 @@ struct CrossbarCommand: ParsableCommand {
     @Option(help: "SET pulse voltage (V).") var vset = Quantity(0.8)
     @Option(help: "RESET pulse voltage (V, negative; write --vreset=-0.8).") var vreset = Quantity(-0.8)
     @Option(help: "Write-verify tolerance (relative).") var tolerance: Double = 0.05
-    @Option(help: "Maximum pulses per cell.") var maxPulses: Int = 20
+    @Option(help: "Maximum pulses per cell and pass.") var maxPulses: Int = 20
+    @Option(help: "Programming passes (later passes re-verify and repair disturbed cells).") var passes: Int = 1
     @Option(help: "Unselected lines in a sneak read: floating, grounded or half.") var unselected: String = "floating"
     @Option(help: "Sneak read of one cell only: ROW,COLUMN (0-based); default every cell.") var cell: String?
     @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "Transient: stop time (s); each row ramps to its input in 1 µs, holds to half the time, then reverses.") var tstop = Quantity(60e-6)
+    @Option(help: "Transient: output step and largest time step (s).") var tstep = Quantity(0.2e-6)
     @Option(help: "Write the array (with the read bias) as a SPICE netlist here.") var emit: String?
     @Option(name: [.short, .customLong("output")], help: "Output directory.") var output: String = "crossbar.out"
     @Flag(help: "Write SVG heatmaps.") var plot = false
@@ -130,10 +133,38 @@ struct CrossbarCommand: ParsableCommand {
         array = try array.applying(variability)
         let v = try inputs.map(readMatrix) ?? [Double](repeating: vread.value, count: rows)
         guard v.count == rows else { throw InputError(.commandLine, "\(v.count) inputs for \(rows) rows") }
-        if let emit { try AtomicFile.write(array.netlist(bias: .read(v, columns: columns, gate: vgate.value), analysis: memristor == nil ? ".op" : ".op"), to: emit) }
+        // Transient drive: ramp to the input, hold, reverse (SET then RESET for memristors).
+        let half = tstop.value / 2
+        let drive = v.map { vi -> SourceSpecification in
+            var s = SourceSpecification()
+            s.waveform = .piecewiseLinear(times: [0, 1e-6, half, half + 1e-6, tstop.value], values: [0, vi, vi, -vi, -vi], repeatFrom: -1, delay: 0)
+            return s
+        }
+        if let emit {
+            let text: String
+            if operation == .transient {
+                text = array.netlist(bias: .init(rows: drive, columns: [Double?](repeating: 0, count: columns), gates: [Double](repeating: vgate.value, count: rows)),
+                                     analysis: ".tran \(tstep.value) \(tstop.value) 0 \(tstep.value) uic")
+            } else {
+                text = array.netlist(bias: .read(v, columns: columns, gate: vgate.value), analysis: ".op")
+            }
+            try AtomicFile.write(text, to: emit)
+        }
         let began = Date()
         let reporter = ProgressReporter(quiet: quiet).callback()
         switch operation {
+        case .transient:
+            guard memristor != nil else { throw InputError(.commandLine, "--operation transient needs memristor cells (--model)") }
+            let r = try array.transient(inputs: drive, step: tstep.value, stop: tstop.value)
+            let seconds = Date().timeIntervalSince(began)
+            var csv = "time," + (0..<columns).map { "i_col\($0)" }.joined(separator: ",") + "\n"
+            for k in r.time.indices { csv += "\(r.time[k])," + (0..<columns).map { "\(r.currents[$0][k])" }.joined(separator: ",") + "\n" }
+            try AtomicFile.write(csv, to: "\(output)/currents.csv")
+            try AtomicFile.write(json([("operation", "transient"), ("rows", rows), ("columns", columns), ("unknowns", r.statistics.unknowns),
+                                       ("time_steps", r.statistics.acceptedSteps), ("rejected_steps", r.statistics.rejectedSteps), ("seconds", seconds)]),
+                                 to: "\(output)/metrics.json")
+            print(String(format: "crossbar %d×%d transient (%d unknowns): %d steps (%d rejected) in %.3f s", rows, columns, r.statistics.unknowns,
+                         r.statistics.acceptedSteps, r.statistics.rejectedSteps, seconds))
         case .read:
             let r = try array.read(inputs: v)
             let seconds = Date().timeIntervalSince(began)
@@ -161,7 +192,7 @@ struct CrossbarCommand: ParsableCommand {
             var s = CrossbarArray.ProgrammingSettings()
             guard let sch = CrossbarArray.WriteScheme(rawValue: scheme.lowercased()) else { throw InputError(.commandLine, "--scheme must be v/2 or v/3") }
             s.scheme = sch; s.setVoltage = vset.value; s.resetVoltage = vreset.value; s.readVoltage = vread.value
-            s.tolerance = tolerance; s.maximumPulses = maxPulses; s.cycleToCycleSigma = sigmaC2c; s.seed = seed &+ 2
+            s.tolerance = tolerance; s.maximumPulses = maxPulses; s.passes = passes; s.cycleToCycleSigma = sigmaC2c; s.seed = seed &+ 2
             let r = try array.program(targets: goal, settings: s, progress: reporter.map { cb in { cb("program", $0) } })
             let seconds = Date().timeIntervalSince(began)
             var csv = "row,column,target,verified,final,pulses,converged,disturb,energy_j,latency_s\n"
