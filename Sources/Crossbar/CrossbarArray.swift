@@ -98,6 +98,15 @@ public struct CrossbarArray: Sendable {
         guard inputs.count == rows, bias.columns.count == columns, bias.gates.count == rows else {
             throw InputError(.commandLine, "bias for \(inputs.count) rows and \(bias.columns.count) columns on a \(rows)×\(columns) array")
         }
+        if let t = selectorThresholds, t.count != rows * columns {
+            throw InputError(.commandLine, "\(t.count) selector thresholds for a \(rows)×\(columns) array")
+        }
+        if case .memristorArray(let ms, _) = cells, ms.count != rows * columns {
+            throw InputError(.commandLine, "\(ms.count) memristor models for a \(rows)×\(columns) array")
+        }
+        if let bad = faults.keys.first(where: { !(0..<(rows * columns)).contains($0) }) {
+            throw InputError(.commandLine, "fault at cell \(bad) outside the \(rows)×\(columns) array")
+        }
         guard wireResistance >= 0, driverResistance >= 0, senseResistance > 0 else {
             throw InputError(.commandLine, "wire and driver resistances must not be negative, sense resistance must be positive")
         }
@@ -245,7 +254,14 @@ public struct CrossbarArray: Sendable {
                         }
                         _ = card
                     }
-                    guard let m = model(at: k), let f = m.twinFunctions(suffix: "_SFX") else { continue }
+                    guard let m = model(at: k), let f = m.twinFunctions(suffix: "_SFX") else {
+                        // No behavioural form (e.g. the LLZO interphase drift, a second state):
+                        // the cell is written for Lithic only.
+                        out += "* cell (\(i), \(j)): no ngspice twin for this model; Lithic-only line follows\n"
+                        out += "YMEMRISTOR m\(i)_\(j) w\(i)_\(j) \(top(i, j)) cell\(k) x0=\(st[k])\n"
+                        if let m = model(at: k) { out += ".model cell\(k) memristor \(m.modelCard)\n" }
+                        continue
+                    }
                     let suffix: String
                     if let known = suffixes[f] { suffix = known } else {
                         suffix = "_\(suffixes.count)"; suffixes[f] = suffix

@@ -286,6 +286,9 @@ extension CrossbarArray {
     /// (conductances, S): column currents at row voltages `inputs`, relative to the largest ideal
     /// column current (rms and max).
     public func vmmError(weights: [Double], inputs: [Double]) throws -> (rms: Double, max: Double, read: Read) {
+        guard weights.count == rows * columns, inputs.count == rows else {
+            throw InputError(.commandLine, "\(weights.count) weights and \(inputs.count) inputs for a \(rows)×\(columns) array")
+        }
         let r = try read(inputs: inputs)
         var ideal = [Double](repeating: 0, count: columns)
         for k in 0..<(rows * columns) { ideal[k % columns] += weights[k] * inputs[k / columns] }

@@ -75,6 +75,8 @@ extension CrossbarArray {
     /// Reads cell `k` alone: its row at `voltage`, its column at virtual ground, other lines as
     /// `unselected` says.
     public func readCell(_ k: Int, voltage: Double, unselected: Unselected) throws -> CellRead {
+        guard (0..<(rows * columns)).contains(k) else { throw InputError(.commandLine, "cell \(k) is outside the \(rows)×\(columns) array") }
+        guard voltage != 0, voltage.isFinite else { throw InputError(.commandLine, "the read voltage must be finite and non-zero") }
         let i = k / columns, j = k % columns
         var rowsBias = [SourceSpecification?](repeating: nil, count: rows)
         var colsBias = [Double?](repeating: nil, count: columns)

@@ -102,6 +102,10 @@ struct CrossbarCommand: ParsableCommand {
 
     func run() throws {
         guard rows >= 1, columns >= 1, rows * columns <= 4_200_000 else { throw InputError(.commandLine, "rows × columns must be between 1 and 4.2e6") }
+        guard tstep.value > 0, tstop.value > tstep.value else { throw InputError(.commandLine, "--tstep must be positive and below --tstop") }
+        guard vread.value != 0, vread.value.isFinite else { throw InputError(.commandLine, "--vread must be finite and non-zero") }
+        guard rwire.value >= 0, rdriver.value >= 0, rsense.value > 0 else { throw InputError(.commandLine, "wire and driver resistances must not be negative, --rsense must be positive") }
+        guard gmin.value > 0, gmax.value >= gmin.value else { throw InputError(.commandLine, "--gmin must be positive and not above --gmax") }
         let n = rows * columns
         var rng = SplitMix64(seed: seed)
         // Cells.

@@ -83,3 +83,39 @@ extension MemristorModel {
         """
     }
 }
+
+extension MemristorModel {
+    /// The `.model` card parameters (`level=… name=value …`) that rebuild this model in Lithic.
+    public var modelCard: String {
+        func card(_ level: Int, _ p: [(String, Double)]) -> String {
+            "level=\(level) " + p.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+        }
+        switch self {
+        case .linearDrift(let m):
+            return card(1, [("ron", m.ron), ("roff", m.roff), ("d", m.d), ("uv", m.uv), ("p", m.p), ("j", m.j), ("wt", Double(m.window.rawValue))])
+        case .team(let m):
+            return card(2, [("ron", m.ron), ("roff", m.roff), ("xon", m.xon), ("xoff", m.xoff), ("kon", m.kon), ("koff", m.koff),
+                            ("alphaon", m.alphaOn), ("alphaoff", m.alphaOff), ("ion", m.ion), ("ioff", m.ioff), ("aon", m.aon), ("aoff", m.aoff),
+                            ("wc", m.wc), ("d", m.d), ("p", m.p), ("j", m.j), ("wt", Double(m.window.rawValue)), ("xscaling", m.xscaling),
+                            ("ivrelation", Double(m.ivRelation))])
+        case .yakopcic(let m):
+            return card(3, [("a1", m.a1), ("a2", m.a2), ("b", m.b), ("vp", m.vp), ("vn", m.vn), ("ap", m.ap), ("an", m.an),
+                            ("xp", m.xp), ("xn", m.xn), ("alphap", m.alphaP), ("alphan", m.alphaN), ("eta", m.eta)])
+        case .vteam(let m):
+            return card(5, [("ron", m.ron), ("roff", m.roff), ("xon", m.xon), ("xoff", m.xoff), ("kon", m.kon), ("koff", m.koff),
+                            ("alphaon", m.alphaOn), ("alphaoff", m.alphaOff), ("von", m.von), ("voff", m.voff), ("aon", m.aon), ("aoff", m.aoff),
+                            ("wc", m.wc), ("p", m.p), ("j", m.j), ("wt", Double(m.window.rawValue)), ("xscaling", m.xscaling)])
+        case .stanford(let m):
+            return card(6, [("i0", m.i0), ("g0", m.g0), ("v0", m.v0), ("vel0", m.velocity), ("ea", m.activationEnergy), ("a0", m.hopDistance),
+                            ("gamma0", m.gamma0), ("beta", m.beta), ("alpha", m.alpha), ("tox", m.oxideThickness), ("fmin", m.minimumField),
+                            ("rth", m.thermalResistance), ("t0", m.ambient), ("gmin", m.gapMinimum), ("gmax", m.gapMaximum),
+                            ("fwidth", m.fieldWidth), ("gsmooth", m.gapSmoothing), ("tstep", m.stepBound)])
+        case .llzo(let m):
+            return card(10, [("gap", m.gap), ("a", m.contactRadius), ("sigma", m.conductivity), ("rf", m.filamentRadius), ("rho", m.lithiumResistivity),
+                             ("rc", m.contactResistance), ("lambda", m.decayLength), ("i0", m.exchangeCurrent), ("alphac", m.alphaCathodic),
+                             ("alphaa", m.alphaAnodic), ("keta", m.overpotentialShare), ("vm", m.molarVolume), ("delta", m.smoothing),
+                             ("temp", m.temperature), ("kp", m.interphaseParabolic), ("xi", m.interphaseFraction),
+                             ("rhoint", m.interphaseResistivity), ("lint0", m.interphaseInitial)])
+        }
+    }
+}

@@ -195,6 +195,28 @@ struct MemristorTests {
         }
     }
 
+    @Test("modelCard rebuilds every model exactly (same current and rate)", arguments: MemristorTests.models.map(\.0))
+    func modelCardRoundTrip(_ name: String) throws {
+        let (_, card, amplitude, _, x0) = try #require(Self.models.first { $0.0 == name })
+        var params: [String: Double] = [:]
+        for part in card.split(separator: " ") {
+            let kv = part.split(separator: "=")
+            if kv.count == 2, let v = SINumber.parse(String(kv[1])) { params[String(kv[0])] = v }
+        }
+        let model = try MemristorModel.from(params, at: .commandLine)
+        var again: [String: Double] = [:]
+        for part in model.modelCard.split(separator: " ") {
+            let kv = part.split(separator: "=")
+            if kv.count == 2, let v = Double(String(kv[1])) { again[String(kv[0])] = v }
+        }
+        let rebuilt = try MemristorModel.from(again, at: .commandLine)
+        for v in [-amplitude, 0.3 * amplitude, amplitude] {
+            let a = model.current(v: Dual2(v), x: Dual2(x0 + 0.1)), b = rebuilt.current(v: Dual2(v), x: Dual2(x0 + 0.1))
+            #expect(a.value == b.value)
+            #expect(model.rate(v: Dual2(v), x: Dual2(x0 + 0.1), i: a).value == rebuilt.rate(v: Dual2(v), x: Dual2(x0 + 0.1), i: b).value)
+        }
+    }
+
     @Test("bad memristor cards are input errors")
     func badCards() {
         for card in ["level=9", "level=1 ron=-5", "level=2 bogus=1", "level=1 wt=7", "level=6 gmax=0.1n", "level=6 tstep=-1", "level=6 beta=10"] {
