@@ -58,6 +58,7 @@ public final class BoundSystem {
         self.groups = copyDevices ? circuit.groups.map { $0.copy() } : circuit.groups
         var allocator = UnknownAllocator(nodeNames: circuit.nodeNames)
         allocator.stateOverrides = circuit.stateOverrides
+        chordAgeLimit = max(1, circuit.options.chordAgeLimit)
         for g in groups { try g.allocate(&allocator) }
         unknownNames = allocator.names
         unknownKinds = allocator.kinds

@@ -6,6 +6,9 @@ import Netlist
 public struct SimulatorOptions: Sendable {
     /// Relative tolerance (Newton and truncation error).
     public var reltol = 1e-3
+    /// Newton solves that may reuse one factorisation in transient while the updates contract
+    /// (Lithic's own; 2 by default, more for large arrays whose matrix changes slowly).
+    public var chordAgeLimit = 2
     /// Absolute current tolerance (A).
     public var abstol = 1e-12
     /// Absolute voltage tolerance (V).
