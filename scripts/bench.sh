@@ -38,3 +38,4 @@ python3 scripts/bench-fit.py
 scripts/bench-eis.sh
 scripts/bench-cycler.sh
 python3 scripts/bench-memristor.py
+scripts/bench-crossbar.sh
