@@ -247,12 +247,10 @@ public struct CrossbarArray: Sendable {
                 for j in 0..<columns {
                     let k = i * columns + j
                     if case .stuck(let c)? = faults[k] { out += "Rx\(i)_\(j) w\(i)_\(j) \(top(i, j)) \(1 / c)\n"; continue }
-                    if let card = memristorModelCard {
-                        if case .memristors = cells {
-                            out += "YMEMRISTOR m\(i)_\(j) w\(i)_\(j) \(top(i, j)) cell x0=\(st[k])\n"
-                            continue
-                        }
-                        _ = card
+                    // With a model card and one shared model: Lithic-only YMEMRISTOR lines.
+                    if memristorModelCard != nil, case .memristors = cells {
+                        out += "YMEMRISTOR m\(i)_\(j) w\(i)_\(j) \(top(i, j)) cell x0=\(st[k])\n"
+                        continue
                     }
                     guard let m = model(at: k), let f = m.twinFunctions(suffix: "_SFX") else {
                         // No behavioural form (e.g. the LLZO interphase drift, a second state):

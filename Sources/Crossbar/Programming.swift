@@ -171,6 +171,9 @@ extension CrossbarArray {
         guard s.setVoltage > 0, s.resetVoltage < 0, s.readVoltage > 0 else {
             throw InputError(.commandLine, "programming needs SET > 0 V, RESET < 0 V and a positive read voltage")
         }
+        guard s.tolerance > 0, s.cycleToCycleSigma >= 0, s.minimumPulse > 0, s.maximumPulse >= s.minimumPulse, s.readTime >= 0 else {
+            throw InputError(.commandLine, "programming needs a positive tolerance and minimum pulse, maximum ≥ minimum pulse, σ_c2c ≥ 0")
+        }
         let session = try CrossbarSession(array: self)
         var rng = SplitMix64(seed: s.seed)
         var verified = [Double](repeating: 0, count: n), pulses = [Int](repeating: 0, count: n)

@@ -105,6 +105,10 @@ struct CrossbarCommand: ParsableCommand {
         guard tstep.value > 0, tstop.value > tstep.value else { throw InputError(.commandLine, "--tstep must be positive and below --tstop") }
         guard vread.value != 0, vread.value.isFinite else { throw InputError(.commandLine, "--vread must be finite and non-zero") }
         guard rwire.value >= 0, rdriver.value >= 0, rsense.value > 0 else { throw InputError(.commandLine, "wire and driver resistances must not be negative, --rsense must be positive") }
+        guard x0.map({ $0.isFinite }) ?? true else { throw InputError(.commandLine, "--x0 must be finite") }
+        guard sigmaC2c >= 0, sigmaC2c.isFinite, tolerance > 0, tolerance.isFinite else {
+            throw InputError(.commandLine, "--sigma-c2c must not be negative and --tolerance must be positive")
+        }
         guard gmin.value > 0, gmax.value >= gmin.value else { throw InputError(.commandLine, "--gmin must be positive and not above --gmax") }
         let n = rows * columns
         var rng = SplitMix64(seed: seed)
