@@ -50,6 +50,14 @@ public final class BoundSystem {
     /// it since (chord Newton in transient).
     var factoredA0 = Double.nan
     var factorAge = 0
+    /// GMRES workspace for Newton steps on a stale factorisation (made on first use).
+    var krylov: PreconditionedGMRES?
+    /// Per-unknown weights of the Krylov residual: 1 / (RELTOL·|x| + absolute tolerance).
+    var krylovWeights: [Double] = []
+    var krylovProduct: [Double] = []
+    /// Solves spent by GMRES beyond what a chord step would have used, since the last
+    /// factorisation; when it reaches the cost of a refactorisation, the next step refactors.
+    var krylovDebt = 0.0
 
     /// - Parameter copyDevices: bind a private copy of the device groups (needed when several
     ///   analyses run on one circuit, so one cannot change what the next sees).

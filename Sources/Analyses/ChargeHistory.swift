@@ -66,8 +66,10 @@ final class ChargeHistory {
     }
 
     /// The largest step the local truncation error allows (ngspice `CKTterr`), over all rows.
+    /// `stateTolerances[k]` is the absolute tolerance of unknown k when it is a device state and
+    /// negative otherwise (empty when the circuit has no states).
     func truncationStep(qNew: UnsafePointer<Double>, a0: Double, order: Int, gear: Bool, h: Double, hHistory: [Double],
-                        kinds: [Int32: Double], options: (reltol: Double, abstol: Double, chgtol: Double, trtol: Double)) -> Double {
+                        stateTolerances: [Double], options: (reltol: Double, abstol: Double, chgtol: Double, trtol: Double)) -> Double {
         let factor: Double = order == 1 ? 0.5 : (gear ? 0.2222222222 : 0.0833333333)
         let hs0 = h, hs1 = hHistory[0], hs2 = hHistory[1]
         // Reciprocals of the divided-difference spacings, computed once per step.
@@ -79,7 +81,7 @@ final class ChargeHistory {
         // Minimum over rows of del = trtol·tol / max(abstol, factor·|DD|); the order-th root is
         // taken once at the end.
         var minRatio = Double.infinity
-        let hasStates = !kinds.isEmpty
+        let hasStates = !stateTolerances.isEmpty
         for r in rows {
             let k = Int(r)
             let qn = qNew[k]
@@ -87,7 +89,7 @@ final class ChargeHistory {
             let currentTol = reltol * max(abs(qd), abs(qdot[k]))
             let chargeTol = reltol * max(max(abs(qn), abs(q0[k])), chgtol) * invH
             var tol = max(abstol + currentTol, chargeTol)
-            if hasStates, let stateTol = kinds[r] {
+            if hasStates, case let stateTol = stateTolerances[k], stateTol >= 0 {
                 // A device state: its error is judged on the state itself (RELTOL·|x| + its
                 // absolute tolerance per step), not against RELTOL·|dx/dt|, which for a fast
                 // switching memristor is large enough to let the state overshoot its window.

@@ -42,8 +42,13 @@ extension BoundSystem {
             // the same integration coefficient, is young, and the updates keep shrinking fast.
             let chord = allowChord && !isLinear && contracting && factorAge < chordAgeLimit && factoredA0 == integration.a0
                 && diagonalShunt == 0 && forcedNodes.isEmpty && limited == 0
+            // Where refactoring is expensive, a step the chord may not take is first tried by GMRES
+            // on the stale factorisation (a full Newton step without refactoring).
+            let useKrylov = allowChord && !chord && !isLinear && diagonalShunt == 0 && forcedNodes.isEmpty
+                && solver.hasFactorization && solver.refactorToSolveCost >= options.krylovCostRatio
+                && krylovDebt < solver.refactorToSolveCost
             try assembleAndSolve(integration: integration, diagonalShunt: diagonalShunt, shuntReference: shuntReference,
-                                 forcedNodes: forcedNodes, chord: chord)
+                                 forcedNodes: forcedNodes, chord: chord, krylov: useKrylov)
             // rhs now holds Δx (matrix index k−1 ↔ unknown k).
             var converged = limited == 0 && !s.initializeJunctions
             var worst = 0.0
@@ -95,7 +100,7 @@ extension BoundSystem {
     }
 
     /// Forms J = ∂f/∂x + a0·∂q/∂x and −F, factors, and solves; Δx is left in `rhs`.
-    func assembleAndSolve(integration: Integration, diagonalShunt: Double, shuntReference: [Double]?, forcedNodes: [Int: Double], chord: Bool = false) throws {
+    func assembleAndSolve(integration: Integration, diagonalShunt: Double, shuntReference: [Double]?, forcedNodes: [Int: Double], chord: Bool = false, krylov: Bool = false) throws {
         let n = dimension
         guard n > 0 else { return }
         let a0 = integration.a0
@@ -148,11 +153,16 @@ extension BoundSystem {
             rhs[k - 1] -= g * (x[k] - v)
         }
         do {
+            if krylov && !reuse, try solveByKrylov() {
+                factorAge += 1
+                return
+            }
             if !reuse {
                 linearFactorKey = nil
                 try solver.factor(&matrixValues)
                 factoredA0 = a0
                 factorAge = 0
+                krylovDebt = 0
                 if isLinear && forcedNodes.isEmpty { linearFactorKey = (a0, diagonalShunt) }
             }
             if reuse { factorAge += 1 }
@@ -167,6 +177,48 @@ extension BoundSystem {
 }
 
 extension BoundSystem {
+    /// Solves J·Δx = rhs (J assembled in `matrixValues`) by GMRES preconditioned with the present,
+    /// older factorisation. The residual is weighted by each unknown's Newton tolerance and must
+    /// fall below a tenth of it (or by 10⁻⁴ relative while far from convergence), so a converged
+    /// Newton test on the result means the same as with a direct solve. Returns false (rhs
+    /// untouched) when GMRES does not get there within its budget, which is half the measured
+    /// cost of a refactorisation in solves (3…20 iterations).
+    func solveByKrylov() throws -> Bool {
+        let n = dimension
+        if krylov == nil {
+            let budget = min(20, max(3, Int(solver.refactorToSolveCost / 2)))
+            krylov = PreconditionedGMRES(dimension: n, maximumIterations: budget)
+            krylovWeights = [Double](repeating: 1, count: n)
+            krylovProduct = [Double](repeating: 0, count: n)
+        }
+        guard let gmres = krylov else { return false }
+        let options = circuit.options
+        for k in 1...n {
+            let tol: Double
+            switch unknownKinds[k] {
+            case .voltage: tol = options.vntol
+            case .current: tol = options.abstol
+            case .state(let t): tol = t
+            }
+            let w = 1 / (options.reltol * abs(x[k]) + tol)
+            krylovWeights[k - 1] = w.isFinite && w > 0 ? w : 1
+        }
+        let solver = self.solver
+        let result = try matrixValues.withUnsafeBufferPointer { values in
+            try krylovWeights.withUnsafeBufferPointer { weights in
+                try rhs.withUnsafeMutableBufferPointer { b in
+                    try gmres.solve(b.baseAddress!, weights: weights.baseAddress!, target: 0.1, relativeTarget: 1e-4,
+                                    multiply: { solver.multiply(values.baseAddress!, $0, into: $1) },
+                                    precondition: { try solver.solve(inPlace: $0) })
+                }
+            }
+        }
+        statistics.krylovIterations += result.iterations
+        krylovDebt += Double(result.iterations)
+        if result.converged { statistics.krylovSolves += 1 } else { statistics.krylovFailures += 1 }
+        return result.converged
+    }
+
     /// After the Newton step of a linear system (Δx in `rhs`, applied to x): f and q change by
     /// ∂f/∂x·Δx and ∂q/∂x·Δx exactly.
     func updateLinear() {

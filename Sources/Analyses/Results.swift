@@ -40,6 +40,11 @@ public struct SolverStatistics: Sendable {
     public var rejectedSteps = 0
     public var fullFactorizations = 0
     public var refactorizations = 0
+    /// Newton steps solved by GMRES on a stale factorisation, their GMRES iterations, and the
+    /// attempts that did not converge (and were refactored instead).
+    public var krylovSolves = 0
+    public var krylovIterations = 0
+    public var krylovFailures = 0
     public var unknowns = 0
     public var nonzeros = 0
     public init() {}

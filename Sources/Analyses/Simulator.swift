@@ -80,6 +80,9 @@ extension SolverStatistics {
         rejectedSteps += o.rejectedSteps
         fullFactorizations += o.fullFactorizations
         refactorizations += o.refactorizations
+        krylovSolves += o.krylovSolves
+        krylovIterations += o.krylovIterations
+        krylovFailures += o.krylovFailures
         unknowns = max(unknowns, o.unknowns)
         nonzeros = max(nonzeros, o.nonzeros)
     }

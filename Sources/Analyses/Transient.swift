@@ -99,8 +99,9 @@ extension BoundSystem {
             q0[0] = 0
             charges.fill(q0)
         }
-        var stateTolerances: [Int32: Double] = [:]
-        for (k, kind) in unknownKinds.enumerated() { if case .state(let t) = kind { stateTolerances[Int32(k)] = t } }
+        var stateTolerances = [Double](repeating: -1, count: unknownKinds.count)
+        for (k, kind) in unknownKinds.enumerated() { if case .state(let t) = kind { stateTolerances[k] = t } }
+        if !stateTolerances.contains(where: { $0 >= 0 }) { stateTolerances = [] }
         var hHistory = [Double](repeating: 0, count: 4)            // h_n, h_{n-1}, …
         var xPrevious = x
         var t = 0.0
@@ -212,7 +213,7 @@ extension BoundSystem {
             if haveHistory {
                 let limit = q.withUnsafeBufferPointer { qp in
                     charges.truncationStep(qNew: qp.baseAddress!, a0: a0, order: order, gear: useGear, h: h, hHistory: hHistory,
-                                           kinds: stateTolerances, options: (options.reltol, options.abstol, options.chgtol, options.trtol))
+                                           stateTolerances: stateTolerances, options: (options.reltol, options.abstol, options.chgtol, options.trtol))
                 }
                 hNew = min(hNew, limit)
             }

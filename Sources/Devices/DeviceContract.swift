@@ -187,9 +187,16 @@ public protocol Device {
     /// The largest transient time step (s) this device's model allows, if it bounds the step
     /// (Verilog-A's `$bound_step`, e.g. the Stanford RRAM model); nil for most devices.
     var maximumTimeStep: Double? { get }
+    /// Loads every device of an array in one call. The default loops over `load`; a device type
+    /// declared outside this module implements it with the same loop so that it is compiled
+    /// specialised to that type (no per-instance copies through the generic group).
+    static func loadAll(_ devices: UnsafeBufferPointer<Self>, _ context: inout LoadContext)
 }
 
 extension Device {
+    public static func loadAll(_ devices: UnsafeBufferPointer<Self>, _ context: inout LoadContext) {
+        for i in 0..<devices.count { devices[i].load(&context) }
+    }
     public var maximumTimeStep: Double? { nil }
     public func reportedQuantities(x: UnsafePointer<Double>) -> [(String, Double)] { [] }
     public var isLinear: Bool { true }
@@ -256,9 +263,7 @@ public final class Devices<D: Device>: DeviceGroup {
     @_specialize(where D == Diode)
     @_specialize(where D == BehavioralSource)
     public func load(_ context: inout LoadContext) {
-        devices.withUnsafeBufferPointer { d in
-            for i in 0..<d.count { d[i].load(&context) }
-        }
+        devices.withUnsafeBufferPointer { d in D.loadAll(d, &context) }
     }
     public func loadAC(_ excitation: inout ACExcitation) {
         for d in devices { d.loadAC(&excitation) }

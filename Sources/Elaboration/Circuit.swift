@@ -9,6 +9,11 @@ public struct SimulatorOptions: Sendable {
     /// Newton solves that may reuse one factorisation in transient while the updates contract
     /// (Lithic's own; 2 by default, more for large arrays whose matrix changes slowly).
     public var chordAgeLimit = 2
+    /// In transient, where a refactorisation costs at least this many solves (large meshes such
+    /// as crossbars), a Newton step whose chord would be refused is first solved by GMRES
+    /// preconditioned with the previous factorisation, and refactored only when GMRES does not
+    /// converge (Lithic's own; infinity switches it off).
+    public var krylovCostRatio = 8.0
     /// Absolute current tolerance (A).
     public var abstol = 1e-12
     /// Absolute voltage tolerance (V).

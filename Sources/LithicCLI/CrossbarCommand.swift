@@ -169,7 +169,11 @@ struct CrossbarCommand: ParsableCommand {
             for k in r.time.indices { csv += "\(r.time[k])," + (0..<columns).map { "\(r.currents[$0][k])" }.joined(separator: ",") + "\n" }
             try AtomicFile.write(csv, to: "\(output)/currents.csv")
             try AtomicFile.write(json([("operation", "transient"), ("rows", rows), ("columns", columns), ("unknowns", r.statistics.unknowns),
-                                       ("time_steps", r.statistics.acceptedSteps), ("rejected_steps", r.statistics.rejectedSteps), ("seconds", seconds)]),
+                                       ("time_steps", r.statistics.acceptedSteps), ("rejected_steps", r.statistics.rejectedSteps),
+                                       ("newton_iterations", r.statistics.newtonIterations), ("factorizations", r.statistics.fullFactorizations),
+                                       ("refactorizations", r.statistics.refactorizations), ("krylov_solves", r.statistics.krylovSolves),
+                                       ("krylov_iterations", r.statistics.krylovIterations), ("krylov_failures", r.statistics.krylovFailures),
+                                       ("seconds", seconds)]),
                                  to: "\(output)/metrics.json")
             print(String(format: "crossbar %d×%d transient (%d unknowns): %d steps (%d rejected) in %.3f s", rows, columns, r.statistics.unknowns,
                          r.statistics.acceptedSteps, r.statistics.rejectedSteps, seconds))

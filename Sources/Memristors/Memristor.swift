@@ -48,6 +48,10 @@ public struct Memristor: Device {
         }
     }
 
+    public static func loadAll(_ devices: UnsafeBufferPointer<Memristor>, _ context: inout LoadContext) {
+        for i in 0..<devices.count { devices[i].load(&context) }
+    }
+
     public func load(_ c: inout LoadContext) {
         let v = Dual2(c.x[plus] - c.x[minus], 1, 0)
         let x = Dual2(c.x[state], 0, 1)

@@ -57,6 +57,33 @@ struct CrossbarOperationTests {
         #expect(switched >= 4, "only \(switched) columns carried switched currents")
     }
 
+    @Test("Newton steps by GMRES on a stale factorisation give the direct solver's transient (and still equal ngspice)")
+    func krylovTransientMatchesDirect() throws {
+        let (a, inputs) = try Self.llzoArray()
+        let direct = try a.transient(inputs: inputs, step: 0.02e-6, stop: 60e-6, krylovCostRatio: .infinity)
+        let krylov = try a.transient(inputs: inputs, step: 0.02e-6, stop: 60e-6, krylovCostRatio: 0)
+        #expect(direct.statistics.krylovSolves == 0)
+        #expect(krylov.statistics.krylovSolves > 100, "GMRES was used for \(krylov.statistics.krylovSolves) steps")
+        let golden = try RawFile.read([UInt8](try Data(contentsOf: Repository.netlists.appendingPathComponent("golden/\(Self.emittedName).raw"))), name: Self.emittedName)
+        let g = try #require(golden.first)
+        let gt = try #require(g.vector("time")).real
+        for j in 0..<8 {
+            let gi = try #require(g.vector("i(vsense\(j))")).real
+            let range = (gi.max() ?? 0) - (gi.min() ?? 0)
+            var sumGolden = 0.0, sumDirect = 0.0
+            for k in gt.indices {
+                let ik = interpolate(krylov.time, krylov.currents[j], at: gt[k])
+                let d1 = ik - gi[k], d2 = ik - interpolate(direct.time, direct.currents[j], at: gt[k])
+                sumGolden += d1 * d1; sumDirect += d2 * d2
+            }
+            // Both solvers meet the same Newton tolerances; their step sequences may differ by a
+            // step, so they agree to the truncation-error level (0.1 % of the range), and the
+            // GMRES run equals ngspice to the same 1 % as the direct one.
+            #expect((sumDirect / Double(gt.count)).squareRoot() <= 1e-3 * range, "column \(j) against the direct solver")
+            #expect((sumGolden / Double(gt.count)).squareRoot() <= 1e-2 * range, "column \(j) against ngspice")
+        }
+    }
+
     @Test("write-verify programming of an 8×8 LLZO array: every cell within 5 %, V/3 disturbs less than V/2")
     func programming() throws {
         let model = try MemristorModel.from(["level": 10], at: .commandLine)
