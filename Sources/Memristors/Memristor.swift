@@ -9,6 +9,8 @@ public struct Memristor: Device {
     public let name: String
     public let plus: Int, minus: Int
     public let model: MemristorModel
+    /// The model's physics, evaluated in `load` without copying its parameters.
+    let physics: any MemristorPhysics
     public let initialState: Double
     var state = 0
     /// The second state (LLZO interphase, nm) when the model has one; −1 otherwise.
@@ -20,6 +22,7 @@ public struct Memristor: Device {
 
     public init(name: String, plus: Int, minus: Int, model: MemristorModel, initialState: Double) {
         self.name = name; self.plus = plus; self.minus = minus; self.model = model; self.initialState = initialState
+        self.physics = model.physics
     }
 
     public var isLinear: Bool { false }
@@ -56,7 +59,7 @@ public struct Memristor: Device {
         let v = Dual2(c.x[plus] - c.x[minus], 1, 0)
         let x = Dual2(c.x[state], 0, 1)
         let y = second >= 0 ? Dual2(c.x[second], 0, 0, 1) : Dual2(0)
-        let i = model.current(v: v, x: x, y: y)
+        let i = physics.current(v: v, x: x, y: y)
         c.f[plus] += i.value; c.f[minus] -= i.value
         c.jf[s[0]] += i.dv; c.jf[s[1]] -= i.dv; c.jf[s[2]] -= i.dv; c.jf[s[3]] += i.dv
         c.jf[s[4]] += i.dx; c.jf[s[5]] -= i.dx
@@ -75,13 +78,13 @@ public struct Memristor: Device {
                 c.jf[s[14]] += 1
             }
         } else {
-            let r = model.rate(v: v, x: x, i: i)
+            let r = physics.rate(v: v, x: x, i: i)
             c.f[state] -= r.value
             c.jf[s[6]] -= r.dv; c.jf[s[7]] += r.dv
             c.jf[s[8]] -= r.dx
             if second >= 0 {
                 c.jf[s[15]] -= r.dy
-                let ry = model.secondRate(v: v, x: x, y: y)
+                let ry = physics.secondRate(v: v, x: x, y: y)
                 c.f[second] -= ry.value
                 c.jf[s[11]] -= ry.dv; c.jf[s[12]] += ry.dv
                 c.jf[s[13]] -= ry.dx
@@ -91,6 +94,6 @@ public struct Memristor: Device {
     }
 
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? {
-        model.current(v: Dual2(x[plus] - x[minus]), x: Dual2(x[state]), y: Dual2(second >= 0 ? x[second] : 0)).value
+        physics.current(v: Dual2(x[plus] - x[minus]), x: Dual2(x[state]), y: Dual2(second >= 0 ? x[second] : 0)).value
     }
 }
