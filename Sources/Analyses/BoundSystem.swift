@@ -52,7 +52,7 @@ public final class BoundSystem {
     var factorAge = 0
     /// GMRES workspace for Newton steps on a stale factorisation (made on first use).
     var krylov: PreconditionedGMRES?
-    /// Per-unknown weights of the Krylov residual: 1 / (RELTOL·|x| + absolute tolerance).
+    /// Row weights of the Krylov residual (see `solveByKrylov`) and a row-scale workspace.
     var krylovWeights: [Double] = []
     var krylovProduct: [Double] = []
     /// Solves spent by GMRES beyond what a chord step would have used, since the last

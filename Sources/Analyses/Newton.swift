@@ -177,10 +177,11 @@ extension BoundSystem {
 }
 
 extension BoundSystem {
-    /// Solves J·Δx = rhs (J assembled in `matrixValues`) by GMRES preconditioned with the present,
-    /// older factorisation. The residual is weighted by each unknown's Newton tolerance and must
-    /// fall below a tenth of it (or by 10⁻⁴ relative while far from convergence), so a converged
-    /// Newton test on the result means the same as with a direct solve. Returns false (rhs
+    /// Solves J·Δx = rhs (J assembled in `matrixValues`) by GMRES right-preconditioned with the
+    /// present, older factorisation. The residual is weighted per row so that it reads as update
+    /// errors in units of each unknown's Newton tolerance and must fall below a tenth of one (or
+    /// by 10⁻⁴ relative while far from convergence), so a converged Newton test on the result
+    /// means the same as with a direct solve. Returns false (rhs
     /// untouched) when GMRES does not get there within its budget, which is half the measured
     /// cost of a refactorisation in solves (3…20 iterations).
     func solveByKrylov() throws -> Bool {
@@ -193,21 +194,37 @@ extension BoundSystem {
         }
         guard let gmres = krylov else { return false }
         let options = circuit.options
+        // Row weights: a residual r_k means an update error of about r_k / max_j |J_kj| in the
+        // row's own unknown (KCL rows: a node voltage; state rows: the state); a branch row is a
+        // voltage equation (V or L·di/dt), judged against VNTOL. Dividing by the tolerance makes
+        // ‖D·r‖ ≤ 0.1 mean "every update is right to a tenth of its tolerance".
+        krylovProduct.withUnsafeMutableBufferPointer { rowMax in
+            rowMax.update(repeating: 0)
+            matrixValues.withUnsafeBufferPointer { values in
+                pattern.rowIndices.withUnsafeBufferPointer { rows in
+                    for p in 0..<values.count {
+                        let r = Int(rows[p]), a = abs(values[p])
+                        if a > rowMax[r] { rowMax[r] = a }
+                    }
+                }
+            }
+        }
         for k in 1...n {
             let tol: Double
             switch unknownKinds[k] {
-            case .voltage: tol = options.vntol
-            case .current: tol = options.abstol
-            case .state(let t): tol = t
+            case .voltage: tol = options.reltol * abs(x[k]) + options.vntol
+            case .current: tol = options.vntol
+            case .state(let t): tol = options.reltol * abs(x[k]) + t
             }
-            let w = 1 / (options.reltol * abs(x[k]) + tol)
+            let scale = krylovProduct[k - 1]
+            let w = 1 / (tol * (scale > 0 ? scale : 1))
             krylovWeights[k - 1] = w.isFinite && w > 0 ? w : 1
         }
         let solver = self.solver
         let result = try matrixValues.withUnsafeBufferPointer { values in
             try krylovWeights.withUnsafeBufferPointer { weights in
                 try rhs.withUnsafeMutableBufferPointer { b in
-                    try gmres.solve(b.baseAddress!, weights: weights.baseAddress!, target: 0.1, relativeTarget: 1e-4,
+                    try gmres.solve(b.baseAddress!, rowWeights: weights.baseAddress!, target: 0.1, relativeTarget: 1e-4,
                                     multiply: { solver.multiply(values.baseAddress!, $0, into: $1) },
                                     precondition: { try solver.solve(inPlace: $0) })
                 }

@@ -64,28 +64,35 @@ struct SparseLinearTests {
         let rhs = (0..<n).map { sin(Double($0)) }
         var exact = rhs
         try exactSolver.solve(&exact)
-        let weights = exact.map { 1 / (1e-3 * abs($0) + 1e-6) }
+        // Row weights: the residual of row k read as an update error of unknown k (divided by
+        // the row's largest entry) in units of that unknown's tolerance.
+        var rowMax = [Double](repeating: 0, count: n)
+        for j in 0..<n { for p in Int(pattern.columnPointers[j])..<Int(pattern.columnPointers[j + 1]) {
+            rowMax[Int(pattern.rowIndices[p])] = max(rowMax[Int(pattern.rowIndices[p])], abs(values[p])) } }
+        let tolerances = exact.map { 1e-3 * abs($0) + 1e-6 }
+        let weights = (0..<n).map { 1 / (tolerances[$0] * rowMax[$0]) }
 
         let gmres = PreconditionedGMRES(dimension: n, maximumIterations: 30)
         var x = rhs
         let result = try values.withUnsafeBufferPointer { v in
             try x.withUnsafeMutableBufferPointer { xb in
-                try gmres.solve(xb.baseAddress!, weights: weights, target: 0.1, relativeTarget: 0,
+                try gmres.solve(xb.baseAddress!, rowWeights: weights, target: 0.1, relativeTarget: 0,
                                 multiply: { preconditioner.multiply(v.baseAddress!, $0, into: $1) },
                                 precondition: { try preconditioner.solve(inPlace: $0) })
             }
         }
         #expect(result.converged)
         #expect(result.iterations > 1 && result.iterations < 30, "\(result.iterations) iterations")
-        // ‖W·M⁻¹·r‖ ≤ 0.1 and M ≈ J bound the weighted error by about 0.1 / (1 − 0.2).
-        let worst = (0..<n).map { abs(x[$0] - exact[$0]) * weights[$0] }.max() ?? 0
-        #expect(worst <= 0.2, "weighted error \(worst)")
+        // ‖D·r‖ ≤ 0.1 on a diagonally dominant matrix bounds each update error by a few tenths of
+        // its tolerance.
+        let worst = (0..<n).map { abs(x[$0] - exact[$0]) / tolerances[$0] }.max() ?? 0
+        #expect(worst <= 0.5, "error \(worst) tolerances")
 
         let short = PreconditionedGMRES(dimension: n, maximumIterations: 1)
         var y = rhs
         let failed = try values.withUnsafeBufferPointer { v in
             try y.withUnsafeMutableBufferPointer { yb in
-                try short.solve(yb.baseAddress!, weights: weights, target: 1e-6, relativeTarget: 0,
+                try short.solve(yb.baseAddress!, rowWeights: weights, target: 1e-6, relativeTarget: 0,
                                 multiply: { preconditioner.multiply(v.baseAddress!, $0, into: $1) },
                                 precondition: { try preconditioner.solve(inPlace: $0) })
             }
