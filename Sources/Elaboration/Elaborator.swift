@@ -233,6 +233,16 @@ public struct Elaborator {
             case "temp": options.temperature = try number()
             case "tnom": options.nominalTemperature = try number()
             case "rshunt": options.rshunt = try positive()
+            case "krylov":
+                // Lithic's own: the refactorisation-to-solve cost ratio from which transient
+                // Newton steps try GMRES on the previous factorisation (0 = always, off = never).
+                if case .name(let m)? = a.value, m == "off" { options.krylovCostRatio = .infinity }
+                else {
+                    let r = try number()
+                    guard r >= 0 else { throw InputError(a.location, "option 'krylov' must be ≥ 0 or off, got \(r)") }
+                    options.krylovCostRatio = r
+                }
+            case "chordage": options.chordAgeLimit = try count()
             case "method":
                 guard case .name(let m)? = a.value else { throw InputError(a.location, "method must be trap or gear") }
                 switch m {

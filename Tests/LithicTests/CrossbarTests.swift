@@ -84,6 +84,24 @@ struct CrossbarOperationTests {
         }
     }
 
+    @Test(".options krylov=0 on the emitted twin netlist: GMRES steps, same currents as the direct solver (0.1 % of range)")
+    func krylovOptionOnNetlist() throws {
+        let text = try String(contentsOf: Repository.netlists.appendingPathComponent("\(Self.emittedName).cir"), encoding: .utf8)
+        let direct = try simulate(text.replacingOccurrences(of: ".options reltol=1e-5", with: ".options reltol=1e-5 krylov=off"))
+        let krylov = try simulate(text.replacingOccurrences(of: ".options reltol=1e-5", with: ".options reltol=1e-5 krylov=0"))
+        #expect(direct.outcome.statistics.krylovSolves == 0)
+        #expect(krylov.outcome.statistics.krylovSolves > 50, "\(krylov.outcome.statistics.krylovSolves) GMRES steps")
+        let d = try #require(direct.outcome.plots.first), k = try #require(krylov.outcome.plots.first)
+        let td = try #require(d.vector("time")).real, tk = try #require(k.vector("time")).real
+        for j in 0..<8 {
+            let id = try #require(d.vector("i(vsense\(j))")).real, ik = try #require(k.vector("i(vsense\(j))")).real
+            let range = (id.max() ?? 0) - (id.min() ?? 0)
+            var sum = 0.0
+            for p in td.indices { let e = interpolate(tk, ik, at: td[p]) - id[p]; sum += e * e }
+            #expect((sum / Double(td.count)).squareRoot() <= 1e-3 * range + 1e-12, "column \(j)")
+        }
+    }
+
     @Test("write-verify programming of an 8×8 LLZO array: every cell within 5 %, V/3 disturbs less than V/2")
     func programming() throws {
         let model = try MemristorModel.from(["level": 10], at: .commandLine)

@@ -31,6 +31,7 @@ struct RobustnessTests {
         ("bad switch model", "t\n.model m sw (ron=-1)\nS1 a 0 c 0 m\nV1 a 0 1\nV2 c 0 1\n.op\n"),
         ("empty B expression", "t\nB1 a 0 V=\n.op\n"),
         ("bad option", "t\n.options reltol=-1\nR1 a 0 1\nV1 a 0 1\n.op\n"),
+        ("negative krylov ratio", "t\n.options krylov=-1\nR1 a 0 1\nV1 a 0 1\n.op\n"),
         ("NaN value", "t\nR1 a 0 {sqrt(-1)*0/0}\nV1 a 0 1\n.op\n"),
         ("continuation first", "t\n+ R1 a 0 1\n.op\n"),
         ("unclosed control", "t\n.control\nrun\n.op\n"),
