@@ -166,8 +166,8 @@ struct BreathingTests {
         }
         for k in 1..<amplitudes.count { #expect(amplitudes[k] < amplitudes[k - 1], "breathing \(amplitudes)") }
         for l in interphase { #expect(abs(l / interphase[0] - 1) < 1e-6, "interphase \(interphase) nm") }
-        // PHYSICS.md T2 also asks Δφ(10 MPa)/Δφ(1 MPa) < 0.1; these defaults give ≈ 0.2 (see notes).
-        #expect(amplitudes[3] / amplitudes[0] < 0.3)
+        // PHYSICS.md T2: Δφ(10 MPa)/Δφ(1 MPa) < 0.1 (0.081 with 500 µm foils, last-cycle peak-to-peak).
+        #expect(amplitudes[3] / amplitudes[0] < 0.1, "ratio \(amplitudes[3] / amplitudes[0])")
     }
 }
 
@@ -270,5 +270,48 @@ struct DAITests {
         // §8b reference at 5e-3: mean φ 0.87, Δφ 0.054 (Lithic 0.93, 0.029; see examples/dai/README.md).
         #expect(mean[2] > 0.85 && swing[2] < 0.06)
         #expect(filament[2] < 100)
+    }
+
+    /// Runs one of the examples/dai/cell-*.cir full cells and returns the measures and the cycles table.
+    static func fullCell(_ name: String) throws -> (measures: [String: Double], cycles: Plot) {
+        let path = Repository.examples.appendingPathComponent("dai/\(name).cir").path
+        let (_, circuit) = try NetlistRun.prepare(path: path)
+        let run = try NetlistRun.simulate(circuit: circuit)
+        if let f = run.outcome.failure { throw f }
+        var measures: [String: Double] = [:]
+        for m in run.measures { measures[m.name] = m.value }
+        return (measures, try #require(run.outcome.plots.first { $0.kind == "cycles" }))
+    }
+
+    @Test("T5 pouch anchor: the DAI cell with 1 µm Li excess keeps 74.4 ± 2 % after 300 cycles at 0 MPa (the calibration's fit)")
+    func pouchAnchor() throws {
+        let (m, cycles) = try Self.fullCell("cell-pouch")
+        let r300 = try #require(m["retention300"])
+        #expect(abs(r300 - 0.744) <= 0.02, "retention after 300 cycles \(r300)")
+        // The contact holds (DAI); the fade is the Li reserve running out.
+        let phi = try #require(cycles.vectors.first { $0.name == "phi(y.xcell.yanode)" }?.real)
+        #expect((phi.min() ?? 0) > 0.8)
+        let li = try #require(cycles.vectors.first { $0.name == "li(y.xcell.yanode)" }?.real)
+        #expect((li.last ?? 1) < 0.1, "Li reserve left \(li.last ?? .nan) µm")
+    }
+
+    @Test("T5 bare half: without DAI the zero-pressure cell's contact collapses and it loses its capacity")
+    func bareCollapses() throws {
+        let (m, cycles) = try Self.fullCell("cell-bare")
+        #expect(try #require(m["retention100"]) < 0.05)
+        let phi = try #require(cycles.vectors.first { $0.name == "phi(y.xcell.yanode)" }?.real)
+        #expect((phi.last ?? 1) < 0.5, "contact \(phi.last ?? .nan)")
+    }
+
+    @Test("T5 coin anchor: the same DAI interface with 60 µm Li keeps > 90 % after 2400 cycles at 0 MPa")
+    func coinAnchor() throws {
+        let (m, cycles) = try Self.fullCell("cell-coin")
+        let retention = try #require(cycles.vectors.first { $0.name == "retention" }?.real)
+        #expect(retention.count == 2400)
+        #expect(try #require(m["retention_end"]) > 0.90)
+        // Memory (interphase) fades it as √t: the loss in the last 1200 cycles is smaller than in the first 1200.
+        #expect((retention[0] - retention[1199]) > (retention[1199] - retention[2399]))
+        let li = try #require(cycles.vectors.first { $0.name == "li(y.xcell.yanode)" }?.real)
+        #expect((li.last ?? 0) > 1, "Li reserve must last: \(li.last ?? .nan) µm left")
     }
 }
