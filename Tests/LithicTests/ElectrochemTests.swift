@@ -145,8 +145,9 @@ struct LiInterfaceTests {
         let bare = try #require(try Self.criticalCurrentDensity("bare.cir"))
         let ppc = try #require(try Self.criticalCurrentDensity("ppc.cir"))
         #expect(abs(bare - 0.3) <= 0.1 + 1e-9, "bare CCD \(bare) mA/cm²")
-        // PHYSICS.md T1 asks 1.8 ± 0.2 for the interlayer; this implementation gives 1.5 (see the
-        // issue notes). The physics it must show: the interlayer raises the CCD several-fold.
+        // PHYSICS.md T1: 1.8 ± 0.2 with the interlayer (a conformal interlayer: no contact ratchet,
+        // r_irr = 0; with the rigid-interface r_irr = 0.02 it would short at 1.5, see examples/ccd).
+        #expect(ppc >= 1.6 - 1e-9 && ppc <= 2.0 + 1e-9, "interlayer CCD \(ppc) mA/cm²")
         #expect(ppc >= 3 * bare, "interlayer CCD \(ppc) vs bare \(bare)")
     }
 }

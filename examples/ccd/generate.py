@@ -26,4 +26,4 @@ def ccd(title, card, steps=30):
 
 here = os.path.dirname(os.path.abspath(__file__))
 open(os.path.join(here, "bare.cir"), "w").write(ccd("bare Li|LLZO interface", "pressure=3meg phiw=0.3 kappa=3"))
-open(os.path.join(here, "ppc.cir"), "w").write(ccd("PPC interlayer", "pressure=3meg phiw=0.95 kappa=1 kadh=2e-3 ril=1.4e-3 rc0=0"))
+open(os.path.join(here, "ppc.cir"), "w").write(ccd("PPC interlayer", "pressure=3meg phiw=0.95 kappa=1 kadh=2e-3 ril=1.4e-3 rc0=0 rirr=0"))
