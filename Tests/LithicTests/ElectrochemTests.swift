@@ -154,18 +154,60 @@ struct LiInterfaceTests {
 
 @Suite("breathing example")
 struct BreathingTests {
+    /// The drive of breathing.cir: PULSE(-0.5m 0.5m 0 1 1 3599 7200), positive strips interface a.
+    static func current(_ t: Double) -> Double {
+        let tau = t.truncatingRemainder(dividingBy: 7200), i = 0.5e-3
+        if tau < 1 { return -i + 2 * i * tau }
+        if tau < 3600 { return i }
+        if tau < 3601 { return i - 2 * i * (tau - 3600) }
+        return -i
+    }
+
+    /// φ's Fourier amplitude at 1/7200 Hz over cycles 5–8 (trapezoidal quadrature on the time points,
+    /// linear between them) and the mean and swing of R_if = (v(li1) − v(e1))/I (Ω on 1 cm²) in cycle 8.
+    static func descriptors(_ plot: Plot) throws -> (amplitude: Double, meanResistance: Double, resistanceSwing: Double) {
+        let t = try #require(plot.vector("time")).real, phi = try #require(plot.vector("phi(ya)")).real
+        let v1 = try #require(plot.vector("v(li1)")).real, e1 = try #require(plot.vector("v(e1)")).real
+        let start = 4 * 7200.0, end = 8 * 7200.0, w = 2 * Double.pi / 7200
+        var re = 0.0, im = 0.0
+        for k in 1..<t.count where t[k] > start && t[k - 1] < end {
+            let a = max(t[k - 1], start), b = min(t[k], end)
+            func f(_ x: Double) -> Double { phi[k - 1] + (phi[k] - phi[k - 1]) * (x - t[k - 1]) / (t[k] - t[k - 1]) }
+            re += 0.5 * (b - a) * (f(a) * cos(w * a) + f(b) * cos(w * b))
+            im -= 0.5 * (b - a) * (f(a) * sin(w * a) + f(b) * sin(w * b))
+        }
+        let amplitude = 2 / (end - start) * (re * re + im * im).squareRoot()
+        var rif: [Double] = []
+        for k in t.indices where t[k] >= end - 7200 && abs(current(t[k])) >= 0.99 * 0.5e-3 && t[k].truncatingRemainder(dividingBy: 3600) > 60 {
+            rif.append((v1[k] - e1[k]) / current(t[k]))
+        }
+        let mean = rif.reduce(0, +) / Double(max(rif.count, 1))
+        return (amplitude, mean, (rif.max() ?? 0) - (rif.min() ?? 0))
+    }
+
     @Test("breathing falls monotonically with pressure; the interphase (memory) does not depend on it (T2)")
     func breathing() throws {
         let text = try String(contentsOf: Repository.examples.appendingPathComponent("breathing/breathing.cir"), encoding: .utf8)
         var amplitudes: [Double] = [], interphase: [Double] = []
+        var descriptors: [(amplitude: Double, meanResistance: Double, resistanceSwing: Double)] = []
         for p in ["1meg", "3meg", "5meg", "10meg", "20meg"] {
             let netlist = text.split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.hasPrefix(".param p=") ? ".param p=\(p)" : String($0) }.joined(separator: "\n")
             let run = try NetlistRun.run(text: netlist)
             amplitudes.append(try #require(run.measures.first { $0.name == "breathing" }?.value))
+            descriptors.append(try Self.descriptors(try #require(run.outcome.plots.first)))
             interphase.append(try #require(run.measures.first { $0.name == "interphase_nm" }?.value))
         }
         for k in 1..<amplitudes.count { #expect(amplitudes[k] < amplitudes[k - 1], "breathing \(amplitudes)") }
+        // Bae's descriptors (examples/breathing/descriptors.py computes the same): φ's amplitude at the
+        // cycle frequency over the last four cycles, mean and swing of R_if in the last cycle.
+        for k in 1..<descriptors.count {
+            #expect(descriptors[k].amplitude < descriptors[k - 1].amplitude, "amplitude \(descriptors.map(\.amplitude))")
+            #expect(descriptors[k].meanResistance < descriptors[k - 1].meanResistance, "mean R_if \(descriptors.map(\.meanResistance))")
+            #expect(descriptors[k].resistanceSwing < descriptors[k - 1].resistanceSwing, "ΔR_if \(descriptors.map(\.resistanceSwing))")
+        }
+        #expect(abs(descriptors[0].amplitude - 0.0446) < 0.002 && abs(descriptors[0].meanResistance - 20.27) < 0.2,
+                "1 MPa descriptors \(descriptors[0]) (README table)")
         for l in interphase { #expect(abs(l / interphase[0] - 1) < 1e-6, "interphase \(interphase) nm") }
         // PHYSICS.md T2: Δφ(10 MPa)/Δφ(1 MPa) < 0.1 (0.081 with 500 µm foils, last-cycle peak-to-peak).
         #expect(amplitudes[3] / amplitudes[0] < 0.1, "ratio \(amplitudes[3] / amplitudes[0])")
