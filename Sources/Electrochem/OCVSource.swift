@@ -99,6 +99,33 @@ public enum OCVCurve: Sendable, Equatable {
 /// (`OCVCurve.wall`), so a cycler cut-off ends the step a few per cent past the window; tables
 /// continue linearly with their end slopes.
 public struct OCVSource: Device {
+    /// Cathode degradation of the SSB macro-model (PHYSICS.md §8c), all off by default:
+    ///
+    /// - **CEI memory**: a series resistance R_CEI (Ω) with dR/dt = k_CEI/(2R) (parabolic, k_CEI in
+    ///   Ω²/s) + k_V·e^{(U − U_CEI)/V_a} (voltage-activated, k_V in Ω/s at U = U_CEI), so the terminal
+    ///   voltage is U(SOC) + R_CEI·I. State `rcei(name)` (Ω) when R₀ > 0 or a rate is set.
+    /// - **Cathode contact ratchet**: active fraction a_c with
+    ///   da_c/dt = −r_c·|dSOC/dt|·(1 − a_c,eq(P)) + k_rec(P)·(1 − a_c),
+    ///   a_c,eq(P) = 1 − (1 − a_w)·e^{−P/P_c}, k_rec(P) = k_rec·max(0, P − P_rec)/P_rec (recovery only
+    ///   under high pressure), and SOC counted on the active capacity: dSOC/dt = I/(Q·a_c), so the
+    ///   deliverable capacity is Q·a_c. State `ac(name)` when r_c or k_rec is set.
+    public struct Degradation: Sendable, Equatable {
+        public var ceiInitial = 0.0            // R₀, Ω
+        public var ceiParabolic = 0.0          // k_CEI, Ω²/s [E]
+        public var ceiVoltageRate = 0.0        // k_V, Ω/s [E]
+        public var ceiVoltage = 4.2            // U_CEI, V [E]
+        public var ceiVoltageScale = 0.05      // V_a, V [E]
+        public var ratchet = 0.0               // r_c, per unit SOC throughput [E]
+        public var wetFraction = 0.9           // a_w, active fraction held at P = 0 [E]
+        public var contactPressure = 45e6      // P_c, Pa [E] (the anode's value)
+        public var recovery = 0.0              // k_rec, 1/s [E]
+        public var recoveryPressure = 50e6     // P_rec, Pa [E: recovery above ~50 MPa, Shi]
+        public var pressure = 0.0              // P, Pa
+        public init() {}
+        var hasCEI: Bool { ceiInitial > 0 || ceiParabolic > 0 || ceiVoltageRate > 0 }
+        var hasRatchet: Bool { ratchet > 0 || recovery > 0 }
+    }
+
     public let name: String
     public let plus: Int, minus: Int
     public let curve: OCVCurve
@@ -106,15 +133,17 @@ public struct OCVSource: Device {
     public let capacity: Double
     /// Initial state of charge (fraction).
     public let initialSOC: Double
+    public let degradation: Degradation
     /// SOC held during an operating point: initialSOC, or the value carried over from an earlier run.
-    var heldSOC = 0.0
+    var heldSOC = 0.0, heldCEI = 0.0, heldActive = 1.0
     public private(set) var branch = 0
-    var soc = 0
+    var soc = 0, cei = -1, active = -1
     var s: [Int] = []
 
-    public init(name: String, plus: Int, minus: Int, curve: OCVCurve, capacity: Double, initialSOC: Double) {
+    public init(name: String, plus: Int, minus: Int, curve: OCVCurve, capacity: Double, initialSOC: Double,
+                degradation: Degradation = Degradation()) {
         self.name = name; self.plus = plus; self.minus = minus; self.curve = curve
-        self.capacity = capacity; self.initialSOC = initialSOC
+        self.capacity = capacity; self.initialSOC = initialSOC; self.degradation = degradation
     }
     public var isLinear: Bool { false }
 
@@ -122,25 +151,80 @@ public struct OCVSource: Device {
         branch = allocator.addBranch(device: name)
         soc = allocator.addState("\(name)#soc", absoluteTolerance: 1e-9, initialValue: initialSOC)
         heldSOC = allocator.initialValue(of: soc)
+        if degradation.hasCEI {
+            cei = allocator.addState("\(name)#rcei", absoluteTolerance: 1e-6, initialValue: degradation.ceiInitial)
+            heldCEI = allocator.initialValue(of: cei)
+        }
+        if degradation.hasRatchet {
+            active = allocator.addState("\(name)#ac", absoluteTolerance: 1e-7, initialValue: 1)
+            heldActive = allocator.initialValue(of: active)
+        }
     }
 
     public mutating func bind(_ b: inout MatrixBinder) throws {
         s = [b.slot(plus, branch), b.slot(minus, branch), b.slot(branch, plus), b.slot(branch, minus),
              b.slot(branch, soc), b.slot(soc, branch), b.slot(soc, soc)]
+        if cei >= 0 {   // 7: branch←cei, 8: cei←cei, 9: cei←soc, 10: branch←branch
+            s += [b.slot(branch, cei), b.slot(cei, cei), b.slot(cei, soc), b.slot(branch, branch)]
+        }
+        if active >= 0 {   // 11: soc←ac, 12: ac←ac, 13: ac←branch
+            while s.count < 11 { s.append(0) }
+            s += [b.slot(soc, active), b.slot(active, active), b.slot(active, branch)]
+        }
     }
 
     public func load(_ c: inout LoadContext) {
+        let d = degradation
         let i = c.x[branch]
         c.f[plus] += i; c.f[minus] -= i
         c.jf[s[0]] += 1; c.jf[s[1]] -= 1
         let (u, du) = curve.voltage(soc: c.x[soc])
         c.f[branch] += c.x[plus] - c.x[minus] - u
         c.jf[s[2]] += 1; c.jf[s[3]] -= 1; c.jf[s[4]] -= du
+        // SOC counts charge on the active capacity Q·a_c.
+        let ac = active >= 0 ? max(c.x[active], 1e-3) : 1
+        let q = capacity * ac
         c.q[soc] += c.x[soc]; c.jq[s[6]] += 1
         if c.statesFrozen {
             c.f[soc] += c.x[soc] - heldSOC; c.jf[s[6]] += 1
         } else {
-            c.f[soc] -= i / capacity; c.jf[s[5]] -= 1 / capacity
+            c.f[soc] -= i / q; c.jf[s[5]] -= 1 / q
+            if active >= 0 { c.jf[s[11]] += i / (q * ac) }
+        }
+        if cei >= 0 {
+            let r = c.x[cei]
+            c.f[branch] -= r * i
+            c.jf[s[7]] -= i; c.jf[s[10]] -= r
+            c.q[cei] += r; c.jq[s[8]] += 1
+            if c.statesFrozen {
+                c.f[cei] += r - heldCEI; c.jf[s[8]] += 1
+            } else {
+                let rs = max(r, 1e-9)
+                let z = min((u - d.ceiVoltage) / d.ceiVoltageScale, 50)
+                let activated = d.ceiVoltageRate * exp(z)
+                c.f[cei] -= d.ceiParabolic / (2 * rs) + activated
+                if r > 1e-9 { c.jf[s[8]] += d.ceiParabolic / (2 * rs * rs) }
+                if z < 50 { c.jf[s[9]] -= activated / d.ceiVoltageScale * du }
+            }
+        }
+        if active >= 0 {
+            let a = c.x[active]
+            c.q[active] += a; c.jq[s[12]] += 1
+            if c.statesFrozen {
+                c.f[active] += a - heldActive; c.jf[s[12]] += 1
+            } else {
+                // |dSOC/dt| smoothed over 1e-9 /s (a C/10⁵ current), so the Jacobian is continuous.
+                let rate = i / q, eps = 1e-9
+                let magnitude = (rate * rate + eps * eps).squareRoot()
+                let dMagnitude = rate / magnitude
+                let equilibrium = 1 - (1 - d.wetFraction) * exp(-d.pressure / d.contactPressure)
+                let recovery = d.recovery * max(0, d.pressure - d.recoveryPressure) / d.recoveryPressure
+                let loss = d.ratchet * (1 - equilibrium)
+                // f = −da/dt = loss·|I/(Q a)| − k_rec·(1 − a)
+                c.f[active] += loss * magnitude - recovery * (1 - a)
+                c.jf[s[13]] += loss * dMagnitude / q
+                c.jf[s[12]] += -loss * dMagnitude * rate / max(a, 1e-3) + recovery
+            }
         }
     }
 

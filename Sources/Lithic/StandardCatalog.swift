@@ -100,14 +100,45 @@ extension DeviceCatalog {
             .init("soc0", "-", "1", "initial state of charge, held during the operating point"),
             .init("y0, y100", "-", "NMC811: 0.8540, 0.2638; LCO: 0.99, 0.5", "stoichiometry at 0 % and 100 % SOC (Chen2020 window; LCO validity range)"),
             .init("soc1…socN, u1…uN", "-, V", "none", "OCV table, SOC increasing; monotone cubic (Fritsch–Carlson)"),
+            .init("rcei0", "Ω", "0", "initial CEI resistance R₀ in series (PHYSICS.md §8c CEI memory; state rcei(device))"),
+            .init("kcei", "Ω²/s", "0 (off)", "[E] parabolic CEI growth dR/dt = k/(2R); needs RCEI0 > 0; calibrate"),
+            .init("kceiv", "Ω/s", "0 (off)", "[E] voltage-activated CEI growth k_V·exp((U − VCEI)/VACEI)"),
+            .init("vcei, vacei", "V", "4.2, 0.05", "[E] onset and scale of the voltage-activated CEI term"),
+            .init("rc", "-", "0 (off)", "[E] cathode contact ratchet per unit SOC throughput (§8c; state ac(device))"),
+            .init("aw", "-", "0.9", "[E] active fraction held at zero pressure, a_c,eq(P) = 1 − (1 − aw)·exp(−P/PC)"),
+            .init("pc", "Pa", "45e6", "[E] pressure scale of a_c,eq (the anode's contact value)"),
+            .init("krec, prec", "1/s, Pa", "0, 50e6", "[E] recovery k_rec·max(0, P − PREC)/PREC (only under high pressure, Shi [V])"),
+            .init("pressure", "Pa", "0", "stack pressure seen by the cathode ratchet"),
         ]) { request, groups in
             var params = request.modelParameters
             for (k, v) in request.instanceParameters { params[k] = v }
             var socPoints: [Int: Double] = [:], voltagePoints: [Int: Double] = [:]
             var curveCode: Double?, capacity: Double?, soc0 = 1.0, yEmpty: Double?, yFull: Double?
+            var degradation = OCVSource.Degradation()
             for (k, v) in params {
                 guard v.isFinite else { throw InputError(request.location, "OCV parameter \(k.uppercased()) must be finite") }
+                func nonNegative() throws -> Double {
+                    guard v >= 0 else { throw InputError(request.location, "OCV parameter \(k.uppercased()) must be ≥ 0, got \(v)") }
+                    return v
+                }
+                func positive() throws -> Double {
+                    guard v > 0 else { throw InputError(request.location, "OCV parameter \(k.uppercased()) must be > 0, got \(v)") }
+                    return v
+                }
                 switch k {
+                case "rcei0": degradation.ceiInitial = try nonNegative()
+                case "kcei": degradation.ceiParabolic = try nonNegative()
+                case "kceiv": degradation.ceiVoltageRate = try nonNegative()
+                case "vcei": degradation.ceiVoltage = v
+                case "vacei": degradation.ceiVoltageScale = try positive()
+                case "rc": degradation.ratchet = try nonNegative()
+                case "aw":
+                    guard v >= 0, v <= 1 else { throw InputError(request.location, "OCV parameter AW must lie in [0, 1], got \(v)") }
+                    degradation.wetFraction = v
+                case "pc": degradation.contactPressure = try positive()
+                case "krec": degradation.recovery = try nonNegative()
+                case "prec": degradation.recoveryPressure = try positive()
+                case "pressure": degradation.pressure = try nonNegative()
                 case "curve": curveCode = v
                 case "capacity": capacity = v
                 case "soc0": soc0 = v
@@ -116,7 +147,7 @@ extension DeviceCatalog {
                 default:
                     if k.hasPrefix("soc"), let n = Int(k.dropFirst(3)), n >= 1 { socPoints[n] = v; continue }
                     if k.hasPrefix("u"), let n = Int(k.dropFirst(1)), n >= 1 { voltagePoints[n] = v; continue }
-                    throw InputError(request.location, "unknown OCV parameter '\(k.uppercased())' (CURVE, CAPACITY, SOC0, Y0, Y100, SOC1…, U1…)")
+                    throw InputError(request.location, "unknown OCV parameter '\(k.uppercased())' (CURVE, CAPACITY, SOC0, Y0, Y100, SOC1…, U1…, RCEI0, KCEI, KCEIV, VCEI, VACEI, RC, AW, PC, KREC, PREC, PRESSURE)")
                 }
             }
             guard let q = capacity, q > 0 else { throw InputError(request.location, "OCV source needs CAPACITY > 0 (Ah)") }
@@ -143,7 +174,11 @@ extension DeviceCatalog {
             if !socPoints.isEmpty, case .table = curve {} else if !socPoints.isEmpty || !voltagePoints.isEmpty {
                 throw InputError(request.location, "OCV table points given with CURVE=\(Int(curveCode ?? 1)); use CURVE=0 or drop them")
             }
-            groups.append(OCVSource(name: request.name, plus: request.nodes[0], minus: request.nodes[1], curve: curve, capacity: q * 3600, initialSOC: soc0))
+            if degradation.ceiParabolic > 0 && degradation.ceiInitial <= 0 {
+                throw InputError(request.location, "OCV parameter KCEI needs RCEI0 > 0 (parabolic growth dR/dt = k/(2R) starts from R₀)")
+            }
+            groups.append(OCVSource(name: request.name, plus: request.nodes[0], minus: request.nodes[1], curve: curve, capacity: q * 3600,
+                                    initialSOC: soc0, degradation: degradation))
         }
         let fractional: [(String, ElementKind, [String])] = [
             ("cpe", .CPE, ["q", "alpha"]), ("warburg", .W, ["aw"]), ("wo", .Wo, ["z0", "tau"]), ("ws", .Ws, ["z0", "tau"]),

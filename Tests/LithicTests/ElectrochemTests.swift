@@ -387,3 +387,141 @@ struct LFPCellTests {
         #expect(abs(bare.retention - 1) > 0.01 || bare.q1 < 0.5e-3, "bare: retention \(bare.retention), first discharge \(bare.q1) Ah")
     }
 }
+
+/// Cathode degradation of the OCV source (PHYSICS.md §8c): CEI memory and the cathode contact ratchet.
+@Suite("cathode degradation")
+struct CathodeDegradationTests {
+    /// Central-difference check of ∂f/∂x of any device at a point (f only; q is linear in the states here).
+    static func checkJacobian<D: Device>(_ device: D, nodes: [String], at point: [Double]) throws {
+        var d = device
+        var allocator = UnknownAllocator(nodeNames: nodes)
+        try d.allocate(&allocator)
+        var binder = MatrixBinder(branches: [:])
+        try d.bind(&binder)
+        let n = allocator.names.count
+        #expect(point.count == n, "point has \(point.count) values for \(n) unknowns \(allocator.names)")
+        func evaluate(_ x: [Double]) -> (f: [Double], jf: [Double]) {
+            var xs = x, f = [Double](repeating: 0, count: n), q = f
+            var jf = [Double](repeating: 0, count: binder.rows.count + 1), jq = jf
+            var limit = [0.0], discrete = [0.0], accepted = [0.0]
+            xs.withUnsafeMutableBufferPointer { xp in f.withUnsafeMutableBufferPointer { fp in q.withUnsafeMutableBufferPointer { qp in
+            jf.withUnsafeMutableBufferPointer { jfp in jq.withUnsafeMutableBufferPointer { jqp in
+            limit.withUnsafeMutableBufferPointer { lp in discrete.withUnsafeMutableBufferPointer { dp in accepted.withUnsafeMutableBufferPointer { ap in
+                var c = LoadContext(x: xp.baseAddress!, f: fp.baseAddress!, q: qp.baseAddress!, jf: jfp.baseAddress!, jq: jqp.baseAddress!,
+                                    limitState: lp.baseAddress!, discreteState: dp.baseAddress!, acceptedDiscreteState: ap.baseAddress!)
+                c.statesFrozen = false
+                d.load(&c)
+            }}}}}}}}
+            return (f, jf)
+        }
+        let base = evaluate(point)
+        for column in 1..<n {
+            let h = 1e-6 * max(abs(point[column]), 1e-3)
+            var up = point, down = point
+            up[column] += h; down[column] -= h
+            let fu = evaluate(up).f, fd = evaluate(down).f
+            for row in 1..<n {
+                let numeric = (fu[row] - fd[row]) / (2 * h)
+                let slot = binder.entries[Int64(row) << 32 | Int64(column)]
+                let analytic = slot.map { base.jf[$0] } ?? 0
+                #expect(abs(analytic - numeric) <= 1e-5 * max(abs(numeric), 1e-9), "∂f[\(allocator.names[row])]/∂\(allocator.names[column]): \(analytic) vs \(numeric)")
+            }
+        }
+    }
+
+    @Test("the OCV source's Jacobian with CEI memory and the cathode ratchet agrees with central differences")
+    func jacobian() throws {
+        var d = OCVSource.Degradation()
+        d.ceiInitial = 0.5; d.ceiParabolic = 2e-4; d.ceiVoltageRate = 1e-5; d.ceiVoltage = 3.9
+        d.ratchet = 0.3; d.wetFraction = 0.8; d.pressure = 60e6; d.recovery = 1e-4
+        let source = OCVSource(name: "yc", plus: 1, minus: 0, curve: .nmc811(yEmpty: 0.854, yFull: 0.2638), capacity: 3600, initialSOC: 0.4, degradation: d)
+        // Unknowns: ground, node a, branch current, SOC, R_CEI, a_c.
+        for current in [0.2, -0.15] {
+            try Self.checkJacobian(source, nodes: ["0", "a"], at: [0, 3.8, current, 0.45, 0.7, 0.93])
+        }
+    }
+
+    static func charge(card: String, hours: Double = 1) throws -> Plot {
+        // 1 Ah cell charged at 0.1 A from SOC 0.1 (NMC811 window): a CC source into the OCV device.
+        let text = "t\nI1 0 p DC 0.1\nYocv c p 0 m soc0=0.1\n.model m ocv (capacity=1 \(card))\n.tran 60 \(hours * 3600) 0 30\n.end\n"
+        let run = try NetlistRun.run(text: text)
+        if let f = run.outcome.failure { throw f }
+        return try #require(run.outcome.plots.first)
+    }
+
+    @Test("parabolic CEI growth: R(t) = √(R₀² + k t) and the terminal voltage carries R·I")
+    func ceiParabolic() throws {
+        let plot = try Self.charge(card: "rcei0=0.05 kcei=1e-6")
+        let t = try #require(plot.vector("time")).real
+        let r = try #require(plot.vector("rcei(yc)")).real
+        let v = try #require(plot.vector("v(p)")).real, soc = try #require(plot.vector("soc(yc)")).real
+        for k in stride(from: 10, to: t.count, by: 10) {
+            let exact = (0.05 * 0.05 + 1e-6 * t[k]).squareRoot()
+            #expect(abs(r[k] / exact - 1) < 1e-3, "R at \(t[k]) s: \(r[k]) vs \(exact)")
+            let u = OCVCurve.nmc811(yEmpty: 0.854, yFull: 0.2638).voltage(soc: soc[k]).0
+            #expect(abs(v[k] - (u + r[k] * 0.1)) < 1e-9, "terminal voltage at \(t[k]) s")
+        }
+    }
+
+    @Test("cathode ratchet: a_c = √(1 − 2·r_c(1 − a_eq)·|I|t/Q) at zero recovery, and SOC runs on Q·a_c")
+    func ratchet() throws {
+        let plot = try Self.charge(card: "rc=0.5 aw=0.8 pressure=0", hours: 2)
+        let t = try #require(plot.vector("time")).real
+        let a = try #require(plot.vector("ac(yc)")).real, soc = try #require(plot.vector("soc(yc)")).real
+        let loss = 0.5 * (1 - 0.8)   // r_c·(1 − a_eq), a_eq = 0.8 at P = 0
+        for k in stride(from: 10, to: t.count, by: 10) {
+            let exact = (1 - 2 * loss * 0.1 * t[k] / 3600).squareRoot()
+            #expect(abs(a[k] - exact) < 2e-4, "a_c at \(t[k]) s: \(a[k]) vs \(exact)")
+        }
+        // dSOC/dt = I/(Q a): SOC − 0.1 = ∫ I/(Q a) dt = (1 − a)/loss.
+        let last = t.count - 1
+        #expect(abs((soc[last] - 0.1) - (1 - a[last]) / loss) < 2e-3, "SOC \(soc[last]) with a_c \(a[last])")
+        // Under high pressure the equilibrium is ~1 and nothing is lost.
+        let pressed = try Self.charge(card: "rc=0.5 aw=0.8 pressure=400e6")
+        #expect((try #require(pressed.vector("ac(yc)")).real.last ?? 0) > 0.9999)
+    }
+
+    @Test("bad degradation parameters are input errors", arguments: ["kcei=1e-6", "rc=-1", "aw=1.5", "vacei=0"])
+    func badParameters(_ card: String) {
+        #expect(throws: InputError.self) { try NetlistRun.prepare(text: "t\nI1 0 p DC 0.1\nYocv c p 0 m\n.model m ocv (capacity=1 \(card))\n.tran 1 10\n") }
+    }
+}
+
+/// netlists/lib/ssb.lib: `ssbcellfull` adds the §8c GB CPE and the cathode solid diffusion to `ssbcell`.
+@Suite("SSB library full cell")
+struct SSBFullCellTests {
+    @Test("AC: Z(ssbcellfull) − Z(ssbcell) is exactly (R_gb ∥ CPE_gb − R_gb ∥ C_gb) + Z_Ws at every frequency")
+    func fullCellElements() throws {
+        let lib = Repository.netlists.appendingPathComponent("lib/ssb.lib").path
+        let text = """
+        ssbcell and ssbcellfull side by side, each driven by a 1 A AC current at its own OCV
+        .include \(lib)
+        X1 p1 0 ssbcell soc0=0.5
+        X2 p2 0 ssbcellfull soc0=0.5
+        I1 0 p1 DC 0 AC 1
+        I2 0 p2 DC 0 AC 1
+        .ac dec 2 1m 10meg
+        .end
+        """
+        let run = try NetlistRun.run(text: text)
+        if let f = run.outcome.failure { throw f }
+        let ac = try #require(run.outcome.plots.first { $0.kind == "ac" })
+        let f = try #require(ac.vector("frequency")).real
+        let z1 = try #require(ac.vector("v(p1)")), z2 = try #require(ac.vector("v(p2)"))
+        let z1i = try #require(z1.imaginary), z2i = try #require(z2.imaginary)
+        let area = 1e-4, rgb = 5e-5 / area, cgb = 1e-4 * area, alpha = 0.9, z0 = 1e-4 / area, tau = 1000.0
+        for k in f.indices {
+            let w = 2 * Double.pi * f[k]
+            let jw = Complex<Double>(0, w)
+            let cpe = Complex<Double>(cgb, 0) * Complex.exp(Complex<Double>(alpha, 0) * Complex.log(jw))
+            let gbFull = Complex<Double>.one / (Complex<Double>(1 / rgb, 0) + cpe)
+            let gbSimple = Complex<Double>.one / (Complex<Double>(1 / rgb, 0) + jw * Complex<Double>(cgb, 0))
+            let x = Complex.sqrt(jw * Complex<Double>(tau, 0))
+            let ws = Complex<Double>(z0, 0) * Complex.tanh(x) / x
+            let expected = gbFull - gbSimple + ws
+            let got = Complex<Double>(z2.real[k], z2i[k]) - Complex<Double>(z1.real[k], z1i[k])
+            let scale = max(Complex<Double>(z1.real[k], z1i[k]).length, 1e-3)
+            #expect((got - expected).length <= 1e-6 * scale, "f = \(f[k]) Hz: \(got) vs \(expected)")
+        }
+    }
+}
