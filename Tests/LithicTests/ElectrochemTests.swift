@@ -357,6 +357,20 @@ struct DAITests {
         let li = try #require(cycles.vectors.first { $0.name == "li(y.xcell.yanode)" }?.real)
         #expect((li.last ?? 0) > 1, "Li reserve must last: \(li.last ?? .nan) µm left")
     }
+
+    @Test("T5 memory clause: with LLZO-like k_p and no Li stranding, memory alone costs < 0.2 % in 300 cycles (< 1 % by 2400 on its √t course)")
+    func memoryAlone() throws {
+        let url = Repository.examples.appendingPathComponent("dai/cell-coin.cir")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let memoryOnly = text.replacingOccurrences(of: ".param chiiso=0.046 sigmaint=3e-3 cycles=2400", with: ".param chiiso=0 sigmaint=3e-3 cycles=300")
+        #expect(memoryOnly != text)
+        let (_, circuit) = try NetlistRun.prepare(text: memoryOnly, name: url.path)
+        let run = try NetlistRun.simulate(circuit: circuit)
+        if let f = run.outcome.failure { throw f }
+        let retention = try #require(run.measures.first { $0.name == "retention_end" }?.value)
+        #expect(1 - retention < 0.002, "memory-only loss after 300 cycles \(1 - retention)")
+        #expect(1 - retention > 0, "the interphase still grows and costs something")
+    }
 }
 
 /// examples/lfp-ppc (PHYSICS.md T6): the PPC interface keeps an LFP full cell flat for 300 cycles.
