@@ -33,8 +33,9 @@ public final class KLUSolver {
     public private(set) var fullFactorizations = 0
     public private(set) var refactorizations = 0
 
-    /// The ordering the symbolic analysis used.
-    public let ordering: FillReducingOrdering
+    /// The ordering the symbolic analysis used (nested dissection falls back to minimum degree
+    /// if METIS fails on the pattern).
+    public private(set) var ordering: FillReducingOrdering
 
     public init(pattern: SparsePattern, complex: Bool = false, ordering requested: FillReducingOrdering = .automatic) throws {
         self.pattern = pattern
@@ -59,6 +60,12 @@ public final class KLUSolver {
         let n = Int32(pattern.dimension)
         guard n > 0 else { return }
         symbolic = klu_analyze(n, &columnPointers, &rowIndices, &common)
+        if symbolic == nil && self.ordering == .nestedDissection {
+            common.ordering = 0
+            common.user_order = nil
+            self.ordering = .minimumDegree
+            symbolic = klu_analyze(n, &columnPointers, &rowIndices, &common)
+        }
         guard symbolic != nil else {
             throw LinearSolverFailure.invalid("KLU symbolic analysis failed (status \(common.status))")
         }
