@@ -30,13 +30,15 @@ while read -r name; do
   echo "| $name | $ngt | $lit | $speed | $((ngm/1024)) | $((lim/1024)) | $agree |" >> "$out"
   echo "$name: ngspice $ngt s, lithic $lit s, agreement $agree" >&2
 done < "$dir/cases"
-# Keep every later section (the scripts below refresh their own; hand-measured ones stay).
+# Keep the hand-measured sections (headings without "(scripts/…)"); the scripts below append
+# their own sections afresh.
 if [[ -f BENCHMARKS.md ]]; then
   python3 -c "
-import sys
+import re, sys
 text = open('BENCHMARKS.md').read()
-at = text.find('\n## ')
-sys.stdout.write(text[at:] if at >= 0 else '')" >> "$out"
+for part in re.split(r'(?m)^(?=## )', text)[1:]:
+    if '(scripts/' not in part.splitlines()[0]:
+        sys.stdout.write('\n' + part.rstrip('\n') + '\n')" >> "$out"
 fi
 mv "$out" BENCHMARKS.md
 echo "wrote BENCHMARKS.md" >&2
