@@ -34,14 +34,7 @@ measure "256×256 LLZO memristive transient, 60 µs" "$lithic" crossbar --rows 2
 if [[ "${1:-}" != "--skip-1024" ]]; then
     measure "1024×1024 resistive read (operating point)" "$lithic" crossbar --rows 1024 --columns 1024 -o "$dir/out" --quiet
 fi
-python3 - <<'PY'
-text = open("BENCHMARKS.md").read()
-start = text.find("\n## Large crossbar arrays (scripts/bench-crossbar-large.sh)")
-if start >= 0:
-    end = text.find("\n## ", start + 5)
-    text = text[:start] + (text[end:] if end >= 0 else "\n")
-    open("BENCHMARKS.md", "w").write(text.rstrip("\n") + "\n")
-PY
+python3 scripts/drop-bench-section.py "## Large crossbar arrays (scripts/bench-crossbar-large.sh)"
 {
   echo
   echo "## Large crossbar arrays (scripts/bench-crossbar-large.sh)"

@@ -25,14 +25,7 @@ for n in $sizes; do
     rows+="| ${n}×${n} | $ngt | $lit | $speed | $ltt | $((ngm/1024)) | $((lim/1024)) | $agree |"$'\n'
     echo "crossbar $n: ngspice $ngt s, lithic $lit s (built-in), $ltt s (emitted netlist)" >&2
 done
-python3 - <<'PY'
-text = open("BENCHMARKS.md").read()
-start = text.find("\n## Memristive crossbar transients (scripts/bench-crossbar.sh)")
-if start >= 0:
-    end = text.find("\n## ", start + 5)
-    text = text[:start] + (text[end:] if end >= 0 else "\n")
-    open("BENCHMARKS.md", "w").write(text.rstrip("\n") + "\n")
-PY
+python3 scripts/drop-bench-section.py "## Memristive crossbar transients (scripts/bench-crossbar.sh)"
 {
   echo
   echo "## Memristive crossbar transients (scripts/bench-crossbar.sh)"

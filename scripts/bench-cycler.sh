@@ -22,15 +22,7 @@ PY
 OMP_NUM_THREADS=1 /usr/bin/time -f "%e %M" -o "$dir/pb.time" "$venv/bin/python" scripts/peer-pybamm.py "$cycles" > "$dir/pb.json"
 read -r pbt pbm < <(tail -1 "$dir/pb.time")
 # Replace an earlier cycler section when run on its own.
-python3 - <<'PY'
-import re
-text = open("BENCHMARKS.md").read()
-start = text.find("\n## Cycler (scripts/bench-cycler.sh)")
-if start >= 0:
-    end = text.find("\n## ", start + 5)
-    text = text[:start] + (text[end:] if end >= 0 else "\n")
-    open("BENCHMARKS.md", "w").write(text.rstrip("\n") + "\n")
-PY
+python3 scripts/drop-bench-section.py "## Cycler (scripts/bench-cycler.sh)"
 python3 - "$dir/pb.json" "$cycles" "$lit" "$lim" "$pbt" "$pbm" "$steps" "$qli" >> BENCHMARKS.md <<'PY'
 import json, sys
 pb = json.load(open(sys.argv[1])); n = int(sys.argv[2])

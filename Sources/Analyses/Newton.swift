@@ -186,6 +186,7 @@ extension BoundSystem {
     /// cost of a refactorisation in solves (3…20 iterations).
     func solveByKrylov() throws -> Bool {
         let n = dimension
+        guard n > 0, matrixValues.count > 0 else { return false }
         if krylov == nil {
             let budget = min(20, max(3, Int(solver.refactorToSolveCost / 2)))
             krylov = PreconditionedGMRES(dimension: n, maximumIterations: budget)

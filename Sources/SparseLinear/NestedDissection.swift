@@ -20,7 +20,7 @@ public enum FillReducingOrdering: Sendable, Equatable {
 }
 
 /// CHOLMOD's entry points, loaded with `dlopen` the first time a nested-dissection ordering is
-/// asked for: linking CHOLMOD pulls METIS, LAPACK, BLAS and libgfortran into every run (≈ 3 MB of
+/// asked for: linking CHOLMOD pulls METIS, LAPACK, BLAS and libgfortran into every run (1.7 MiB of
 /// resident memory) although only large meshes use it. Nil when the library cannot be loaded;
 /// the ordering then reports failure and KLU falls back to minimum degree.
 struct CHOLMODFunctions {
