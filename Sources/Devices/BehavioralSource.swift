@@ -36,6 +36,7 @@ public struct BehavioralSource: Device {
 
     public mutating func bind(_ binder: inout MatrixBinder) throws {
         let c = core
+        c.batchPlan = nil
         let n = c.inputs.count
         c.plus = [Int](repeating: 0, count: n)
         c.minus = [Int](repeating: 0, count: n)
@@ -73,38 +74,54 @@ public struct BehavioralSource: Device {
     public func load(_ ctx: inout LoadContext) {
         let c = core
         let n = c.inputs.count
-        let x = ctx.x
         let time = ctx.time ?? 0
         c.values.withUnsafeMutableBufferPointer { v in
-            for k in 0..<n {
-                if c.isTime[k] { v[k] = time }
-                else if c.plus[k] != 0 || c.minus[k] != 0 { v[k] = x[c.plus[k]] - x[c.minus[k]] }
-                else { v[k] = c.constants[k] }
-            }
+            for k in 0..<n { v[k] = c.inputValue(k, x: ctx.x, time: time) }
         }
         let value = c.expression.valueAndGradient(c.values, gradient: &c.gradient, workspace: c.workspace)
+        c.gradient.withUnsafeBufferPointer { g in stamp(value: value, gradient: g.baseAddress!, stride: 1, &ctx) }
+    }
+
+    /// Loads all B-sources of a circuit: sources whose expressions compile to the same tape (the
+    /// cells of a crossbar) are evaluated together, one instruction across the whole group at a
+    /// time, instead of decoding the tape once per source.
+    public static func loadAll(_ devices: UnsafeBufferPointer<BehavioralSource>, _ ctx: inout LoadContext) {
+        guard let first = devices.first else { return }
+        let plan: BehavioralBatchPlan
+        if let p = first.core.batchPlan, p.deviceCount == devices.count { plan = p }
+        else { plan = BehavioralBatchPlan(devices); first.core.batchPlan = plan }
+        let time = ctx.time ?? 0
+        let x = ctx.x, f = ctx.f, jf = ctx.jf
+        for group in plan.groups { group.load(x: x, f: f, jf: jf, time: time) }
+    }
+
+    /// Adds the source's residual and Jacobian for expression value `value`, whose derivative with
+    /// respect to input k is `gradient[k * stride]`.
+    @inline(__always)
+    func stamp(value: Double, gradient g: UnsafePointer<Double>, stride: Int, _ ctx: inout LoadContext) {
+        let c = core
+        let n = c.inputs.count
         let jf = ctx.jf
-        switch kind {
-        case .current:
-            ctx.f[a] += value; ctx.f[b] -= value
-            c.gradient.withUnsafeBufferPointer { g in
-                c.slots.withUnsafeBufferPointer { sl in
-                    for k in 0..<n where g[k] != 0 {
-                        jf[sl[4 * k]] += g[k]; jf[sl[4 * k + 1]] -= g[k]; jf[sl[4 * k + 2]] -= g[k]; jf[sl[4 * k + 3]] += g[k]
-                    }
+        c.slots.withUnsafeBufferPointer { sl in
+            switch kind {
+            case .current:
+                ctx.f[a] += value; ctx.f[b] -= value
+                for k in 0..<n {
+                    let gk = g[k * stride]
+                    if gk == 0 { continue }
+                    jf[sl[4 * k]] += gk; jf[sl[4 * k + 1]] -= gk; jf[sl[4 * k + 2]] -= gk; jf[sl[4 * k + 3]] += gk
                 }
-            }
-        case .voltage:
-            let i = x[branch]
-            ctx.f[a] += i; ctx.f[b] -= i
-            ctx.f[branch] += x[a] - x[b] - value
-            let bs = c.branchSlots
-            jf[bs.0] += 1; jf[bs.1] -= 1; jf[bs.2] += 1; jf[bs.3] -= 1
-            c.gradient.withUnsafeBufferPointer { g in
-                c.slots.withUnsafeBufferPointer { sl in
-                    for k in 0..<n where g[k] != 0 {
-                        jf[sl[4 * k]] -= g[k]; jf[sl[4 * k + 1]] += g[k]
-                    }
+            case .voltage:
+                let x = ctx.x
+                let i = x[branch]
+                ctx.f[a] += i; ctx.f[b] -= i
+                ctx.f[branch] += x[a] - x[b] - value
+                let bs = c.branchSlots
+                jf[bs.0] += 1; jf[bs.1] -= 1; jf[bs.2] += 1; jf[bs.3] -= 1
+                for k in 0..<n {
+                    let gk = g[k * stride]
+                    if gk == 0 { continue }
+                    jf[sl[4 * k]] -= gk; jf[sl[4 * k + 1]] += gk
                 }
             }
         }
@@ -128,9 +145,130 @@ final class BehavioralCore {
     var values: [Double] = []
     var gradient: [Double] = []
     let workspace = ExpressionWorkspace()
+    /// Set on the first source of a group by `loadAll`; cleared by `bind`.
+    var batchPlan: BehavioralBatchPlan?
 
     init(expression: CompiledExpression, inputs: [ResolvedInput]) {
         self.expression = expression
         self.inputs = inputs
+    }
+
+    /// The present value of input k (a voltage difference or branch current, the time, or a constant).
+    @inline(__always)
+    func inputValue(_ k: Int, x: UnsafeMutablePointer<Double>, time: Double) -> Double {
+        if isTime[k] { return time }
+        let p = plus[k], m = minus[k]
+        if p != 0 || m != 0 { return x[p] - x[m] }
+        return constants[k]
+    }
+}
+
+/// The B-sources of one group sorted by tape, with the structure-of-arrays buffers that
+/// `CompiledExpression.evaluate(count:…)` works on and every source's unknowns and Jacobian slots
+/// flattened, so a load touches no per-device object.
+final class BehavioralBatchPlan {
+    final class Group {
+        let expression: CompiledExpression
+        var members: [Int] = []
+        /// Input k of member j at [k * G + j]: the unknowns whose difference it reads; `plus` is
+        /// −1 for the time and −2 for a constant (then `constants` holds it).
+        var plus: [Int] = [], minus: [Int] = [], constants: [Double] = []
+        /// Per member: terminals, branch (0 for a current source) and 4 Jacobian slots per input.
+        var a: [Int] = [], b: [Int] = [], branch: [Int] = [], slots: [Int] = []
+        var branchSlots: [Int] = []
+        var inputs: [Double] = [], values: [Double] = [], gradients: [Double] = []
+        let workspace = BatchWorkspace()
+        init(expression: CompiledExpression) { self.expression = expression }
+
+        func load(x: UnsafeMutablePointer<Double>, f: UnsafeMutablePointer<Double>, jf: UnsafeMutablePointer<Double>, time: Double) {
+            let G = members.count, m = expression.inputs.count
+            inputs.withUnsafeMutableBufferPointer { inputs in
+            values.withUnsafeMutableBufferPointer { values in
+            gradients.withUnsafeMutableBufferPointer { gradients in
+            plus.withUnsafeBufferPointer { plus in
+            minus.withUnsafeBufferPointer { minus in
+            constants.withUnsafeBufferPointer { constants in
+                for i in 0..<(m * G) {
+                    let p = plus[i]
+                    inputs[i] = p >= 0 ? x[p] - x[minus[i]] : (p == -1 ? time : constants[i])
+                }
+                expression.evaluate(count: G, inputs: UnsafePointer(inputs.baseAddress!), values: values.baseAddress!,
+                                    gradients: gradients.baseAddress!, workspace: workspace)
+            }}}
+            a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+            branch.withUnsafeBufferPointer { branch in
+            slots.withUnsafeBufferPointer { sl in
+            branchSlots.withUnsafeBufferPointer { bs in
+                for j in 0..<G {
+                    let value = values[j], na = a[j], nb = b[j], br = branch[j], s = 4 * m * j
+                    if br == 0 {
+                        f[na] += value; f[nb] -= value
+                        for k in 0..<m {
+                            let gk = gradients[k * G + j]
+                            if gk == 0 { continue }
+                            let t = s + 4 * k
+                            jf[sl[t]] += gk; jf[sl[t + 1]] -= gk; jf[sl[t + 2]] -= gk; jf[sl[t + 3]] += gk
+                        }
+                    } else {
+                        let i = x[br]
+                        f[na] += i; f[nb] -= i
+                        f[br] += x[na] - x[nb] - value
+                        jf[bs[4 * j]] += 1; jf[bs[4 * j + 1]] -= 1; jf[bs[4 * j + 2]] += 1; jf[bs[4 * j + 3]] -= 1
+                        for k in 0..<m {
+                            let gk = gradients[k * G + j]
+                            if gk == 0 { continue }
+                            let t = s + 4 * k
+                            jf[sl[t]] -= gk; jf[sl[t + 1]] += gk
+                        }
+                    }
+                }
+            }}}}}
+            }}}
+        }
+    }
+    let deviceCount: Int
+    let groups: [Group]
+
+    init(_ devices: UnsafeBufferPointer<BehavioralSource>) {
+        deviceCount = devices.count
+        var index: [CompiledExpression.Tape: Int] = [:]
+        var groups: [Group] = []
+        for (d, device) in devices.enumerated() {
+            let tape = device.core.expression.tape
+            if let g = index[tape] { groups[g].members.append(d) }
+            else {
+                index[tape] = groups.count
+                let group = Group(expression: device.core.expression)
+                group.members = [d]
+                groups.append(group)
+            }
+        }
+        for g in groups {
+            let G = g.members.count, m = g.expression.inputs.count
+            g.plus = [Int](repeating: -2, count: m * G)
+            g.minus = [Int](repeating: 0, count: m * G)
+            g.constants = [Double](repeating: 0, count: m * G)
+            g.slots = [Int](repeating: 0, count: 4 * m * G)
+            g.branchSlots = [Int](repeating: 0, count: 4 * G)
+            for (j, d) in g.members.enumerated() {
+                let device = devices[d], c = device.core
+                g.a.append(device.a); g.b.append(device.b)
+                g.branch.append(device.kind == .voltage ? device.branch : 0)
+                let bs = c.branchSlots
+                (g.branchSlots[4 * j], g.branchSlots[4 * j + 1], g.branchSlots[4 * j + 2], g.branchSlots[4 * j + 3]) = (bs.0, bs.1, bs.2, bs.3)
+                for k in 0..<m {
+                    let i = k * G + j
+                    if c.isTime[k] { g.plus[i] = -1 }
+                    else if c.plus[k] != 0 || c.minus[k] != 0 { g.plus[i] = c.plus[k]; g.minus[i] = c.minus[k] }
+                    else { g.constants[i] = c.constants[k] }
+                    for t in 0..<4 { g.slots[4 * m * j + 4 * k + t] = c.slots[4 * k + t] }
+                }
+            }
+            g.inputs = [Double](repeating: 0, count: Swift.max(m, 1) * G)
+            g.gradients = g.inputs
+            g.values = [Double](repeating: 0, count: G)
+        }
+        self.groups = groups
     }
 }

@@ -50,7 +50,7 @@ public struct CompiledExpression: Sendable {
     }
     enum Function2: UInt8, Sendable { case min, max, atan2, hypot }
 
-    struct Instruction: Sendable {
+    struct Instruction: Sendable, Hashable {
         var op: Op
         var a: Int32 = 0
         var b: Int32 = 0
@@ -65,6 +65,15 @@ public struct CompiledExpression: Sendable {
     /// The run-time quantities, in the order the input vector must supply them.
     public let inputs: [ExpressionInput]
 
+    /// The instructions alone, without the names of the inputs: two expressions with equal tapes
+    /// compute the same function of their input vectors and can be evaluated together.
+    public struct Tape: Hashable, Sendable {
+        let code: [Instruction]
+        let extra: [Int32]
+        let inputCount: Int
+    }
+    public var tape: Tape { Tape(code: code, extra: extra, inputCount: inputs.count) }
+
     /// Number of instructions (for tests and diagnostics).
     public var instructionCount: Int { code.count }
 
@@ -73,141 +82,207 @@ public struct CompiledExpression: Sendable {
 
     /// Evaluates the value only.
     public func value(_ inputValues: [Double], workspace: ExpressionWorkspace) -> Double {
-        forward(inputValues, workspace)
-        return workspace.values[code.count - 1]
+        guard !code.isEmpty else { return 0 }
+        let m = inputs.count
+        workspace.prepare(instructions: code.count, inputs: m)
+        return inputValues.withUnsafeBufferPointer { given in
+            workspace.inputs.withUnsafeMutableBufferPointer { slots in
+                for k in 0..<m { slots[k] = k < given.count ? given[k] : 0 }
+                return workspace.batch.values.withUnsafeMutableBufferPointer { v in
+                    forward(count: 1, inputs: UnsafePointer(slots.baseAddress!), values: v.baseAddress!)
+                    return v[code.count - 1]
+                }
+            }
+        }
     }
 
     /// Evaluates the value and writes d(value)/d(input k) into `gradient[k]`.
     public func valueAndGradient(_ inputValues: [Double], gradient: inout [Double], workspace: ExpressionWorkspace) -> Double {
-        forward(inputValues, workspace)
-        let n = code.count
-        // Work in place on the workspace buffers: no copies, no allocation per evaluation.
-        return workspace.values.withUnsafeBufferPointer { v in
-        workspace.adjoints.withUnsafeMutableBufferPointer { adj in
+        guard !code.isEmpty else { return 0 }
+        let m = inputs.count
+        workspace.prepare(instructions: code.count, inputs: m)
+        var value = 0.0
+        inputValues.withUnsafeBufferPointer { given in
+            workspace.inputs.withUnsafeMutableBufferPointer { slots in
+                for k in 0..<m { slots[k] = k < given.count ? given[k] : 0 }
+                workspace.gradient.withUnsafeMutableBufferPointer { g in
+                    workspace.value.withUnsafeMutableBufferPointer { out in
+                        evaluate(count: 1, inputs: UnsafePointer(slots.baseAddress!), values: out.baseAddress!,
+                                 gradients: g.baseAddress!, workspace: workspace.batch)
+                        value = out[0]
+                    }
+                }
+            }
+        }
+        for k in 0..<Swift.min(gradient.count, m) { gradient[k] = workspace.gradient[k] }
+        if gradient.count > m { for k in m..<gradient.count { gradient[k] = 0 } }
+        return value
+    }
+
+    /// Evaluates the tape for `count` input sets at once (structure of arrays): input k of set j
+    /// is `inputs[k * count + j]`; writes the value of set j to `values[j]` and d(value)/d(input k)
+    /// to `gradients[k * count + j]`. Devices that share a tape (a crossbar of identical
+    /// B-sources) are evaluated together, so each instruction is decoded once per load rather
+    /// than once per device.
+    public func evaluate(count: Int, inputs: UnsafePointer<Double>, values out: UnsafeMutablePointer<Double>,
+                         gradients: UnsafeMutablePointer<Double>, workspace: BatchWorkspace) {
+        let n = code.count, m = self.inputs.count, G = count
+        guard n > 0, G > 0 else { return }
+        workspace.prepare(count: n * G)
+        workspace.values.withUnsafeMutableBufferPointer { vb in
+        workspace.adjoints.withUnsafeMutableBufferPointer { ab in
         code.withUnsafeBufferPointer { code in
-        for k in 0..<n { adj[k] = 0 }
-        for k in 0..<gradient.count { gradient[k] = 0 }
-        adj[n - 1] = 1
-        var k = n - 1
-        while k >= 0 {
-            let ins = code[k]
-            let g = adj[k]
-            if g != 0 {
-                let a = Int(ins.a), b = Int(ins.b)
+        extra.withUnsafeBufferPointer { extra in
+            let v = vb.baseAddress!, adj = ab.baseAddress!
+            forward(count: G, inputs: inputs, values: v)
+            let top = (n - 1) * G
+            for j in 0..<G { out[j] = v[top + j] }
+            adj.update(repeating: 0, count: n * G)
+            gradients.update(repeating: 0, count: m * G)
+            for j in 0..<G { adj[top + j] = 1 }
+            var k = n - 1
+            while k >= 0 {
+                let ins = code[k]
+                let a = Int(ins.a) * G, b = Int(ins.b) * G, c = Int(ins.c) * G, r = k * G
                 switch ins.op {
-                case .constant, .not, .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .and, .or:
+                case .constant, .not, .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .and, .or, .integerDivide:
                     break
-                case .input: gradient[a] += g
-                case .negate: adj[a] -= g
-                case .add: adj[a] += g; adj[b] += g
-                case .subtract: adj[a] += g; adj[b] -= g
-                case .multiply: adj[a] += g * v[b]; adj[b] += g * v[a]
+                case .input:
+                    if Int(ins.a) < m { for j in 0..<G { gradients[a + j] += adj[r + j] } }
+                case .negate: for j in 0..<G { adj[a + j] -= adj[r + j] }
+                case .add: for j in 0..<G { let g = adj[r + j]; adj[a + j] += g; adj[b + j] += g }
+                case .subtract: for j in 0..<G { let g = adj[r + j]; adj[a + j] += g; adj[b + j] -= g }
+                case .modulo: for j in 0..<G { adj[a + j] += adj[r + j] }
+                case .multiply:
+                    for j in 0..<G where adj[r + j] != 0 {
+                        let g = adj[r + j]
+                        adj[a + j] += g * v[b + j]; adj[b + j] += g * v[a + j]
+                    }
                 case .divide:
-                    adj[a] += g / v[b]
-                    adj[b] -= g * v[a] / (v[b] * v[b])
-                case .modulo: adj[a] += g
-                case .integerDivide: break
+                    for j in 0..<G where adj[r + j] != 0 {
+                        let g = adj[r + j], y = v[b + j]
+                        adj[a + j] += g / y
+                        adj[b + j] -= g * v[a + j] / (y * y)
+                    }
                 case .power, .signedPower:
-                    let x = v[a], y = v[b]
-                    let ax = Swift.abs(x)
-                    if ax > 0 {
-                        let p = Foundation.pow(ax, y)
-                        // d|x|^y/dx = y |x|^(y-1) sign(x); pwr multiplies by sign(x) again.
-                        let dx = y * p / ax * (ins.op == .power ? (x < 0 ? -1 : 1) : 1)
-                        adj[a] += g * dx
-                        adj[b] += g * p * Foundation.log(ax) * (ins.op == .signedPower && x < 0 ? -1 : 1)
-                    } else if y == 1 {
-                        adj[a] += g * (ins.op == .power ? (x < 0 ? -1 : 1) : 1)
+                    let isPower = ins.op == .power
+                    for j in 0..<G where adj[r + j] != 0 {
+                        let g = adj[r + j], x = v[a + j], y = v[b + j]
+                        let ax = Swift.abs(x)
+                        if ax > 0 {
+                            let p = Foundation.pow(ax, y)
+                            // d|x|^y/dx = y |x|^(y-1) sign(x); pwr multiplies by sign(x) again.
+                            let dx = y * p / ax * (isPower ? (x < 0 ? -1 : 1) : 1)
+                            adj[a + j] += g * dx
+                            adj[b + j] += g * p * Foundation.log(ax) * (!isPower && x < 0 ? -1 : 1)
+                        } else if y == 1 {
+                            adj[a + j] += g * (isPower ? (x < 0 ? -1 : 1) : 1)
+                        }
                     }
                 case .select:
-                    if v[a] != 0 { adj[b] += g } else { adj[Int(ins.c)] += g }
+                    for j in 0..<G where adj[r + j] != 0 {
+                        if v[a + j] != 0 { adj[b + j] += adj[r + j] } else { adj[c + j] += adj[r + j] }
+                    }
                 case .function1:
-                    adj[a] += g * Self.derivative1(Function1(rawValue: ins.function) ?? .abs, v[a], v[k])
+                    let f = Function1(rawValue: ins.function) ?? .abs
+                    for j in 0..<G where adj[r + j] != 0 {
+                        adj[a + j] += adj[r + j] * Self.derivative1(f, v[a + j], v[r + j])
+                    }
                 case .function2:
-                    let x = v[a], y = v[b]
-                    switch Function2(rawValue: ins.function) ?? .min {
-                    case .min: if x <= y { adj[a] += g } else { adj[b] += g }
-                    case .max: if x >= y { adj[a] += g } else { adj[b] += g }
-                    case .atan2:
-                        let d = x * x + y * y
-                        if d > 0 { adj[a] += g * y / d; adj[b] -= g * x / d }
-                    case .hypot:
-                        let h = v[k]
-                        if h > 0 { adj[a] += g * x / h; adj[b] += g * y / h }
+                    let f = Function2(rawValue: ins.function) ?? .min
+                    for j in 0..<G where adj[r + j] != 0 {
+                        let g = adj[r + j], x = v[a + j], y = v[b + j]
+                        switch f {
+                        case .min: if x <= y { adj[a + j] += g } else { adj[b + j] += g }
+                        case .max: if x >= y { adj[a + j] += g } else { adj[b + j] += g }
+                        case .atan2:
+                            let d = x * x + y * y
+                            if d > 0 { adj[a + j] += g * y / d; adj[b + j] -= g * x / d }
+                        case .hypot:
+                            let h = v[r + j]
+                            if h > 0 { adj[a + j] += g * x / h; adj[b + j] += g * y / h }
+                        }
                     }
                 case .limit:
-                    let x = v[a], lo = v[b], hi = v[Int(ins.c)]
-                    if x > lo && x < hi { adj[a] += g }
-                    else if x <= lo { adj[b] += g } else { adj[Int(ins.c)] += g }
+                    for j in 0..<G where adj[r + j] != 0 {
+                        let g = adj[r + j], x = v[a + j], lo = v[b + j], hi = v[c + j]
+                        if x > lo && x < hi { adj[a + j] += g }
+                        else if x <= lo { adj[b + j] += g } else { adj[c + j] += g }
+                    }
                 case .pwl:
-                    let start = Int(ins.b), count = Int(ins.c)
-                    let x = v[a]
-                    let (_, slope) = Self.pwlEvaluate(x, v, extra, start, count)
-                    adj[a] += g * slope
+                    for j in 0..<G where adj[r + j] != 0 {
+                        let (_, slope) = Self.pwlEvaluate(v[a + j], UnsafePointer(v + j), stride: G, extra, Int(ins.b), Int(ins.c))
+                        adj[a + j] += adj[r + j] * slope
+                    }
                 }
+                k -= 1
             }
-            k -= 1
-        }
-        return v[n - 1]
-        }}}
+        }}}}
     }
 
-    private func forward(_ inputValues: [Double], _ ws: ExpressionWorkspace) {
-        if ws.values.count < code.count {
-            ws.values = [Double](repeating: 0, count: code.count)
-            ws.adjoints = [Double](repeating: 0, count: code.count)
-        }
+    /// The forward sweep over `count` input sets (slot s of set j at `v[s * count + j]`).
+    private func forward(count G: Int, inputs: UnsafePointer<Double>, values v: UnsafeMutablePointer<Double>) {
+        let m = self.inputs.count
         code.withUnsafeBufferPointer { code in
-            ws.values.withUnsafeMutableBufferPointer { v in
-                for k in 0..<code.count {
-                    let ins = code[k]
-                    let a = Int(ins.a), b = Int(ins.b)
-                    switch ins.op {
-                    case .constant: v[k] = ins.constant
-                    case .input: v[k] = a < inputValues.count ? inputValues[a] : 0
-                    case .negate: v[k] = -v[a]
-                    case .not: v[k] = v[a] == 0 ? 1 : 0
-                    case .add: v[k] = v[a] + v[b]
-                    case .subtract: v[k] = v[a] - v[b]
-                    case .multiply: v[k] = v[a] * v[b]
-                    case .divide: v[k] = v[a] / v[b]
-                    case .modulo: v[k] = fmod(v[a], v[b])
-                    case .integerDivide: v[k] = (v[a] / v[b]).rounded(.towardZero)
-                    case .power: v[k] = Foundation.pow(Swift.abs(v[a]), v[b])
-                    case .signedPower:
-                        let p = Foundation.pow(Swift.abs(v[a]), v[b])
-                        v[k] = v[a] < 0 ? -p : p
-                    case .equal: v[k] = v[a] == v[b] ? 1 : 0
-                    case .notEqual: v[k] = v[a] != v[b] ? 1 : 0
-                    case .less: v[k] = v[a] < v[b] ? 1 : 0
-                    case .lessEqual: v[k] = v[a] <= v[b] ? 1 : 0
-                    case .greater: v[k] = v[a] > v[b] ? 1 : 0
-                    case .greaterEqual: v[k] = v[a] >= v[b] ? 1 : 0
-                    case .and: v[k] = (v[a] != 0 && v[b] != 0) ? 1 : 0
-                    case .or: v[k] = (v[a] != 0 || v[b] != 0) ? 1 : 0
-                    case .select: v[k] = v[a] != 0 ? v[b] : v[Int(ins.c)]
-                    case .function1: v[k] = Self.apply1(Function1(rawValue: ins.function) ?? .abs, v[a])
-                    case .function2:
-                        switch Function2(rawValue: ins.function) ?? .min {
-                        case .min: v[k] = Swift.min(v[a], v[b])
-                        case .max: v[k] = Swift.max(v[a], v[b])
-                        case .atan2: v[k] = Foundation.atan2(v[a], v[b])
-                        case .hypot: v[k] = Foundation.hypot(v[a], v[b])
-                        }
-                    case .limit: v[k] = Swift.min(Swift.max(v[a], v[b]), v[Int(ins.c)])
-                    case .pwl:
-                        v[k] = Self.pwlEvaluate(v[a], UnsafeBufferPointer(v), extra, b, Int(ins.c)).0
+        extra.withUnsafeBufferPointer { extra in
+            for k in 0..<code.count {
+                let ins = code[k]
+                let a = Int(ins.a) * G, b = Int(ins.b) * G, c = Int(ins.c) * G, r = k * G
+                switch ins.op {
+                case .constant: let x = ins.constant; for j in 0..<G { v[r + j] = x }
+                case .input:
+                    if Int(ins.a) < m { for j in 0..<G { v[r + j] = inputs[a + j] } }
+                    else { for j in 0..<G { v[r + j] = 0 } }
+                case .negate: for j in 0..<G { v[r + j] = -v[a + j] }
+                case .not: for j in 0..<G { v[r + j] = v[a + j] == 0 ? 1 : 0 }
+                case .add: for j in 0..<G { v[r + j] = v[a + j] + v[b + j] }
+                case .subtract: for j in 0..<G { v[r + j] = v[a + j] - v[b + j] }
+                case .multiply: for j in 0..<G { v[r + j] = v[a + j] * v[b + j] }
+                case .divide: for j in 0..<G { v[r + j] = v[a + j] / v[b + j] }
+                case .modulo: for j in 0..<G { v[r + j] = fmod(v[a + j], v[b + j]) }
+                case .integerDivide: for j in 0..<G { v[r + j] = (v[a + j] / v[b + j]).rounded(.towardZero) }
+                case .power: for j in 0..<G { v[r + j] = Foundation.pow(Swift.abs(v[a + j]), v[b + j]) }
+                case .signedPower:
+                    for j in 0..<G {
+                        let p = Foundation.pow(Swift.abs(v[a + j]), v[b + j])
+                        v[r + j] = v[a + j] < 0 ? -p : p
+                    }
+                case .equal: for j in 0..<G { v[r + j] = v[a + j] == v[b + j] ? 1 : 0 }
+                case .notEqual: for j in 0..<G { v[r + j] = v[a + j] != v[b + j] ? 1 : 0 }
+                case .less: for j in 0..<G { v[r + j] = v[a + j] < v[b + j] ? 1 : 0 }
+                case .lessEqual: for j in 0..<G { v[r + j] = v[a + j] <= v[b + j] ? 1 : 0 }
+                case .greater: for j in 0..<G { v[r + j] = v[a + j] > v[b + j] ? 1 : 0 }
+                case .greaterEqual: for j in 0..<G { v[r + j] = v[a + j] >= v[b + j] ? 1 : 0 }
+                case .and: for j in 0..<G { v[r + j] = (v[a + j] != 0 && v[b + j] != 0) ? 1 : 0 }
+                case .or: for j in 0..<G { v[r + j] = (v[a + j] != 0 || v[b + j] != 0) ? 1 : 0 }
+                case .select: for j in 0..<G { v[r + j] = v[a + j] != 0 ? v[b + j] : v[c + j] }
+                case .function1:
+                    let f = Function1(rawValue: ins.function) ?? .abs
+                    for j in 0..<G { v[r + j] = Self.apply1(f, v[a + j]) }
+                case .function2:
+                    switch Function2(rawValue: ins.function) ?? .min {
+                    case .min: for j in 0..<G { v[r + j] = Swift.min(v[a + j], v[b + j]) }
+                    case .max: for j in 0..<G { v[r + j] = Swift.max(v[a + j], v[b + j]) }
+                    case .atan2: for j in 0..<G { v[r + j] = Foundation.atan2(v[a + j], v[b + j]) }
+                    case .hypot: for j in 0..<G { v[r + j] = Foundation.hypot(v[a + j], v[b + j]) }
+                    }
+                case .limit: for j in 0..<G { v[r + j] = Swift.min(Swift.max(v[a + j], v[b + j]), v[c + j]) }
+                case .pwl:
+                    for j in 0..<G {
+                        v[r + j] = Self.pwlEvaluate(v[a + j], UnsafePointer(v + j), stride: G, extra, Int(ins.b), Int(ins.c)).0
                     }
                 }
             }
-        }
+        }}
     }
 
-    static func pwlEvaluate<C: RandomAccessCollection>(_ x: Double, _ v: C, _ extra: [Int32], _ start: Int, _ count: Int) -> (Double, Double) where C.Element == Double, C.Index == Int {
+    /// Piecewise-linear interpolation and its slope; slot s of the evaluated set is at `v[s * stride]`.
+    static func pwlEvaluate(_ x: Double, _ v: UnsafePointer<Double>, stride: Int, _ extra: UnsafeBufferPointer<Int32>,
+                            _ start: Int, _ count: Int) -> (Double, Double) {
         // count = number of (x, y) pairs; extra[start + 2p] is the slot of x_p, +1 of y_p.
         guard count > 0 else { return (0, 0) }
-        func xp(_ p: Int) -> Double { v[Int(extra[start + 2 * p])] }
-        func yp(_ p: Int) -> Double { v[Int(extra[start + 2 * p + 1])] }
+        func xp(_ p: Int) -> Double { v[Int(extra[start + 2 * p]) * stride] }
+        func yp(_ p: Int) -> Double { v[Int(extra[start + 2 * p + 1]) * stride] }
         if count == 1 || x <= xp(0) { return (yp(0), 0) }
         if x >= xp(count - 1) { return (yp(count - 1), 0) }
         var lo = 0, hi = count - 1
@@ -280,7 +355,29 @@ public struct CompiledExpression: Sendable {
 /// Scratch storage for evaluating a `CompiledExpression` without allocating.
 /// One per evaluating device (not shared between threads).
 public final class ExpressionWorkspace {
+    var inputs: [Double] = []
+    var gradient: [Double] = []
+    var value: [Double] = [0]
+    let batch = BatchWorkspace()
+    public init() {}
+
+    func prepare(instructions: Int, inputs m: Int) {
+        if inputs.count < Swift.max(m, 1) { inputs = [Double](repeating: 0, count: Swift.max(m, 1)); gradient = inputs }
+        batch.prepare(count: instructions)
+    }
+}
+
+/// Scratch storage for `CompiledExpression.evaluate(count:…)`: the value and adjoint of every
+/// tape slot of every input set. One per evaluating group (not shared between threads).
+public final class BatchWorkspace {
     var values: [Double] = []
     var adjoints: [Double] = []
     public init() {}
+
+    func prepare(count: Int) {
+        if values.count < count {
+            values = [Double](repeating: 0, count: count)
+            adjoints = values
+        }
+    }
 }

@@ -55,6 +55,17 @@ public struct ExpressionCompiler {
         return Int32(code.count - 1)
     }
 
+    /// Built-in functions of one and two arguments, by name.
+    static let functions1: [String: CompiledExpression.Function1] = [
+        "sin": .sin, "cos": .cos, "tan": .tan, "asin": .asin, "acos": .acos, "atan": .atan,
+        "arcsin": .asin, "arccos": .acos, "arctan": .atan,
+        "sinh": .sinh, "cosh": .cosh, "tanh": .tanh, "asinh": .asinh, "acosh": .acosh, "atanh": .atanh,
+        "exp": .exp, "ln": .ln, "log": .ln, "log10": .log10, "sqrt": .sqrt, "abs": .abs,
+        "floor": .floor, "ceil": .ceil, "nint": .nint, "int": .int, "sgn": .sgn, "sign": .sgn,
+        "u": .step, "u2": .step2, "uramp": .ramp,
+    ]
+    static let functions2: [String: CompiledExpression.Function2] = ["min": .min, "max": .max, "atan2": .atan2, "hypot": .hypot]
+
     private mutating func constant(_ v: Double) throws -> Int32 {
         try push(.init(op: .constant, constant: v))
     }
@@ -190,22 +201,13 @@ public struct ExpressionCompiler {
             }
             return try emit(user.body, bindings: inner, depth: depth + 1)
         }
-        let f1: [String: CompiledExpression.Function1] = [
-            "sin": .sin, "cos": .cos, "tan": .tan, "asin": .asin, "acos": .acos, "atan": .atan,
-            "arcsin": .asin, "arccos": .acos, "arctan": .atan,
-            "sinh": .sinh, "cosh": .cosh, "tanh": .tanh, "asinh": .asinh, "acosh": .acosh, "atanh": .atanh,
-            "exp": .exp, "ln": .ln, "log": .ln, "log10": .log10, "sqrt": .sqrt, "abs": .abs,
-            "floor": .floor, "ceil": .ceil, "nint": .nint, "int": .int, "sgn": .sgn, "sign": .sgn,
-            "u": .step, "u2": .step2, "uramp": .ramp,
-        ]
-        if let f = f1[name] {
+        if let f = Self.functions1[name] {
             try arity(1)
             let x = try emit(args[0], bindings: bindings, depth: depth)
             let s = try push(.init(op: .function1, a: x, function: f.rawValue))
             return try fold(s, operands: [x])
         }
-        let f2: [String: CompiledExpression.Function2] = ["min": .min, "max": .max, "atan2": .atan2, "hypot": .hypot]
-        if let f = f2[name] {
+        if let f = Self.functions2[name] {
             try arity(2)
             let x = try emit(args[0], bindings: bindings, depth: depth)
             let y = try emit(args[1], bindings: bindings, depth: depth)

@@ -50,12 +50,13 @@ public struct ExpressionParser {
         position + offset < bytes.count ? bytes[position + offset] : 0
     }
 
-    private mutating func accept(_ s: String) -> Bool {
+    /// Consumes `s` (an ASCII operator) after blanks if it comes next.
+    private mutating func accept(_ s: StaticString) -> Bool {
         skipSpace()
-        let u = Array(s.utf8)
-        guard position + u.count <= bytes.count else { return false }
-        for k in 0..<u.count where bytes[position + k] != u[k] { return false }
-        position += u.count
+        let u = s.utf8Start, n = s.utf8CodeUnitCount
+        guard position + n <= bytes.count else { return false }
+        for k in 0..<n where bytes[position + k] != u[k] { return false }
+        position += n
         return true
     }
 
@@ -154,8 +155,7 @@ public struct ExpressionParser {
         if c == 40 || c == 123 {  // ( or {
             position += 1
             let inner = try parseTernary()
-            let close: String = c == 40 ? ")" : "}"
-            guard accept(close) else { throw error("expected '\(close)'") }
+            guard c == 40 ? accept(")") : accept("}") else { throw error("expected '\(c == 40 ? ")" : "}")'") }
             return inner
         }
         if (c >= 48 && c <= 57) || (c == 46 && peek(1) >= 48 && peek(1) <= 57) {

@@ -137,9 +137,10 @@ public struct NetlistParser {
         case .braced, .quoted, .string: endOffset = last.offset + last.text.utf8.count + 2
         default: endOffset = last.offset + last.text.utf8.count
         }
-        let bytes = Array(card.text.utf8)
-        var text = String(decoding: bytes[startOffset..<min(endOffset, bytes.count)], as: UTF8.self)
-        text = text.replacingQuotes()
+        let utf8 = card.text.utf8
+        let lower = utf8.index(utf8.startIndex, offsetBy: min(startOffset, utf8.count))
+        let upper = utf8.index(utf8.startIndex, offsetBy: min(max(endOffset, startOffset), utf8.count))
+        let text = String(decoding: replacingQuotes(utf8[lower..<upper]), as: UTF8.self)
         return try ExpressionParser.parse(text, at: card.location(at: startOffset))
     }
 
@@ -296,11 +297,16 @@ public struct NetlistParser {
 extension String {
     /// ArithmeticExpression text with `'…'` quotes turned into parentheses.
     func replacingQuotes() -> String {
-        var out = ""
-        var open = true
-        for ch in self {
-            if ch == "'" { out.append(open ? "(" : ")"); open.toggle() } else { out.append(ch) }
-        }
-        return out
+        String(decoding: Netlist.replacingQuotes(utf8[...]), as: UTF8.self)
+    }
+}
+
+/// UTF-8 expression text with `'…'` quotes turned into parentheses (opening, closing, opening, …).
+func replacingQuotes(_ text: Substring.UTF8View) -> [UInt8] {
+    var open = true
+    return text.map { byte in
+        guard byte == 39 else { return byte }
+        defer { open.toggle() }
+        return open ? 40 : 41
     }
 }

@@ -78,6 +78,36 @@ struct ExpressionTests {
         }
     }
 
+    @Test("a tape evaluated for many input sets at once equals one evaluation per set", arguments: [
+        "v(a)*v(b) + sin(v(a))", "v(a) > 0 ? sqrt(v(a)) * v(b) : 1/v(b)", "pwr(v(a), 3) - pow(v(b), 1.5)",
+        "min(v(a), v(b)) + max(v(a), 2*v(b)) + limit(v(a), -1, 1)", "pwl(v(a), 0, 0, 1, 2, 3, -1) * v(b) + hypot(v(a), v(b))",
+    ])
+    func batched(_ text: String) throws {
+        let e = try ExpressionParser.parse(text, at: SourceLocation(file: "t", line: 1, column: 1))
+        let c = try ExpressionCompiler.compile(e, scope: EmptyScope(), at: SourceLocation(file: "t", line: 1, column: 1), allowRuntime: true)
+        let m = c.inputs.count, count = 37
+        var random = SplitMix64(seed: 7)
+        // Sets include zeros so that untaken branches divide by zero: their NaNs must not leak.
+        let sets = (0..<count).map { j in (0..<m).map { _ in j % 5 == 0 ? 0 : 4 * random.nextUniform() - 2 } }
+        var inputs = [Double](repeating: 0, count: m * count)
+        for j in 0..<count { for k in 0..<m { inputs[k * count + j] = sets[j][k] } }
+        var values = [Double](repeating: 0, count: count), gradients = [Double](repeating: 0, count: m * count)
+        inputs.withUnsafeBufferPointer { i in
+            values.withUnsafeMutableBufferPointer { v in
+                gradients.withUnsafeMutableBufferPointer { g in
+                    c.evaluate(count: count, inputs: i.baseAddress!, values: v.baseAddress!, gradients: g.baseAddress!, workspace: BatchWorkspace())
+                }
+            }
+        }
+        let ws = ExpressionWorkspace()
+        for j in 0..<count {
+            var gradient = [Double](repeating: 0, count: m)
+            let value = c.valueAndGradient(sets[j], gradient: &gradient, workspace: ws)
+            #expect(values[j] == value || (values[j].isNaN && value.isNaN), "\(text) set \(j)")
+            for k in 0..<m { #expect(gradients[k * count + j] == gradient[k] || (gradient[k].isNaN && gradients[k * count + j].isNaN)) }
+        }
+    }
+
     @Test("errors name the column", arguments: [
         ("1 + (2", 7), ("1 +", 4), ("foo(1)", 1), ("3 $ 4", 3), ("v(a", 1), ("1 ? 2", 6),
     ])
