@@ -8,7 +8,7 @@ DEMO_OUT ?= out/demo
 
 demo:
 	@scripts/setup.sh
-	$(SWIFT) build -c release --product lithic
+	scripts/build-release.sh
 	.build/release/lithic run examples/rc-ladder/ladder.cir -o $(DEMO_OUT) --plot --raw $(DEMO_OUT)/ladder.raw
 	@echo "Outputs in $(DEMO_OUT)/ (tran.csv, ac.csv, measures.json, ladder.raw, *.svg)"
 
@@ -19,7 +19,7 @@ test:
 
 build:
 	@scripts/setup.sh
-	$(SWIFT) build -c release --product lithic
+	scripts/build-release.sh
 
 # Regenerates netlists/golden/*.raw with Debian's ngspice (installed if missing).
 goldens:

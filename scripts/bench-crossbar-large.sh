@@ -6,7 +6,7 @@
 # Usage: scripts/bench-crossbar-large.sh [--skip-1024]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product lithic >/dev/null
+scripts/build-release.sh >/dev/null
 lithic=.build/release/lithic
 dir=$(mktemp -d /tmp/lithic-crossbar-large.XXXX)
 rows=""

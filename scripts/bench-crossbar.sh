@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=${*:-16 32 64}
-swift build -c release --product lithic >/dev/null
+scripts/build-release.sh >/dev/null
 lithic=.build/release/lithic
 dir=$(mktemp -d /tmp/lithic-crossbar.XXXX)
 rows=""

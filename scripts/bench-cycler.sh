@@ -8,7 +8,7 @@ cycles=${1:-2400}
 venv=.build/peers/venv
 [ -x "$venv/bin/python" ] || python3 -m venv --system-site-packages "$venv"
 "$venv/bin/python" -c "import pybamm" 2>/dev/null || "$venv/bin/pip" install -q pybamm
-swift build -c release --product lithic >/dev/null
+scripts/build-release.sh >/dev/null
 dir=$(mktemp -d /tmp/lithic-cycler.XXXX)
 sed "s/repeat=2400/repeat=$cycles/; s/at=2400/at=$cycles/g" examples/cycling/cccv.cir > "$dir/cccv.cir"
 /usr/bin/time -f "%e %M" -o "$dir/li.time" .build/release/lithic run "$dir/cccv.cir" -o "$dir/li" --quiet > "$dir/li.log"

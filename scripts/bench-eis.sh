@@ -4,7 +4,7 @@
 # sweep. Appends a section to BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product lithic >/dev/null
+scripts/build-release.sh >/dev/null
 out=$(mktemp -d)
 {
   echo

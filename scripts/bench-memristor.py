@@ -4,7 +4,7 @@ and the LLZO filament device for 200 SET/RESET cycles (examples/llzo-memristor/c
 against ngspice running the model's behavioural twin (netlists/memristor_*_twin.cir) on the same
 drive, in the same run. Appends (or replaces) a section of BENCHMARKS.md.
 
-Usage: scripts/bench-memristor.py   (after `swift build -c release --product lithic`)
+Usage: scripts/bench-memristor.py   (after `scripts/build-release.sh`)
 """
 import os, re, subprocess, sys, tempfile, bisect, math
 

@@ -4,7 +4,7 @@
 # Usage: scripts/bench.sh [case ...]   (default: all cases of Benchmarks/generate.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product lithic >/dev/null
+scripts/build-release.sh >/dev/null
 dir=$(mktemp -d /tmp/lithic-bench.XXXX)
 python3 Benchmarks/generate.py "$dir" "$@" > "$dir/cases"
 out=BENCHMARKS.md.tmp

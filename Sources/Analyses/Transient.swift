@@ -103,7 +103,8 @@ extension BoundSystem {
         for (k, kind) in unknownKinds.enumerated() { if case .state(let t) = kind { stateTolerances[k] = t } }
         if !stateTolerances.contains(where: { $0 >= 0 }) { stateTolerances = [] }
         var hHistory = [Double](repeating: 0, count: 4)            // h_n, h_{n-1}, …
-        var xPrevious = x
+        var xPrevious = x, xPrevious2 = x                             // x_{n-1}, x_{n-2}
+        var sinceCorner = 0  // accepted steps since the last breakpoint (the predictor's history is smooth)
         var t = 0.0
         if tstart == 0 && (!uic || resume) { record(0) }  // ngspice writes no t = 0 point for uic runs
         var eventPrevious = -Double.infinity
@@ -166,14 +167,32 @@ extension BoundSystem {
             let useGear = options.method == .gear
             let a0 = charges.prepare(order: order, gear: useGear, h: h, hPrevious: hPrev)
             let history = charges.history
-            // Predictor: linear extrapolation of the last two points.
+            // Predictor: quadratic extrapolation through the last three points where they lie on one
+            // smooth stretch of the waveform (no breakpoint between them), linear through two after a
+            // corner. A prediction inside Newton's tolerance converges in one iteration.
             let xStart = x
             if accepted > 0, hPrev > 0 {
                 let r = h / hPrev
-                x.withUnsafeMutableBufferPointer { xp in
-                    xStart.withUnsafeBufferPointer { s in
-                        xPrevious.withUnsafeBufferPointer { p in
-                            for k in 1..<xp.count { xp[k] = s[k] + r * (s[k] - p[k]) }
+                let h2 = hHistory[1]
+                if sinceCorner >= 2, h2 > 0 {
+                    let cn = (h + hPrev) * (h + hPrev + h2) / (hPrev * (hPrev + h2))
+                    let c1 = -h * (h + hPrev + h2) / (hPrev * h2)
+                    let c2 = h * (h + hPrev) / ((hPrev + h2) * h2)
+                    x.withUnsafeMutableBufferPointer { xp in
+                        xStart.withUnsafeBufferPointer { s in
+                            xPrevious.withUnsafeBufferPointer { p in
+                                xPrevious2.withUnsafeBufferPointer { p2 in
+                                    for k in 1..<xp.count { xp[k] = cn * s[k] + c1 * p[k] + c2 * p2[k] }
+                                }
+                            }
+                        }
+                    }
+                } else {
+                    x.withUnsafeMutableBufferPointer { xp in
+                        xStart.withUnsafeBufferPointer { s in
+                            xPrevious.withUnsafeBufferPointer { p in
+                                for k in 1..<xp.count { xp[k] = s[k] + r * (s[k] - p[k]) }
+                            }
                         }
                     }
                 }
@@ -252,7 +271,9 @@ extension BoundSystem {
             statistics.acceptedSteps += 1
             q.withUnsafeBufferPointer { qp in charges.accept(qNew: qp.baseAddress!, a0: a0) }
             hHistory[3] = hHistory[2]; hHistory[2] = hHistory[1]; hHistory[1] = hHistory[0]; hHistory[0] = h
+            swap(&xPrevious, &xPrevious2)
             xPrevious = xStart
+            sinceCorner = landsOnBreak ? 0 : sinceCorner + 1
             acceptedDiscrete = discrete
             t = landsOnBreak ? nextBreak : t + h
             if let dt = sampling {

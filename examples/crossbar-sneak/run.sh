@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Worst-case read of an OFF cell (1 µS) among ON cells (100 µS) with every unselected line floating,
 # for N×N arrays without access device, with a threshold selector, and with a 1T1R transistor.
-# Usage: examples/crossbar-sneak/run.sh [OUT]   (after `make demo` or `swift build -c release`)
+# Usage: examples/crossbar-sneak/run.sh [OUT]   (after `make demo` or `scripts/build-release.sh`)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-out/crossbar-sneak}

@@ -2,7 +2,7 @@
 # Programs a 64×64 LLZO-filament array with weights.csv (mapped onto 1–100 µS) by write-verify
 # under V/2, then multiplies a 0.1 V input vector, for three wire resistances per segment.
 # Usage: examples/crossbar-vmm/run.sh [OUT] [N] [SCHEME] [PASSES] [RWIRE…]
-#        (N×N sub-array, default 64; scheme v/2 or v/3, default v/3; passes default 2; after `swift build -c release`)
+#        (N×N sub-array, default 64; scheme v/2 or v/3, default v/3; passes default 2; after `scripts/build-release.sh`)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-out/crossbar-vmm}
