@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import LithicCore
 import Netlist
 
@@ -113,7 +114,7 @@ public struct ExperimentProtocol: Sendable {
     }
 
     public static func parseStep(_ raw: String, capacity: Double?, at location: SourceLocation) throws -> Step {
-        let text = raw.trimmingCharacters(in: .whitespaces)
+        let text = raw.trimmingSpaces()
         var words = ArraySlice(text.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," }).map(String.init))
         guard let verb = words.popFirst() else { throw InputError(location, "an empty .experiment step") }
         var control: Control

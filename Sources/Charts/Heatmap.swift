@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import LithicCore
 
 /// A matrix of values drawn as an SVG heatmap (rows top to bottom, columns left to right) with a
 /// colour bar; large matrices are averaged into blocks so the file stays small.

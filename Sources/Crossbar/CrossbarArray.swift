@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import LithicCore
 import Devices
 import Elaboration
@@ -263,7 +264,7 @@ public struct CrossbarArray: Sendable {
                     let suffix: String
                     if let known = suffixes[f] { suffix = known } else {
                         suffix = "_\(suffixes.count)"; suffixes[f] = suffix
-                        functions += f.replacingOccurrences(of: "_SFX", with: suffix) + "\n"
+                        functions += f.replacing("_SFX", with: suffix) + "\n"
                     }
                     out += MemristorModel.twinInstance(name: "\(i)_\(j)", plus: "w\(i)_\(j)", minus: top(i, j), initialState: st[k], suffix: suffix)
                 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import LithicCore
 
 /// The battery cycler as a circuit element between `plus` and `minus`: a source whose branch

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import LithicCore
 
 /// Parameters of the SPICE level-1 diode model (`.model name D (…)`), ngspice defaults.

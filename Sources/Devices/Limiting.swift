@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// SPICE's pn-junction voltage limiting (after ngspice `DEVpnjlim`): keeps Newton from jumping up
 /// an exponential. Above `vcrit` a step larger than 2·vt is compressed logarithmically.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import LithicCore
 
 /// Stamps a conductance `g` between nodes a and b: four slots (aa, ab, ba, bb).

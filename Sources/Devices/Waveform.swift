@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// An independent source's time function (ngspice manual §4.1), with its defaults already
 /// resolved against the `.tran` step and stop time.
@@ -35,13 +36,13 @@ public enum Waveform: Sendable {
             return v1
         case let .sine(vo, va, freq, td, theta, phase):
             let ph = phase * Double.pi / 180
-            if t <= td { return vo + va * Foundation.sin(ph) }
+            if t <= td { return vo + va * Glibc.sin(ph) }
             let tt = t - td
-            return vo + va * Foundation.sin(2 * Double.pi * freq * tt + ph) * Foundation.exp(-tt * theta)
+            return vo + va * Glibc.sin(2 * Double.pi * freq * tt + ph) * Glibc.exp(-tt * theta)
         case let .exponential(v1, v2, td1, tau1, td2, tau2):
             if t <= td1 { return v1 }
-            var v = v1 + (v2 - v1) * (1 - Foundation.exp(-(t - td1) / tau1))
-            if t > td2 { v += (v1 - v2) * (1 - Foundation.exp(-(t - td2) / tau2)) }
+            var v = v1 + (v2 - v1) * (1 - Glibc.exp(-(t - td1) / tau1))
+            if t > td2 { v += (v1 - v2) * (1 - Glibc.exp(-(t - td2) / tau2)) }
             return v
         case let .piecewiseLinear(times, values, repeatFrom, delay):
             guard let first = times.first, let last = times.last, !values.isEmpty else { return 0 }
@@ -64,15 +65,15 @@ public enum Waveform: Sendable {
             let dt = times[hi] - times[lo]
             return dt > 0 ? values[lo] + (values[hi] - values[lo]) * (tt - times[lo]) / dt : values[hi]
         case let .sffm(vo, va, fc, mdi, fs, pc, ps):
-            return vo + va * Foundation.sin(2 * Double.pi * fc * t + mdi * Foundation.sin(2 * Double.pi * fs * t + ps * Double.pi / 180) + pc * Double.pi / 180)
+            return vo + va * Glibc.sin(2 * Double.pi * fc * t + mdi * Glibc.sin(2 * Double.pi * fs * t + ps * Double.pi / 180) + pc * Double.pi / 180)
         case let .multisine(offset, amplitudes, frequencies, phases):
             var v = offset
-            for k in 0..<amplitudes.count { v += amplitudes[k] * Foundation.sin(2 * Double.pi * frequencies[k] * t + phases[k]) }
+            for k in 0..<amplitudes.count { v += amplitudes[k] * Glibc.sin(2 * Double.pi * frequencies[k] * t + phases[k]) }
             return v
         case let .am(va, vo, mf, fc, td, ph):
             if t <= td { return 0 }
             let tt = t - td
-            return va * (vo + Foundation.sin(2 * Double.pi * mf * tt)) * Foundation.sin(2 * Double.pi * fc * tt + ph * Double.pi / 180)
+            return va * (vo + Glibc.sin(2 * Double.pi * mf * tt)) * Glibc.sin(2 * Double.pi * fc * tt + ph * Double.pi / 180)
         }
     }
 

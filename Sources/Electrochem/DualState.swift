@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A real number with its derivatives with respect to up to eight unknowns (forward-mode AD on
 /// SIMD8 lanes): used by multi-state electrochemical devices for exact Jacobians.
@@ -28,24 +29,24 @@ public struct DualState: Sendable {
     @inline(__always) @inlinable public static func / (a: DualState, b: Double) -> DualState { DualState(a.value / b, a.d / b) }
     @inline(__always) @inlinable public static func / (a: Double, b: DualState) -> DualState { DualState(a / b.value, b.d * (-a / (b.value * b.value))) }
     @inline(__always) @inlinable func chain(_ f: Double, _ slope: Double) -> DualState { DualState(f, d * slope) }
-    @inlinable public static func exp(_ a: DualState) -> DualState { let e = Foundation.exp(min(a.value, 700)); return a.chain(e, e) }
-    @inlinable public static func log(_ a: DualState) -> DualState { a.chain(Foundation.log(a.value), 1 / a.value) }
+    @inlinable public static func exp(_ a: DualState) -> DualState { let e = Glibc.exp(min(a.value, 700)); return a.chain(e, e) }
+    @inlinable public static func log(_ a: DualState) -> DualState { a.chain(Glibc.log(a.value), 1 / a.value) }
     @inlinable public static func pow(_ a: DualState, _ p: Double) -> DualState {
         if a.value <= 0 { return DualState(0) }
-        let r = Foundation.pow(a.value, p)
+        let r = Glibc.pow(a.value, p)
         return a.chain(r, p * r / a.value)
     }
     /// s·ln(1 + e^{x/s}): a smooth max(x, 0) with width s.
     @inlinable public static func softplus(_ a: DualState, scale s: Double) -> DualState {
         let z = a.value / s
-        let v = z > 30 ? a.value : s * Foundation.log1p(Foundation.exp(z))
-        let slope = 1 / (1 + Foundation.exp(-z))
+        let v = z > 30 ? a.value : s * Glibc.log1p(Glibc.exp(z))
+        let slope = 1 / (1 + Glibc.exp(-z))
         return a.chain(v, slope)
     }
     /// 1/(1 + e^(−a)), evaluated without overflow for any a.
     @inlinable public static func logistic(_ a: DualState) -> DualState {
-        let v = a.value >= 0 ? 1 / (1 + Foundation.exp(-a.value)) : Foundation.exp(a.value) / (1 + Foundation.exp(a.value))
+        let v = a.value >= 0 ? 1 / (1 + Glibc.exp(-a.value)) : Glibc.exp(a.value) / (1 + Glibc.exp(a.value))
         return a.chain(v, v * (1 - v))
     }
-    @inlinable public static func tanh(_ a: DualState) -> DualState { let t = Foundation.tanh(a.value); return a.chain(t, 1 - t * t) }
+    @inlinable public static func tanh(_ a: DualState) -> DualState { let t = Glibc.tanh(a.value); return a.chain(t, 1 - t * t) }
 }

@@ -1,7 +1,8 @@
 import ComplexModule
 import RealModule
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Glibc
 import Impedance
 import LithicCore
 

@@ -1,6 +1,7 @@
 import ComplexModule
 import RealModule
-import Foundation
+import FoundationEssentials
+import Glibc
 import Impedance
 
 /// Starting values when the user gives none, read off the spectrum: series resistance from the

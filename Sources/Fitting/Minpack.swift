@@ -1,7 +1,8 @@
 import CMinpack
 import ComplexModule
 import RealModule
-import Foundation
+import FoundationEssentials
+import Glibc
 import LithicCore
 
 /// The one place Lithic calls MINPACK (cminpack): Levenberg-Marquardt `lmder` with a

@@ -1,7 +1,8 @@
 import ComplexModule
 import RealModule
 import Dispatch
-import Foundation
+import FoundationEssentials
+import Glibc
 import Charts
 import Fitting
 import LithicCore
@@ -81,7 +82,7 @@ public enum FitWorkflow {
 
     /// Thread-safe collection of batch results.
     final class ResultsBox: @unchecked Sendable {
-        private let lock = NSLock()
+        private let lock = Lock()
         private(set) var items: [Item?]
         private(set) var completed = 0
         init(count: Int) { items = [Item?](repeating: nil, count: count) }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import LithicCore
 import Netlist
 import Elaboration
@@ -66,7 +67,7 @@ public struct NetlistRun {
                         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
                         saved = try decoder.decode(CyclerCheckpoint.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
                     } catch {
-                        throw InputError(SourceLocation(file: path, line: 0, column: 0), "cannot read the cycler checkpoint: \(error.localizedDescription)")
+                        throw InputError(SourceLocation(file: path, line: 0, column: 0), "cannot read the cycler checkpoint: \(describeFileError(error))")
                     }
                 }
                 let save: ((CyclerCheckpoint) -> Void)? = path.map { p in { checkpoint in

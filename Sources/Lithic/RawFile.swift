@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import LithicCore
 import Analyses
 
@@ -7,13 +8,21 @@ import Analyses
 /// `Variables:`) and `Values:` (ASCII) or `Binary:` (little-endian float64, point-major;
 /// complex plots store (re, im) for every variable including the scale).
 public enum RawFile {
+    /// `Sat Nov 22 08:30:00 2026` in local time, as ngspice writes it (C locale names).
+    static func dateStamp(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        guard localtime_r(&seconds, &parts) != nil else { return "" }
+        var buffer = [CChar](repeating: 0, count: 64)
+        let n = strftime(&buffer, buffer.count, "%a %b %-d %H:%M:%S %Y", &parts)
+        return buffer.withUnsafeBufferPointer { b in String(decoding: UnsafeRawBufferPointer(b).prefix(n), as: UTF8.self) }
+    }
+
     public static func write(_ plots: [Plot], title: String, binary: Bool, date: Date = Date()) -> Data {
         var data = Data()
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "EEE MMM d HH:mm:ss yyyy"
+        let stamp = dateStamp(date)
         for plot in plots {
-            var header = "Title: \(title)\nDate: \(formatter.string(from: date))\nPlotname: \(plot.name)\n"
+            var header = "Title: \(title)\nDate: \(stamp)\nPlotname: \(plot.name)\n"
             header += "Flags: \(plot.isComplex ? "complex" : "real")\nNo. Variables: \(plot.vectors.count)\nNo. Points: \(plot.points)\n"
             header += "Variables:\n"
             for (i, v) in plot.vectors.enumerated() {
@@ -77,14 +86,14 @@ public enum RawFile {
             var sawData = false
             while let l = readLine() {
                 if l.trimmingSpaces().isEmpty { continue }
-                if l.hasPrefix("Plotname:") { plotName = l.dropFirst(9).trimmingCharacters(in: .whitespaces) }
-                else if l.hasPrefix("Flags:") { flags = l.dropFirst(6).trimmingCharacters(in: .whitespaces) }
+                if l.hasPrefix("Plotname:") { plotName = l.dropFirst(9).trimmingSpaces() }
+                else if l.hasPrefix("Flags:") { flags = l.dropFirst(6).trimmingSpaces() }
                 else if l.hasPrefix("No. Variables:") {
-                    guard let n = Int(l.dropFirst(14).trimmingCharacters(in: .whitespaces)), n > 0, n < 10_000_000 else { throw fail("bad variable count") }
+                    guard let n = Int(l.dropFirst(14).trimmingSpaces()), n > 0, n < 10_000_000 else { throw fail("bad variable count") }
                     nvars = n
                 }
                 else if l.hasPrefix("No. Points:") {
-                    guard let n = Int(l.dropFirst(11).trimmingCharacters(in: .whitespaces)), n >= 0, n < 1_000_000_000 else { throw fail("bad point count") }
+                    guard let n = Int(l.dropFirst(11).trimmingSpaces()), n >= 0, n < 1_000_000_000 else { throw fail("bad point count") }
                     npoints = n
                 }
                 else if l.hasPrefix("Variables:") {

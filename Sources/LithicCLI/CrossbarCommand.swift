@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Lithic
 
 struct CrossbarCommand: ParsableCommand {
@@ -63,7 +64,7 @@ struct CrossbarCommand: ParsableCommand {
         }
         var out: [Double] = []
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let t = line.trimmingCharacters(in: .whitespaces)
+            let t = line.trimmingSpaces()
             if t.isEmpty || t.hasPrefix("#") { continue }
             for (c, field) in t.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == ";" }).enumerated() {
                 guard let v = Double(field), v.isFinite else {
@@ -241,7 +242,7 @@ struct CrossbarCommand: ParsableCommand {
             var apparent: [Double] = []
             var selected = Array(0..<n)
             if let cell {
-                let parts = cell.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                let parts = cell.split(separator: ",").compactMap { Int($0.trimmingSpaces()) }
                 guard parts.count == 2, (0..<rows).contains(parts[0]), (0..<columns).contains(parts[1]) else {
                     throw InputError(.commandLine, "--cell must be ROW,COLUMN inside the \(rows)×\(columns) array, got '\(cell)'")
                 }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Lithic
 
 struct DevicesCommand: ParsableCommand {
@@ -21,6 +22,6 @@ struct DevicesCommand: ParsableCommand {
         }
         print(builtIn)
         print("Extension devices (Y<TYPE> name nodes… model):")
-        for (name, e) in catalog.entries.sorted(by: { $0.key < $1.key }) { print("  \(name.padding(toLength: 13, withPad: " ", startingAt: 0)) \(e.summary)") }
+        for (name, e) in catalog.entries.sorted(by: { $0.key < $1.key }) { print("  \(String(format: "%-13s", name)) \(e.summary)") }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Lithic
 
 struct Fit: ParsableCommand {
@@ -29,7 +30,7 @@ struct Fit: ParsableCommand {
     @Flag(help: "No progress or summary on stderr.") var quiet = false
 
     func parseNumber(_ s: String, _ what: String) throws -> Double {
-        guard let v = Double(s.trimmingCharacters(in: .whitespaces)) ?? SINumber.parse(s.trimmingCharacters(in: .whitespaces)), v.isFinite else {
+        guard let v = Double(s.trimmingSpaces()) ?? SINumber.parse(s.trimmingSpaces()), v.isFinite else {
             throw InputError(.commandLine, "\(what): '\(s)' is not a number")
         }
         return v
@@ -70,15 +71,15 @@ struct Fit: ParsableCommand {
         let began = Date()
         let items = FitWorkflow.batch(paths: files, circuit: model, initial: start, settings: settings, dropInductive: dropInductive,
                                       jobs: workers, progress: showProgress ? { done, total in
-            FileHandle.standardError.write(Data("\rfit [\(done)/\(total)]".utf8))
-            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+            StandardError.write("\rfit [\(done)/\(total)]")
+            if done == total { StandardError.write("\n") }
         } : nil)
         var failures = 0
         for item in items {
             let stem = "\(output)/\(URL(fileURLWithPath: item.path).deletingPathExtension().lastPathComponent)"
             guard let r = item.result, let s = item.spectrum else {
                 failures += 1
-                FileHandle.standardError.write(Data("\(item.error ?? "failed")\n".utf8))
+                StandardError.write("\(item.error ?? "failed")\n")
                 continue
             }
             try AtomicFile.write(FitWorkflow.reportJSON(r, source: item.path), to: stem + ".fit.json")
@@ -92,8 +93,8 @@ struct Fit: ParsableCommand {
                 print("\(item.path): \(r.circuit), \(r.weighting.rawValue) weights, \(r.converged ? "converged" : "NOT converged")")
                 for k in r.names.indices {
                     let flag = r.isFixed[k] ? " (fixed)" : ""
-                    print(String(format: "  %-10@ = %- .6e ± %.2e   95%% CI [% .4e, % .4e]%@", r.names[k] as NSString, r.values[k], r.standardErrors[k],
-                                 r.confidence95[k].0, r.confidence95[k].1, flag as NSString))
+                    print(String(format: "  %-10@ = %- .6e ± %.2e   95%% CI [% .4e, % .4e]%@", r.names[k], r.values[k], r.standardErrors[k],
+                                 r.confidence95[k].0, r.confidence95[k].1, flag))
                 }
                 print(String(format: "  chi2 = %.6e, reduced chi2 = %.6e, rms relative residual = %.4e, AIC = %.3f, BIC = %.3f, fit %.4f s (%d evaluations)",
                              r.chiSquare, r.reducedChiSquare, r.rmsRelative, r.aic, r.bic, r.seconds, r.evaluations))
@@ -105,8 +106,8 @@ struct Fit: ParsableCommand {
             try AtomicFile.write(FitWorkflow.summaryJSON(items), to: "\(output)/summary.json")
         }
         if !quiet {
-            FileHandle.standardError.write(Data(String(format: "fitted %d of %d spectra in %.3f s; outputs in %@\n",
-                                                      items.count - failures, items.count, Date().timeIntervalSince(began), output).utf8))
+            StandardError.write(String(format: "fitted %d of %d spectra in %.3f s; outputs in %@\n",
+                                                      items.count - failures, items.count, Date().timeIntervalSince(began), output))
         }
         if failures == items.count { throw ExitCode(2) }
     }
@@ -115,7 +116,7 @@ struct Fit: ParsableCommand {
         guard port.count == 2 else { throw InputError(.commandLine, "--netlist needs --port PLUS MINUS") }
         guard let vary, !vary.isEmpty else { throw InputError(.commandLine, "--netlist needs --vary name,name,…") }
         guard files.count == 1 else { throw InputError(.commandLine, "--netlist fits one spectrum at a time") }
-        let names = vary.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let names = vary.split(separator: ",").map { $0.trimmingSpaces().lowercased() }
         let start = try initial.map { try $0.split(separator: ",").map { try parseNumber(String($0), "--initial") } }
         let spectrum = try FitWorkflow.load(files[0], dropInductive: dropInductive)
         let began = Date()
@@ -130,11 +131,11 @@ struct Fit: ParsableCommand {
         }
         print("\(files[0]): \(r.circuit), \(r.weighting.rawValue) weights, \(r.converged ? "converged" : "NOT converged")")
         for k in r.names.indices {
-            print(String(format: "  %-10@ = %- .6e ± %.2e   95%% CI [% .4e, % .4e]", r.names[k] as NSString, r.values[k], r.standardErrors[k],
+            print(String(format: "  %-10@ = %- .6e ± %.2e   95%% CI [% .4e, % .4e]", r.names[k], r.values[k], r.standardErrors[k],
                          r.confidence95[k].0, r.confidence95[k].1))
         }
         print(String(format: "  chi2 = %.6e, rms relative residual = %.4e, AIC = %.3f, BIC = %.3f", r.chiSquare, r.rmsRelative, r.aic, r.bic))
         for w in r.warnings { print("  warning: \(w)") }
-        if !quiet { FileHandle.standardError.write(Data(String(format: "fitted the netlist in %.3f s (%d model evaluations)\n", Date().timeIntervalSince(began), r.evaluations).utf8)) }
+        if !quiet { StandardError.write(String(format: "fitted the netlist in %.3f s (%d model evaluations)\n", Date().timeIntervalSince(began), r.evaluations)) }
     }
 }

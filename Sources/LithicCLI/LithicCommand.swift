@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Lithic
 
 /// `lithic`: the command-line program. Argument parsing, exit codes and progress only.
@@ -16,18 +17,18 @@ struct LithicCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let e as InputError {
-            FileHandle.standardError.write(Data("\(e)\n".utf8))
-            Foundation.exit(2)
+            StandardError.write("\(e)\n")
+            Glibc.exit(2)
         } catch let e as SimulationError {
-            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
-            Foundation.exit(1)
+            StandardError.write("error: \(e)\n")
+            Glibc.exit(1)
         } catch let e as ExitCode {
-            Foundation.exit(e.rawValue)
+            Glibc.exit(e.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .success { exit(withError: error) }
-            FileHandle.standardError.write(Data("\(fullMessage(for: error))\n".utf8))
-            Foundation.exit(2)  // usage errors are input errors
+            StandardError.write("\(fullMessage(for: error))\n")
+            Glibc.exit(2)  // usage errors are input errors
         }
     }
 }
@@ -42,8 +43,8 @@ struct ProgressReporter {
             let width = 30
             let filled = Int(fraction * Double(width))
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            FileHandle.standardError.write(Data("\r\(kind) [\(bar)] \(Int(fraction * 100))%".utf8))
-            if fraction >= 1 { FileHandle.standardError.write(Data("\n".utf8)) }
+            StandardError.write("\r\(kind) [\(bar)] \(Int(fraction * 100))%")
+            if fraction >= 1 { StandardError.write("\n") }
         }
     }
 }
@@ -65,7 +66,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let circuit = try NetlistRun.prepare(path: netlist, parameters: ParameterAssignment.dictionary(parameters)).1  // the syntax tree is freed here
-        if !quiet { for w in circuit.warnings { FileHandle.standardError.write(Data("\(w)\n".utf8)) } }
+        if !quiet { for w in circuit.warnings { StandardError.write("\(w)\n") } }
         let started = Date()
         Interruption.installHandler()
         let directory = output ?? URL(fileURLWithPath: netlist).deletingPathExtension().lastPathComponent + ".out"
@@ -117,7 +118,7 @@ struct Run: ParsableCommand {
                 try AtomicFile.write(b, to: stem + "-bode.svg"); written.append(stem + "-bode.svg")
                 try AtomicFile.write(ph, to: stem + "-phase.svg"); written.append(stem + "-phase.svg")
             }
-            for w in spectrum.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+            for w in spectrum.warnings { StandardError.write("warning: \(w)\n") }
         }
         if !result.measures.isEmpty {
             try AtomicFile.write(OutputWriters.measuresJSON(result.measures), to: "\(directory)/measures.json")
@@ -126,15 +127,15 @@ struct Run: ParsableCommand {
         if !quiet {
             let s = result.outcome.statistics
             let elapsed = Date().timeIntervalSince(started)
-            FileHandle.standardError.write(Data(String(format: "%@: %d unknowns, %d nonzeros, %d Newton iterations, %d factorisations (%d full), %d steps (%d rejected), %.3f s\n",
-                                                      base, s.unknowns, s.nonzeros, s.newtonIterations, s.fullFactorizations + s.refactorizations, s.fullFactorizations, s.acceptedSteps, s.rejectedSteps, elapsed).utf8))
-            for w in written { FileHandle.standardError.write(Data("wrote \(w)\n".utf8)) }
+            StandardError.write(String(format: "%@: %d unknowns, %d nonzeros, %d Newton iterations, %d factorisations (%d full), %d steps (%d rejected), %.3f s\n",
+                                                      base, s.unknowns, s.nonzeros, s.newtonIterations, s.fullFactorizations + s.refactorizations, s.fullFactorizations, s.acceptedSteps, s.rejectedSteps, elapsed))
+            for w in written { StandardError.write("wrote \(w)\n") }
         }
         if let failure = result.outcome.failure { throw failure }
         // Every output is written and closed: leave without tearing down the circuit and the
         // results object by object (tens of milliseconds for a large netlist).
         fflush(stdout)
-        Foundation.exit(0)
+        Glibc.exit(0)
     }
 }
 
@@ -157,8 +158,8 @@ struct ParameterAssignment: ExpressibleByArgument {
     var value: Double
     init?(argument: String) {
         let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
-        guard parts.count == 2, !parts[0].isEmpty, let v = SINumber.parse(parts[1].trimmingCharacters(in: .whitespaces)), v.isFinite else { return nil }
-        name = parts[0].trimmingCharacters(in: .whitespaces).lowercased()
+        guard parts.count == 2, !parts[0].isEmpty, let v = SINumber.parse(parts[1].trimmingSpaces()), v.isFinite else { return nil }
+        name = parts[0].trimmingSpaces().lowercased()
         value = v
     }
     static func dictionary(_ list: [ParameterAssignment]) -> [String: Double] {

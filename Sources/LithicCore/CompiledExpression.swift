@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A user function from `.func name(a, b) {body}`.
 public struct UserFunction: Sendable {
@@ -170,11 +171,11 @@ public struct CompiledExpression: Sendable {
                         let g = adj[r + j], x = v[a + j], y = v[b + j]
                         let ax = Swift.abs(x)
                         if ax > 0 {
-                            let p = Foundation.pow(ax, y)
+                            let p = Glibc.pow(ax, y)
                             // d|x|^y/dx = y |x|^(y-1) sign(x); pwr multiplies by sign(x) again.
                             let dx = y * p / ax * (isPower ? (x < 0 ? -1 : 1) : 1)
                             adj[a + j] += g * dx
-                            adj[b + j] += g * p * Foundation.log(ax) * (!isPower && x < 0 ? -1 : 1)
+                            adj[b + j] += g * p * Glibc.log(ax) * (!isPower && x < 0 ? -1 : 1)
                         } else if y == 1 {
                             adj[a + j] += g * (isPower ? (x < 0 ? -1 : 1) : 1)
                         }
@@ -241,10 +242,10 @@ public struct CompiledExpression: Sendable {
                 case .divide: for j in 0..<G { v[r + j] = v[a + j] / v[b + j] }
                 case .modulo: for j in 0..<G { v[r + j] = fmod(v[a + j], v[b + j]) }
                 case .integerDivide: for j in 0..<G { v[r + j] = (v[a + j] / v[b + j]).rounded(.towardZero) }
-                case .power: for j in 0..<G { v[r + j] = Foundation.pow(Swift.abs(v[a + j]), v[b + j]) }
+                case .power: for j in 0..<G { v[r + j] = Glibc.pow(Swift.abs(v[a + j]), v[b + j]) }
                 case .signedPower:
                     for j in 0..<G {
-                        let p = Foundation.pow(Swift.abs(v[a + j]), v[b + j])
+                        let p = Glibc.pow(Swift.abs(v[a + j]), v[b + j])
                         v[r + j] = v[a + j] < 0 ? -p : p
                     }
                 case .equal: for j in 0..<G { v[r + j] = v[a + j] == v[b + j] ? 1 : 0 }
@@ -263,8 +264,8 @@ public struct CompiledExpression: Sendable {
                     switch Function2(rawValue: ins.function) ?? .min {
                     case .min: for j in 0..<G { v[r + j] = Swift.min(v[a + j], v[b + j]) }
                     case .max: for j in 0..<G { v[r + j] = Swift.max(v[a + j], v[b + j]) }
-                    case .atan2: for j in 0..<G { v[r + j] = Foundation.atan2(v[a + j], v[b + j]) }
-                    case .hypot: for j in 0..<G { v[r + j] = Foundation.hypot(v[a + j], v[b + j]) }
+                    case .atan2: for j in 0..<G { v[r + j] = Glibc.atan2(v[a + j], v[b + j]) }
+                    case .hypot: for j in 0..<G { v[r + j] = Glibc.hypot(v[a + j], v[b + j]) }
                     }
                 case .limit: for j in 0..<G { v[r + j] = Swift.min(Swift.max(v[a + j], v[b + j]), v[c + j]) }
                 case .pwl:
@@ -298,25 +299,25 @@ public struct CompiledExpression: Sendable {
 
     static func apply1(_ f: Function1, _ x: Double) -> Double {
         switch f {
-        case .sin: return Foundation.sin(x)
-        case .cos: return Foundation.cos(x)
-        case .tan: return Foundation.tan(x)
-        case .asin: return Foundation.asin(x)
-        case .acos: return Foundation.acos(x)
-        case .atan: return Foundation.atan(x)
-        case .sinh: return Foundation.sinh(x)
-        case .cosh: return Foundation.cosh(x)
-        case .tanh: return Foundation.tanh(x)
-        case .asinh: return Foundation.asinh(x)
-        case .acosh: return Foundation.acosh(x)
-        case .atanh: return Foundation.atanh(x)
-        case .exp: return Foundation.exp(x)
-        case .ln: return Foundation.log(Swift.abs(x))
-        case .log10: return Foundation.log10(Swift.abs(x))
-        case .sqrt: return Foundation.sqrt(Swift.abs(x))
+        case .sin: return Glibc.sin(x)
+        case .cos: return Glibc.cos(x)
+        case .tan: return Glibc.tan(x)
+        case .asin: return Glibc.asin(x)
+        case .acos: return Glibc.acos(x)
+        case .atan: return Glibc.atan(x)
+        case .sinh: return Glibc.sinh(x)
+        case .cosh: return Glibc.cosh(x)
+        case .tanh: return Glibc.tanh(x)
+        case .asinh: return Glibc.asinh(x)
+        case .acosh: return Glibc.acosh(x)
+        case .atanh: return Glibc.atanh(x)
+        case .exp: return Glibc.exp(x)
+        case .ln: return Glibc.log(Swift.abs(x))
+        case .log10: return Glibc.log10(Swift.abs(x))
+        case .sqrt: return Glibc.sqrt(Swift.abs(x))
         case .abs: return Swift.abs(x)
-        case .floor: return Foundation.floor(x)
-        case .ceil: return Foundation.ceil(x)
+        case .floor: return Glibc.floor(x)
+        case .ceil: return Glibc.ceil(x)
         case .nint: return x.rounded(.toNearestOrEven)
         case .int: return x.rounded(.towardZero)
         case .sgn: return x > 0 ? 1 : (x < 0 ? -1 : 0)
@@ -328,17 +329,17 @@ public struct CompiledExpression: Sendable {
 
     static func derivative1(_ f: Function1, _ x: Double, _ fx: Double) -> Double {
         switch f {
-        case .sin: return Foundation.cos(x)
-        case .cos: return -Foundation.sin(x)
+        case .sin: return Glibc.cos(x)
+        case .cos: return -Glibc.sin(x)
         case .tan: return 1 + fx * fx
-        case .asin: return 1 / Foundation.sqrt(1 - x * x)
-        case .acos: return -1 / Foundation.sqrt(1 - x * x)
+        case .asin: return 1 / Glibc.sqrt(1 - x * x)
+        case .acos: return -1 / Glibc.sqrt(1 - x * x)
         case .atan: return 1 / (1 + x * x)
-        case .sinh: return Foundation.cosh(x)
-        case .cosh: return Foundation.sinh(x)
+        case .sinh: return Glibc.cosh(x)
+        case .cosh: return Glibc.sinh(x)
         case .tanh: return 1 - fx * fx
-        case .asinh: return 1 / Foundation.sqrt(x * x + 1)
-        case .acosh: return 1 / Foundation.sqrt(x * x - 1)
+        case .asinh: return 1 / Glibc.sqrt(x * x + 1)
+        case .acosh: return 1 / Glibc.sqrt(x * x - 1)
         case .atanh: return 1 / (1 - x * x)
         case .exp: return fx
         case .ln: return 1 / x

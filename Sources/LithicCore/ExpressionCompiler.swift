@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Compiles an `ArithmeticExpression` into a `CompiledExpression` tape: parameters become constants, user
 /// functions are inlined, run-time probes become inputs, constant sub-trees are folded.

@@ -220,7 +220,7 @@ public struct ExpressionParser {
     }
 }
 
-extension String {
+extension StringProtocol {
     /// The string without leading and trailing blanks (space, tab, CR, LF).
     public func trimmingSpaces() -> String {
         var s = Substring(self)

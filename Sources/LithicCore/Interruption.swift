@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A user's request to stop a long run (Ctrl-C). The command line sets it from its SIGINT
 /// handler; transient analyses and the cycler poll it at every accepted step and stop cleanly,

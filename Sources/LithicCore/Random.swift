@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// SplitMix64: a small, fast, reproducible generator for multi-start and synthetic noise.
 public struct SplitMix64: RandomNumberGenerator, Sendable {

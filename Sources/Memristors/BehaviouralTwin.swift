@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The model written as ngspice behavioural sources (CIRCUITS.md §3.1 "state on a 1 F
 /// capacitor"): `.func mcur(v, x)` is the device current and `.func mrate(v, x)` the state rate,

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// A real number with its derivatives with respect to the unknowns a memristor sees: the
 /// terminal voltage v, its state x and an optional second state y (the LLZO filament's
@@ -37,22 +38,22 @@ public struct Dual2: Sendable {
 
     @inlinable func chain(_ f: Double, _ slope: Double) -> Dual2 { Dual2(f, slope * dv, slope * dx, slope * dy) }
 
-    @inlinable public static func exp(_ a: Dual2) -> Dual2 { let e = Foundation.exp(a.value); return a.chain(e, e) }
-    @inlinable public static func log(_ a: Dual2) -> Dual2 { a.chain(Foundation.log(a.value), 1 / a.value) }
-    @inlinable public static func sinh(_ a: Dual2) -> Dual2 { a.chain(Foundation.sinh(a.value), Foundation.cosh(a.value)) }
-    @inlinable public static func tanh(_ a: Dual2) -> Dual2 { let t = Foundation.tanh(a.value); return a.chain(t, 1 - t * t) }
-    @inlinable public static func sqrt(_ a: Dual2) -> Dual2 { let r = Foundation.sqrt(a.value); return a.chain(r, 0.5 / r) }
+    @inlinable public static func exp(_ a: Dual2) -> Dual2 { let e = Glibc.exp(a.value); return a.chain(e, e) }
+    @inlinable public static func log(_ a: Dual2) -> Dual2 { a.chain(Glibc.log(a.value), 1 / a.value) }
+    @inlinable public static func sinh(_ a: Dual2) -> Dual2 { a.chain(Glibc.sinh(a.value), Glibc.cosh(a.value)) }
+    @inlinable public static func tanh(_ a: Dual2) -> Dual2 { let t = Glibc.tanh(a.value); return a.chain(t, 1 - t * t) }
+    @inlinable public static func sqrt(_ a: Dual2) -> Dual2 { let r = Glibc.sqrt(a.value); return a.chain(r, 0.5 / r) }
     /// a^p for a constant exponent; a ≥ 0 expected (p may be fractional).
     @inlinable public static func pow(_ a: Dual2, _ p: Double) -> Dual2 {
         if a.value == 0 { return Dual2(p == 0 ? 1 : 0, 0, 0) }
-        let r = Foundation.pow(a.value, p)
+        let r = Glibc.pow(a.value, p)
         return a.chain(r, p * r / a.value)
     }
     /// Integer power, defined for negative bases.
     @inlinable public static func ipow(_ a: Dual2, _ n: Int) -> Dual2 {
         if n == 0 { return Dual2(1) }
-        let r = Foundation.pow(a.value, Double(n))
-        let d = Double(n) * Foundation.pow(a.value, Double(n - 1))
+        let r = Glibc.pow(a.value, Double(n))
+        let d = Double(n) * Glibc.pow(a.value, Double(n - 1))
         return a.chain(r, d)
     }
 }

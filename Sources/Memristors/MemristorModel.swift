@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import LithicCore
 
 /// The memristor compact models Lithic knows, selected by `level` on `.model name memristor`:

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Integration of one device's state at a held voltage: what a cell does during a write pulse
 /// when the array around it is quasi-static (no reactive elements, so the line voltages follow

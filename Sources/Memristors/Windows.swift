@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Window functions that keep a normalised memristor state x ∈ [0, 1] inside its range, as
 /// published (CIRCUITS.md §3.2 lists the implementations elsewhere that got them wrong).

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import LithicCore
 
 /// Reads netlist files into cards: joins `+` continuations, strips comments, lower-cases,

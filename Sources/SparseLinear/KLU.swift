@@ -1,5 +1,6 @@
 import CKLU
-import Foundation
+import FoundationEssentials
+import Glibc
 import LithicCore
 
 /// Why a factorisation failed, with the matrix column (0-based, = unknown − 1) when known.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import CKLU
 
 /// Fill-reducing orderings KLU can use for its diagonal blocks.

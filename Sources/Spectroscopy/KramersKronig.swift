@@ -1,5 +1,6 @@
 import ComplexModule
-import Foundation
+import FoundationEssentials
+import Glibc
 import LithicCore
 import RealModule
 

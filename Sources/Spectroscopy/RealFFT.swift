@@ -1,13 +1,15 @@
 import CFFTW
+import LithicCore
 import ComplexModule
 import RealModule
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Discrete Fourier transform of real samples through FFTW (r2c). Plans are made once per size
 /// (FFTW_ESTIMATE: deterministic, no overwriting while planning) and cached; planning is
 /// serialised by a lock because FFTW's planner is not thread-safe. No FFTW type leaves this file.
 public enum RealFFT {
-    private static let lock = NSLock()
+    private static let lock = Lock()
     nonisolated(unsafe) private static var plans: [Int: Plan] = [:]
 
     final class Plan {
@@ -15,7 +17,7 @@ public enum RealFFT {
         let input: UnsafeMutablePointer<Double>
         let output: UnsafeMutablePointer<fftw_complex>
         let plan: fftw_plan?
-        let use = NSLock()
+        let use = Lock()
         init(size: Int) {
             self.size = size
             input = fftw_alloc_real(size)

@@ -1,6 +1,7 @@
 import ComplexModule
 import RealModule
-import Foundation
+import FoundationEssentials
+import Glibc
 import LithicCore
 
 /// A spectrum as read from a file: frequency (Hz) and impedance (Ω, Z'' < 0 capacitive).
@@ -32,13 +33,13 @@ public enum SpectrumReader {
         var lines = text.components(separatedBy: "\n").map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
         if lines.last == "" { lines.removeLast() }
         guard !lines.isEmpty else { throw InputError(SourceLocation(file: name, line: 1, column: 1), "empty spectrum file") }
-        let first = lines[0].trimmingCharacters(in: .whitespaces)
+        let first = lines[0].trimmingSpaces()
         let spectrum: MeasuredSpectrum
         if first.hasPrefix("EC-Lab ASCII FILE") || first.hasPrefix("BT-Lab ASCII FILE") {
             spectrum = try biologic(lines, name)
         } else if first == "EXPLAIN" || lines.contains(where: { $0.hasPrefix("ZCURVE\tTABLE") }) {
             spectrum = try gamry(lines, name)
-        } else if first.hasPrefix("ZPLOT") || lines.contains(where: { $0.trimmingCharacters(in: .whitespaces) == "End Comments" }) {
+        } else if first.hasPrefix("ZPLOT") || lines.contains(where: { $0.trimmingSpaces() == "End Comments" }) {
             spectrum = try zplot(lines, name)
         } else if lines.contains(where: { $0.contains("<Segment1>") }) {
             spectrum = try versaStudio(lines, name)
@@ -77,7 +78,7 @@ public enum SpectrumReader {
         }
         for ch in line {
             if isSeparator(ch) {
-                if !current.isEmpty || separator != nil { out.append((current.trimmingCharacters(in: .whitespaces), start)) }
+                if !current.isEmpty || separator != nil { out.append((current.trimmingSpaces(), start)) }
                 current = ""
                 start = column + 1
             } else {
@@ -86,12 +87,12 @@ public enum SpectrumReader {
             }
             column += 1
         }
-        if !current.isEmpty || separator != nil { out.append((current.trimmingCharacters(in: .whitespaces), start)) }
+        if !current.isEmpty || separator != nil { out.append((current.trimmingSpaces(), start)) }
         return out
     }
 
     static func number(_ s: String, decimalComma: Bool) -> Double? {
-        let t = decimalComma ? s.replacingOccurrences(of: ",", with: ".") : s
+        let t = decimalComma ? s.replacing(",", with: ".") : s
         return Double(t)
     }
 
@@ -109,7 +110,7 @@ public enum SpectrumReader {
         var f: [Double] = [], z: [Complex<Double>] = []
         for i in start..<lines.count {
             let line = lines[i]
-            if line.trimmingCharacters(in: .whitespaces).isEmpty { if f.isEmpty { continue } else { break } }
+            if line.trimmingSpaces().isEmpty { if f.isEmpty { continue } else { break } }
             let fs = fields(line, separator: separator)
             let needed = max(frequency, real, imaginary)
             guard fs.count > needed else {
@@ -135,7 +136,7 @@ public enum SpectrumReader {
         // Find the header: the last non-numeric line before the first numeric one.
         var firstData = -1
         for (i, l) in lines.enumerated() {
-            let t = l.trimmingCharacters(in: .whitespaces)
+            let t = l.trimmingSpaces()
             guard !t.isEmpty else { continue }
             let sep = guessSeparator(t)
             let fs = fields(t, separator: sep)
@@ -145,11 +146,11 @@ public enum SpectrumReader {
         guard firstData >= 0 else {
             throw InputError(location(name, 1), "no numeric data rows found (expected frequency, Z', Z'' columns)")
         }
-        let sample = lines[firstData].trimmingCharacters(in: .whitespaces)
+        let sample = lines[firstData].trimmingSpaces()
         let separator = guessSeparator(sample)
         let decimalComma = separator == ";" || (separator != "," && sample.contains(","))
         var header: [String] = []
-        for i in stride(from: firstData - 1, through: 0, by: -1) where !lines[i].trimmingCharacters(in: .whitespaces).isEmpty {
+        for i in stride(from: firstData - 1, through: 0, by: -1) where !lines[i].trimmingSpaces().isEmpty {
             header = fields(lines[i], separator: guessSeparator(lines[i])).map { $0.0.lowercased() }
             break
         }
@@ -160,17 +161,17 @@ public enum SpectrumReader {
             func find(_ test: (String) -> Bool) -> Int? { header.firstIndex(where: test) }
             let f = find { $0.hasPrefix("freq") || $0.contains("frequency") || $0 == "f" || $0.hasPrefix("f (hz") || $0.hasPrefix("f/hz") }
             let r = find { h in
-                let s = h.replacingOccurrences(of: " ", with: "")
+                let s = h.replacing(" ", with: "")
                 return s.hasPrefix("z'") && !s.hasPrefix("z''") || s.hasPrefix("zre") || s.hasPrefix("re(z") || s.hasPrefix("z_re") || s.hasPrefix("real") || s.hasPrefix("z'(")
             }
             let i = find { h in
-                let s = h.replacingOccurrences(of: " ", with: "")
+                let s = h.replacing(" ", with: "")
                 return s.hasPrefix("z''") || s.hasPrefix("-z''") || s.hasPrefix("z\"") || s.hasPrefix("-z\"") || s.hasPrefix("zim") || s.hasPrefix("-zim")
                     || s.hasPrefix("im(z") || s.hasPrefix("-im(z") || s.hasPrefix("z_im") || s.hasPrefix("-z_im") || s.hasPrefix("imag") || s.hasPrefix("-imag")
             }
             if let f, let r, let i {
                 fc = f; rc = r; ic = i
-                negate = header[i].replacingOccurrences(of: " ", with: "").hasPrefix("-")
+                negate = header[i].replacing(" ", with: "").hasPrefix("-")
                 format = "columns"
             }
         }
@@ -181,11 +182,11 @@ public enum SpectrumReader {
     /// BioLogic EC-Lab `.mpt`: "Nb header lines : N", the last header line names the columns.
     static func biologic(_ lines: [String], _ name: String) throws -> MeasuredSpectrum {
         guard let countLine = lines.firstIndex(where: { $0.hasPrefix("Nb header lines") }),
-              let n = Int(lines[countLine].components(separatedBy: ":").last?.trimmingCharacters(in: .whitespaces) ?? ""),
+              let n = Int(lines[countLine].components(separatedBy: ":").last?.trimmingSpaces() ?? ""),
               n >= 1, n <= lines.count else {
             throw InputError(location(name, 2), "BioLogic file without a valid 'Nb header lines' count")
         }
-        let header = lines[n - 1].components(separatedBy: "\t").map { $0.trimmingCharacters(in: .whitespaces) }
+        let header = lines[n - 1].components(separatedBy: "\t").map { $0.trimmingSpaces() }
         guard let f = header.firstIndex(where: { $0.hasPrefix("freq/Hz") }),
               let r = header.firstIndex(where: { $0.hasPrefix("Re(Z)/Ohm") }),
               let i = header.firstIndex(where: { $0.hasPrefix("-Im(Z)/Ohm") || $0.hasPrefix("Im(Z)/Ohm") }) else {
@@ -202,7 +203,7 @@ public enum SpectrumReader {
         guard let t = lines.firstIndex(where: { $0.hasPrefix("ZCURVE\tTABLE") }), t + 2 < lines.count else {
             throw InputError(location(name, 1), "Gamry file without a ZCURVE TABLE")
         }
-        let header = lines[t + 1].components(separatedBy: "\t").map { $0.trimmingCharacters(in: .whitespaces) }
+        let header = lines[t + 1].components(separatedBy: "\t").map { $0.trimmingSpaces() }
         guard let f = header.firstIndex(of: "Freq"), let r = header.firstIndex(of: "Zreal"), let i = header.firstIndex(of: "Zimag") else {
             throw InputError(location(name, t + 2), "ZCURVE table has no Freq, Zreal and Zimag columns")
         }
@@ -240,7 +241,7 @@ public enum SpectrumReader {
     /// Scribner ZPlot/ZView `.z`: header to "End Comments", then comma-separated rows
     /// Freq, Ampl, Bias, Time, Z', Z'', GD, Err, Range.
     static func zplot(_ lines: [String], _ name: String) throws -> MeasuredSpectrum {
-        guard let endComments = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "End Comments" }) else {
+        guard let endComments = lines.firstIndex(where: { $0.trimmingSpaces() == "End Comments" }) else {
             throw InputError(location(name, 1), "ZPlot file without an 'End Comments' line")
         }
         // Rows are comma- or tab-separated depending on the ZPlot version.
