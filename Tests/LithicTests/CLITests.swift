@@ -42,6 +42,17 @@ struct CLITests {
         #expect(ac.first?.isComplex == true)
     }
 
+    @Test("the binary does not load Foundation or ICU (FoundationEssentials only: 2 MiB less memory per run), and an unwritable output folder is an input error in words")
+    func noFoundation() throws {
+        let (status, out, _) = try runProcess(URL(fileURLWithPath: "/usr/bin/ldd"), [Repository.binary.path])
+        #expect(status == 0)
+        #expect(!out.contains("libFoundation.so") && !out.contains("FoundationICU") && !out.contains("FoundationInternationalization"), "\(out)")
+        let (code, _, err) = try runProcess(Repository.binary, ["run", Repository.examples.appendingPathComponent("rc-ladder/ladder.cir").path,
+                                                                "-o", "/proc/lithic-cannot-write-here", "--quiet"])
+        #expect(code == 2)
+        #expect(err.contains("No such file or directory") && !err.contains("CocoaError"), "\(err)")
+    }
+
     @Test("input error: exit 2 with file:line:column")
     func inputError() throws {
         let dir = try temporary("bad")
