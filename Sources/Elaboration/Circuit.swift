@@ -38,6 +38,9 @@ public struct SimulatorOptions: Sendable {
     public var nominalTemperature = 27.0
     /// Resistance from every node to ground (Ω), nil = none.
     public var rshunt: Double?
+    /// MOSFET length and width when an instance gives none (m; ngspice `.options defl defw`, 100 µm).
+    public var defaultLength = 100e-6
+    public var defaultWidth = 100e-6
     public init() {}
 }
 

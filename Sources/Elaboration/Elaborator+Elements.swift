@@ -235,6 +235,33 @@ extension Elaborator {
             }
             guard area > 0 else { throw InputError(loc, "diode area must be positive") }
             groups.append(Diode(name: name, anode: node(p[0].text, c), cathode: node(p[1].text, c), model: model, area: area, off: off, temperature: options.temperature + 273.15))
+        case "m":
+            let (p, a) = try split(e)
+            try require(p, 5, e, "drain, gate, source and bulk nodes and a model name")
+            let (card, scope) = try lookupModel(p[4].text, c, at: p[4].location)
+            guard card.type == "nmos" || card.type == "pmos" else {
+                throw InputError(p[4].location, "model '\(card.name)' is of type '\(card.type)', not NMOS or PMOS")
+            }
+            let model = try mosfetModel(card, scope)
+            var geometry: [String: Double] = ["l": options.defaultLength, "w": options.defaultWidth, "ad": 0, "as": 0, "pd": 0, "ps": 0,
+                                              "nrd": 1, "nrs": 1, "m": 1]
+            for x in a {
+                guard let v = x.value else { continue }
+                guard geometry[x.name] != nil else {
+                    warnings.append(Warning(x.location, "'\(e.name)': instance parameter '\(x.name)' ignored"))
+                    continue
+                }
+                geometry[x.name] = try c.scope.evaluate(v, at: x.location)
+            }
+            let off = p.dropFirst(5).contains { $0.text == "off" }
+            let g = { (k: String) in geometry[k] ?? 0 }
+            guard g("l") - 2 * model.lateralDiffusion > 0, g("w") > 0, g("m") > 0 else {
+                throw InputError(loc, "'\(e.name)': L − 2·LD, W and M must be positive (L = \(g("l")), W = \(g("w")), LD = \(model.lateralDiffusion))")
+            }
+            groups.append(MOSFET(name: name, drain: node(p[0].text, c), gate: node(p[1].text, c), source: node(p[2].text, c), bulk: node(p[3].text, c),
+                                 model: model, length: g("l"), width: g("w"), drainArea: g("ad"), sourceArea: g("as"),
+                                 drainPerimeter: g("pd"), sourcePerimeter: g("ps"), drainSquares: g("nrd"), sourceSquares: g("nrs"),
+                                 multiplier: g("m"), off: off, temperature: options.temperature + 273.15))
         case "s", "w":
             let (p, _) = try split(e)
             let needed = letter == "s" ? 5 : 4
@@ -260,7 +287,7 @@ extension Elaborator {
         case "y":
             try extensionDevice(e, in: c)
         default:
-            throw InputError(loc, "unknown or unsupported element type '\(letter)' in '\(e.name)' (supported: R C L K V I E F G H B D S W X Y)")
+            throw InputError(loc, "unknown or unsupported element type '\(letter)' in '\(e.name)' (supported: R C L K V I E F G H B D M S W X Y)")
         }
     }
 
@@ -295,6 +322,64 @@ extension Elaborator {
         guard m.saturationCurrent > 0, m.emission > 0, m.seriesResistance >= 0, m.junctionPotential > 0,
               m.grading > 0, m.grading < 1, m.depletionCoefficient >= 0, m.depletionCoefficient < 1 else {
             throw InputError(card.location, "diode model '\(card.name)': IS, N, VJ must be positive, RS ≥ 0, 0 < M < 1, 0 ≤ FC < 1")
+        }
+        return m
+    }
+
+    /// A level-1 MOSFET model card; other levels are input errors (ngspice's BSIM and level 2/3
+    /// models are not implemented).
+    mutating func mosfetModel(_ card: ModelStatement, _ scope: ParameterScope) throws -> MOSFETModel {
+        let p = try modelParameters(card, scope)
+        let level = p["level"] ?? 1
+        guard level == 1 else {
+            throw InputError(card.location, "MOSFET model '\(card.name)': level \(level) is not supported (Lithic has the level-1 Shichman-Hodges model)")
+        }
+        let known: Set<String> = ["level", "vto", "vt0", "kp", "gamma", "phi", "lambda", "rd", "rs", "cbd", "cbs", "is", "pb", "cgso", "cgdo",
+                                  "cgbo", "rsh", "cj", "mj", "cjsw", "mjsw", "js", "tox", "ld", "uo", "u0", "nsub", "fc", "tnom", "kf", "af",
+                                  "nss", "tpg"]
+        for k in p.keys.sorted() where !known.contains(k) {
+            warnings.append(Warning(card.location, "MOSFET model '\(card.name)': unrecognised parameter '\(k)' ignored"))
+        }
+        var m = MOSFETModel()
+        m.polarity = card.type == "pmos" ? -1 : 1
+        if let v = p["tox"], v > 0 { m.oxideThickness = v }
+        let cox = m.oxideThickness.map { 3.9 * 8.854214871e-12 / $0 }
+        // Process parameters, as ngspice's mos1temp.c: KP from UO and TOX; GAMMA and PHI from NSUB.
+        let mobility = (p["uo"] ?? p["u0"] ?? 600) * 1e-4
+        if let v = p["kp"] { m.transconductance = v } else if let cox { m.transconductance = mobility * cox }
+        let vt = 1.380649e-23 * 300.15 / 1.602176634e-19
+        if let nsub = p["nsub"], nsub > 0, let cox {
+            let ni = 1.45e16
+            let nsubSI = nsub * 1e6
+            if p["phi"] == nil { m.surfacePotential = max(0.1, 2 * vt * log(nsubSI / ni)) }
+            if p["gamma"] == nil { m.bodyEffect = (2 * 11.7 * 8.854214871e-12 * 1.602176634e-19 * nsubSI).squareRoot() / cox }
+        }
+        if let v = p["phi"] { m.surfacePotential = v }
+        if let v = p["gamma"] { m.bodyEffect = v }
+        if let v = p["vto"] ?? p["vt0"] { m.thresholdVoltage = v }
+        if let v = p["lambda"] { m.channelModulation = v }
+        if let v = p["rd"] { m.drainResistance = v }
+        if let v = p["rs"] { m.sourceResistance = v }
+        if let v = p["rsh"] { m.sheetResistance = v }
+        m.bulkDrainCapacitance = p["cbd"]
+        m.bulkSourceCapacitance = p["cbs"]
+        if let v = p["cj"] { m.junctionCapacitancePerArea = v }
+        if let v = p["cjsw"] { m.junctionCapacitancePerPerimeter = v }
+        if let v = p["mj"] { m.bottomGrading = v }
+        if let v = p["mjsw"] { m.sidewallGrading = v }
+        if let v = p["pb"] { m.junctionPotential = v }
+        if let v = p["fc"] { m.depletionCoefficient = v }
+        if let v = p["is"] { m.junctionSaturationCurrent = v }
+        if let v = p["js"] { m.junctionSaturationDensity = v }
+        if let v = p["cgso"] { m.gateSourceOverlap = v }
+        if let v = p["cgdo"] { m.gateDrainOverlap = v }
+        if let v = p["cgbo"] { m.gateBulkOverlap = v }
+        if let v = p["ld"] { m.lateralDiffusion = v }
+        guard m.transconductance > 0, m.surfacePotential > 0, m.bodyEffect >= 0, m.junctionPotential > 0,
+              m.drainResistance >= 0, m.sourceResistance >= 0, m.sheetResistance >= 0, m.junctionSaturationCurrent > 0,
+              m.bottomGrading > 0, m.bottomGrading < 1, m.sidewallGrading > 0, m.sidewallGrading < 1,
+              m.depletionCoefficient >= 0, m.depletionCoefficient < 1 else {
+            throw InputError(card.location, "MOSFET model '\(card.name)': KP, PHI, PB, IS must be positive, GAMMA, RD, RS, RSH ≥ 0, 0 < MJ, MJSW < 1, 0 ≤ FC < 1")
         }
         return m
     }

@@ -234,6 +234,8 @@ public struct Elaborator {
             case "temp": options.temperature = try number()
             case "tnom": options.nominalTemperature = try number()
             case "rshunt": options.rshunt = try positive()
+            case "defl": options.defaultLength = try positive()
+            case "defw": options.defaultWidth = try positive()
             case "krylov":
                 // Lithic's own: the refactorisation-to-solve cost ratio from which transient
                 // Newton steps try GMRES on the previous factorisation (0 = always, off = never).
