@@ -60,7 +60,9 @@ def crossbar_memristive(n, seed=2):
             lines.append(f"Bm{i}_{j} {a} {b} I=v({a},{b})/({{ron}}*v({x})+{{roff}}*(1-v({x})))")
             lines.append(f"Bx{i}_{j} 0 {x} I={{k}}*(max(v({a},{b})-{{vt}},0)+min(v({a},{b})+{{vt}},0))*v({x})*(1-v({x}))+1e-9*(0.5-v({x}))")
             lines.append(f"Cx{i}_{j} {x} 0 1 IC={x0:.4f}")
-    lines += [".tran 10u 2m uic", f".save i(vsense0) i(vsense{n-1}) v(x0_0)", ".end"]
+    # 30 periods of the 1 kHz drive: ngspice 39 needs about a minute on the 32×32 array here, the
+    # scale of the figure (62 s), so fixed start-up costs do not decide the ratio.
+    lines += [".tran 10u 30m uic", f".save i(vsense0) i(vsense{n-1}) v(x0_0)", ".end"]
     return "\n".join(lines) + "\n"
 
 CASES = {

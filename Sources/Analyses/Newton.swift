@@ -92,8 +92,15 @@ extension BoundSystem {
                 return iteration + 1
             }
             if converged {
-                s.initializeJunctions = false
-                load(s)
+                if allowChord {
+                    // Transient: f and q at the accepted iterate from the Jacobians of the last
+                    // evaluation (error O(Δx²) with Δx inside tolerance; SPICE keeps the charges of
+                    // the previous iterate, an O(Δx) error) instead of evaluating every device again.
+                    updateLinear()
+                } else {
+                    s.initializeJunctions = false
+                    load(s)
+                }
                 return iteration + 1
             }
         }
