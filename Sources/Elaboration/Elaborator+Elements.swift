@@ -235,6 +235,31 @@ extension Elaborator {
             }
             guard area > 0 else { throw InputError(loc, "diode area must be positive") }
             groups.append(Diode(name: name, anode: node(p[0].text, c), cathode: node(p[1].text, c), model: model, area: area, off: off, temperature: options.temperature + 273.15))
+        case "q":
+            let (p, a) = try split(e)
+            try require(p, 4, e, "collector, base and emitter nodes and a model name")
+            // Q c b e [substrate] model [area] [off]: the fourth token is the model when one has that name.
+            var modelIndex = 3
+            if (try? lookupModel(p[3].text, c, at: p[3].location)) == nil, p.count >= 5 { modelIndex = 4 }
+            let (card, scope) = try lookupModel(p[modelIndex].text, c, at: p[modelIndex].location)
+            guard card.type == "npn" || card.type == "pnp" else {
+                throw InputError(p[modelIndex].location, "model '\(card.name)' is of type '\(card.type)', not NPN or PNP")
+            }
+            let model = try bjtModel(card, scope)
+            let rest = p.dropFirst(modelIndex + 1)
+            var area = 1.0
+            if let t = rest.first, t.text != "off" { area = try value(t, c) }
+            for x in a {
+                guard let v = x.value else { continue }
+                if x.name == "area" { area = try c.scope.evaluate(v, at: x.location) }
+                else if x.name == "m" { area *= try c.scope.evaluate(v, at: x.location) }
+                else { warnings.append(Warning(x.location, "'\(e.name)': instance parameter '\(x.name)' ignored")) }
+            }
+            guard area > 0, area.isFinite else { throw InputError(loc, "'\(e.name)': area must be positive, got \(area)") }
+            let substrate = modelIndex == 4 ? node(p[3].text, c) : 0
+            groups.append(BJT(name: name, collector: node(p[0].text, c), base: node(p[1].text, c), emitter: node(p[2].text, c),
+                              substrate: substrate, model: model, area: area, off: rest.contains { $0.text == "off" },
+                              temperature: options.temperature + 273.15))
         case "m":
             let (p, a) = try split(e)
             try require(p, 5, e, "drain, gate, source and bulk nodes and a model name")
@@ -287,7 +312,7 @@ extension Elaborator {
         case "y":
             try extensionDevice(e, in: c)
         default:
-            throw InputError(loc, "unknown or unsupported element type '\(letter)' in '\(e.name)' (supported: R C L K V I E F G H B D M S W X Y)")
+            throw InputError(loc, "unknown or unsupported element type '\(letter)' in '\(e.name)' (supported: R C L K V I E F G H B D M Q S W X Y)")
         }
     }
 
@@ -322,6 +347,72 @@ extension Elaborator {
         guard m.saturationCurrent > 0, m.emission > 0, m.seriesResistance >= 0, m.junctionPotential > 0,
               m.grading > 0, m.grading < 1, m.depletionCoefficient >= 0, m.depletionCoefficient < 1 else {
             throw InputError(card.location, "diode model '\(card.name)': IS, N, VJ must be positive, RS ≥ 0, 0 < M < 1, 0 ≤ FC < 1")
+        }
+        return m
+    }
+
+    /// A Gummel-Poon bipolar model card (level 1, ngspice's default).
+    mutating func bjtModel(_ card: ModelStatement, _ scope: ParameterScope) throws -> BJTModel {
+        let p = try modelParameters(card, scope)
+        if let level = p["level"], level != 1 {
+            throw InputError(card.location, "bipolar model '\(card.name)': level \(level) is not supported (Lithic has the Gummel-Poon model, level 1)")
+        }
+        let known: Set<String> = ["level", "is", "bf", "br", "nf", "nr", "vaf", "va", "var", "vb", "ikf", "ik", "ikr", "ise", "c2", "ne", "isc", "c4", "nc",
+                                  "rb", "rbm", "irb", "re", "rc", "cje", "vje", "pe", "mje", "me", "cjc", "vjc", "pc", "mjc", "mc", "xcjc", "cjs", "ccs",
+                                  "vjs", "ps", "mjs", "ms", "fc", "tf", "xtf", "vtf", "itf", "ptf", "tr", "eg", "xti", "xtb", "tnom", "kf", "af"]
+        for k in p.keys.sorted() where !known.contains(k) {
+            warnings.append(Warning(card.location, "bipolar model '\(card.name)': unrecognised parameter '\(k)' ignored"))
+        }
+        for k in ["irb", "ptf"] where (p[k] ?? 0) != 0 {
+            warnings.append(Warning(card.location, "bipolar model '\(card.name)': \(k.uppercased()) is not modelled (ignored)"))
+        }
+        if let x = p["xcjc"], x != 1 {
+            warnings.append(Warning(card.location, "bipolar model '\(card.name)': XCJC = \(x) taken as 1 (all of CJC at the internal base)"))
+        }
+        var m = BJTModel()
+        m.polarity = card.type == "pnp" ? -1 : 1
+        // SPICE reads 0 for VAF, VAR, IKF, IKR as "infinite".
+        func infiniteIfZero(_ v: Double?) -> Double? { v.map { $0 == 0 ? .infinity : $0 } }
+        if let v = p["is"] { m.saturationCurrent = v }
+        if let v = p["bf"] { m.forwardBeta = v }
+        if let v = p["br"] { m.reverseBeta = v }
+        if let v = p["nf"] { m.forwardEmission = v }
+        if let v = p["nr"] { m.reverseEmission = v }
+        if let v = infiniteIfZero(p["vaf"] ?? p["va"]) { m.forwardEarly = v }
+        if let v = infiniteIfZero(p["var"] ?? p["vb"]) { m.reverseEarly = v }
+        if let v = infiniteIfZero(p["ikf"] ?? p["ik"]) { m.forwardKnee = v }
+        if let v = infiniteIfZero(p["ikr"]) { m.reverseKnee = v }
+        if let v = p["ise"] ?? p["c2"] { m.emitterLeakage = v }
+        if let v = p["isc"] ?? p["c4"] { m.collectorLeakage = v }
+        if let v = p["ne"] { m.emitterLeakageEmission = v }
+        if let v = p["nc"] { m.collectorLeakageEmission = v }
+        if let v = p["rb"] { m.baseResistance = v }
+        m.minimumBaseResistance = p["rbm"]
+        if let v = p["re"] { m.emitterResistance = v }
+        if let v = p["rc"] { m.collectorResistance = v }
+        if let v = p["cje"] { m.emitterCapacitance = v }
+        if let v = p["vje"] ?? p["pe"] { m.emitterPotential = v }
+        if let v = p["mje"] ?? p["me"] { m.emitterGrading = v }
+        if let v = p["cjc"] { m.collectorCapacitance = v }
+        if let v = p["vjc"] ?? p["pc"] { m.collectorPotential = v }
+        if let v = p["mjc"] ?? p["mc"] { m.collectorGrading = v }
+        if let v = p["cjs"] ?? p["ccs"] { m.substrateCapacitance = v }
+        if let v = p["vjs"] ?? p["ps"] { m.substratePotential = v }
+        if let v = p["mjs"] ?? p["ms"] { m.substrateGrading = v }
+        if let v = p["fc"] { m.depletionCoefficient = v }
+        if let v = p["tf"] { m.forwardTransit = v }
+        if let v = p["xtf"] { m.transitBiasCoefficient = v }
+        if let v = infiniteIfZero(p["vtf"]) { m.transitBiasVoltage = v }
+        if let v = p["itf"] { m.transitBiasCurrent = v }
+        if let v = p["tr"] { m.reverseTransit = v }
+        let grades = [m.emitterGrading, m.collectorGrading]
+        guard m.saturationCurrent > 0, m.forwardBeta > 0, m.reverseBeta > 0, m.forwardEmission > 0, m.reverseEmission > 0,
+              m.emitterLeakageEmission > 0, m.collectorLeakageEmission > 0, m.emitterLeakage >= 0, m.collectorLeakage >= 0,
+              m.baseResistance >= 0, (m.minimumBaseResistance ?? 0) >= 0, m.emitterResistance >= 0, m.collectorResistance >= 0,
+              m.emitterPotential > 0, m.collectorPotential > 0, m.substratePotential > 0, grades.allSatisfy({ $0 > 0 && $0 < 1 }),
+              m.substrateGrading >= 0, m.substrateGrading < 1, m.depletionCoefficient >= 0, m.depletionCoefficient < 1,
+              m.forwardTransit >= 0, m.reverseTransit >= 0, m.forwardEarly > 0, m.reverseEarly > 0, m.forwardKnee > 0, m.reverseKnee > 0 else {
+            throw InputError(card.location, "bipolar model '\(card.name)': IS, BF, BR, NF, NR, NE, NC, VJE, VJC, VJS must be positive; resistances, TF, TR ≥ 0; 0 < MJE, MJC < 1; 0 ≤ MJS, FC < 1")
         }
         return m
     }

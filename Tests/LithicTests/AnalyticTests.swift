@@ -133,4 +133,24 @@ struct AnalyticTests {
         }
         #expect(worst < 1e-4, "max error \(worst) V")
     }
+
+    /// Operating-point value of `name` in a netlist.
+    func operatingPoint(_ text: String, _ name: String) throws -> Double {
+        let run = try simulate(text)
+        let plot = try #require(run.outcome.plots.first { $0.kind == "op" })
+        return try #require(plot.vector(name)?.real.first)
+    }
+
+    @Test("a BJT of area 2 and a MOSFET with M=2 each equal two devices in parallel (bias points to 1e-7, Newton's tolerance; a wrong scaling shifts v_BE by 18 mV)")
+    func deviceMultipliers() throws {
+        let bjt = ".model qp pnp is=2e-15 bf=80 br=2 vaf=40 ikf=10m rb=30 re=2 rc=8 cje=1p tf=1n\nVcp cp 0 0.3\nIbp bp 0 10u\n"
+        let area = try operatingPoint("t\n" + bjt + "Q1 cp bp 0 qp 2\n.op\n", "v(bp)")
+        let pair = try operatingPoint("t\n" + bjt + "Q1 cp bp 0 qp\nQ2 cp bp 0 qp\n.op\n", "v(bp)")
+        #expect(abs(area - pair) < 1e-7, "area \(area) V, two devices \(pair) V")
+        let mos = ".model n nmos vto=0.7 kp=110u gamma=0.4 lambda=0.04 rd=20 rs=10\nVd d 0 2\nIg 0 g 1u\nRg g 0 1meg\nRl vdd d 1k\nVdd vdd 0 3\n"
+        let m2 = try operatingPoint("t\n" + mos + "M1 d g 0 0 n W=4u L=1u M=2\n.op\n", "i(vd)")
+        let two = try operatingPoint("t\n" + mos + "M1 d g 0 0 n W=4u L=1u\nM2 d g 0 0 n W=4u L=1u\n.op\n", "i(vd)")
+        #expect(abs(m2 - two) < 1e-7 * max(abs(two), 1e-6), "M=2 \(m2) A, two devices \(two) A")
+    }
+
 }

@@ -1,0 +1,274 @@
+import Glibc
+import LithicCore
+
+/// Parameters of the SPICE Gummel-Poon bipolar transistor (`.model name NPN|PNP (…)`), ngspice
+/// defaults and units.
+public struct BJTModel: Sendable {
+    /// +1 for NPN, −1 for PNP.
+    public var polarity = 1.0
+    /// Transport saturation current IS (A).
+    public var saturationCurrent = 1e-16
+    /// Ideal forward and reverse beta BF, BR; emission coefficients NF, NR.
+    public var forwardBeta = 100.0
+    public var reverseBeta = 1.0
+    public var forwardEmission = 1.0
+    public var reverseEmission = 1.0
+    /// Early voltages VAF, VAR (V; infinite = none) and high-injection knee currents IKF, IKR (A).
+    public var forwardEarly = Double.infinity
+    public var reverseEarly = Double.infinity
+    public var forwardKnee = Double.infinity
+    public var reverseKnee = Double.infinity
+    /// B-E and B-C leakage saturation currents ISE, ISC (A) and their emission coefficients NE, NC.
+    public var emitterLeakage = 0.0
+    public var collectorLeakage = 0.0
+    public var emitterLeakageEmission = 1.5
+    public var collectorLeakageEmission = 2.0
+    /// Base resistance at zero bias RB and at high current RBM (Ω); emitter and collector RE, RC (Ω).
+    public var baseResistance = 0.0
+    public var minimumBaseResistance: Double?
+    public var emitterResistance = 0.0
+    public var collectorResistance = 0.0
+    /// Junction capacitances CJE, CJC, CJS (F), potentials VJE, VJC, VJS (V), gradings MJE, MJC, MJS,
+    /// forward-bias coefficient FC.
+    public var emitterCapacitance = 0.0
+    public var emitterPotential = 0.75
+    public var emitterGrading = 0.33
+    public var collectorCapacitance = 0.0
+    public var collectorPotential = 0.75
+    public var collectorGrading = 0.33
+    public var substrateCapacitance = 0.0
+    public var substratePotential = 0.75
+    public var substrateGrading = 0.0
+    public var depletionCoefficient = 0.5
+    /// Forward transit time TF (s) with its bias dependence XTF, VTF (V), ITF (A); reverse TR (s).
+    public var forwardTransit = 0.0
+    public var transitBiasCoefficient = 0.0
+    public var transitBiasVoltage = Double.infinity
+    public var transitBiasCurrent = 0.0
+    public var reverseTransit = 0.0
+    public init() {}
+}
+
+/// SPICE Gummel-Poon bipolar transistor `Q<name> collector base emitter [substrate] model [area]
+/// [OFF]`: transport current with base charge (Early effect and high injection), B-E and B-C
+/// leakage, series resistances (base resistance falling from RB to RBM with the base charge, as
+/// SPICE without IRB), depletion charges of the three junctions, bias-dependent forward transit
+/// charge and reverse transit charge, pn-junction limiting. Equations after ngspice `bjtload.c`
+/// (Gummel & Poon 1970), in residual form; no excess phase (PTF) and no temperature scaling of
+/// the parameters beyond the thermal voltage.
+public struct BJT: Device {
+    public let name: String
+    public let collector: Int, base: Int, emitter: Int, substrate: Int
+    public let model: BJTModel
+    public let area: Double
+    public let startOff: Bool
+    let thermal: Double
+    let critical: Double
+    var cPrime = 0, bPrime = 0, ePrime = 0
+    var limitSlot = 0
+    var sRc = ConductanceSlots(), sRb = ConductanceSlots(), sRe = ConductanceSlots(), sCS = ConductanceSlots()
+    // Rows c', b', e' against columns c', b', e'.
+    var slots = [Int](repeating: 0, count: 9)
+
+    public init(name: String, collector: Int, base: Int, emitter: Int, substrate: Int, model: BJTModel,
+                area: Double = 1, off: Bool = false, temperature: Double = 300.15) {
+        self.name = name; self.collector = collector; self.base = base; self.emitter = emitter; self.substrate = substrate
+        self.model = model; self.area = area; self.startOff = off
+        let vt = 1.380649e-23 * temperature / 1.602176634e-19
+        thermal = vt
+        critical = vt * log(vt / (2.0.squareRoot() * model.saturationCurrent * area))
+    }
+
+    public var isLinear: Bool { false }
+
+    public mutating func allocate(_ allocator: inout UnknownAllocator) throws {
+        cPrime = model.collectorResistance > 0 ? allocator.addUnknown(name + "#collector", kind: .voltage) : collector
+        bPrime = model.baseResistance > 0 ? allocator.addUnknown(name + "#base", kind: .voltage) : base
+        ePrime = model.emitterResistance > 0 ? allocator.addUnknown(name + "#emitter", kind: .voltage) : emitter
+        limitSlot = allocator.addLimitState(2)
+    }
+
+    public mutating func bind(_ binder: inout MatrixBinder) throws {
+        if cPrime != collector { sRc = ConductanceSlots(&binder, collector, cPrime) }
+        if bPrime != base { sRb = ConductanceSlots(&binder, base, bPrime) }
+        if ePrime != emitter { sRe = ConductanceSlots(&binder, emitter, ePrime) }
+        if model.substrateCapacitance > 0 { sCS = ConductanceSlots(&binder, substrate, cPrime) }
+        let nodes = [cPrime, bPrime, ePrime]
+        for r in 0..<3 { for c in 0..<3 { slots[3 * r + c] = binder.slot(nodes[r], nodes[c]) } }
+    }
+
+    /// Adds ∂(row current)/∂v_be and ∂/∂v_bc to the 3×3 block (v_be = b' − e', v_bc = b' − c').
+    @inline(__always) private func stamp(_ m: UnsafeMutablePointer<Double>, row: Int, dVbe: Double, dVbc: Double) {
+        m[slots[3 * row + 0]] -= dVbc
+        m[slots[3 * row + 1]] += dVbe + dVbc
+        m[slots[3 * row + 2]] -= dVbe
+    }
+
+    public func load(_ c: inout LoadContext) {
+        let p = model.polarity
+        let x = c.x
+        let vt = thermal
+        let vbeX = p * (x[bPrime] - x[ePrime]), vbcX = p * (x[bPrime] - x[cPrime])
+        var vbe = vbeX, vbc = vbcX
+        let ls = c.limitState + limitSlot
+        if c.initializeJunctions {
+            vbe = startOff ? 0 : critical; vbc = 0
+            c.limitedCount += 1
+        } else {
+            let (e1, l1) = limitJunctionVoltage(new: vbe, old: ls[0], thermalVoltage: vt, critical: critical)
+            let (e2, l2) = limitJunctionVoltage(new: vbc, old: ls[1], thermalVoltage: vt, critical: critical)
+            vbe = e1; vbc = e2
+            if l1 || l2 { c.limitedCount += 1 }
+        }
+        ls[0] = vbe; ls[1] = vbc
+        let gmin = c.gmin
+        let isat = model.saturationCurrent * area
+        // Ideal diode and its conductance, SPICE's cubic below −3·n·vt.
+        func diode(_ v: Double, _ i0: Double, _ n: Double) -> (Double, Double) {
+            let vtn = n * vt
+            if v >= -3 * vtn {
+                let e = exp(min(v / vtn, 700))
+                return (i0 * (e - 1), i0 * e / vtn)
+            }
+            var arg = 3 * vtn / (v * M_E)
+            arg = arg * arg * arg
+            return (-i0 * (1 + arg), i0 * 3 * arg / v)
+        }
+        var (cbe, gbe) = diode(vbe, isat, model.forwardEmission)
+        var (cben, gben) = model.emitterLeakage > 0 ? diode(vbe, model.emitterLeakage * area, model.emitterLeakageEmission) : (0, 0)
+        cben += gmin * vbe; gben += gmin
+        let (cbc, gbc) = diode(vbc, isat, model.reverseEmission)
+        var (cbcn, gbcn) = model.collectorLeakage > 0 ? diode(vbc, model.collectorLeakage * area, model.collectorLeakageEmission) : (0, 0)
+        cbcn += gmin * vbc; gbcn += gmin
+
+        // Base charge qb: Early effect (q1) and high injection (q2).
+        let ovaf = model.forwardEarly.isFinite ? 1 / model.forwardEarly : 0
+        let ovar = model.reverseEarly.isFinite ? 1 / model.reverseEarly : 0
+        let oik = model.forwardKnee.isFinite ? 1 / (model.forwardKnee * area) : 0
+        let oikr = model.reverseKnee.isFinite ? 1 / (model.reverseKnee * area) : 0
+        let q1 = 1 / (1 - ovaf * vbc - ovar * vbe)
+        let qb: Double, dqbdve: Double, dqbdvc: Double
+        if oik == 0 && oikr == 0 {
+            qb = q1; dqbdve = q1 * qb * ovar; dqbdvc = q1 * qb * ovaf
+        } else {
+            let q2 = oik * cbe + oikr * cbc
+            let arg = max(0, 1 + 4 * q2)
+            let sqarg = arg != 0 ? arg.squareRoot() : 1
+            qb = q1 * (1 + sqarg) / 2
+            dqbdve = q1 * (qb * ovar + oik * gbe / sqarg)
+            dqbdvc = q1 * (qb * ovaf + oikr * gbc / sqarg)
+        }
+        let bf = model.forwardBeta, br = model.reverseBeta
+        // Terminal currents into c' and b' (n frame) and their partials.
+        let ic = (cbe - cbc) / qb - cbc / br - cbcn
+        let ib = cbe / bf + cben + cbc / br + cbcn
+        let gmu = gbc / br + gbcn
+        let dIcVbe = (gbe - (cbe - cbc) * dqbdve / qb) / qb
+        let dIcVbc = -(gbc + (cbe - cbc) * dqbdvc / qb) / qb - gmu
+        let dIbVbe = gbe / bf + gben
+        let dIbVbc = gmu
+        let dvbe = vbeX - vbe, dvbc = vbcX - vbc
+        let icX = ic + dIcVbe * dvbe + dIcVbc * dvbc
+        let ibX = ib + dIbVbe * dvbe + dIbVbc * dvbc
+        c.f[cPrime] += p * icX
+        c.f[bPrime] += p * ibX
+        c.f[ePrime] -= p * (icX + ibX)
+        let jf = c.jf
+        stamp(jf, row: 0, dVbe: dIcVbe, dVbc: dIcVbc)
+        stamp(jf, row: 1, dVbe: dIbVbe, dVbc: dIbVbc)
+        stamp(jf, row: 2, dVbe: -(dIcVbe + dIbVbe), dVbc: -(dIcVbc + dIbVbc))
+
+        // Series resistances; the base resistance falls from RB towards RBM as the base charge grows.
+        if cPrime != collector {
+            let g = area / model.collectorResistance
+            let i = g * (x[collector] - x[cPrime])
+            c.f[collector] += i; c.f[cPrime] -= i
+            sRc.add(jf, g)
+        }
+        if ePrime != emitter {
+            let g = area / model.emitterResistance
+            let i = g * (x[emitter] - x[ePrime])
+            c.f[emitter] += i; c.f[ePrime] -= i
+            sRe.add(jf, g)
+        }
+        if bPrime != base {
+            let rbm = model.minimumBaseResistance ?? model.baseResistance
+            let rb = (rbm + (model.baseResistance - rbm) / qb) / area
+            let g = 1 / rb
+            let i = g * (x[base] - x[bPrime])
+            c.f[base] += i; c.f[bPrime] -= i
+            sRb.add(jf, g)  // the qb-dependence of RB is left out of the Jacobian, as in SPICE
+        }
+
+        // Charges: depletion of B-E, B-C and C-S junctions, forward and reverse transit charge.
+        func depletion(_ v: Double, _ c0: Double, _ pb: Double, _ m: Double) -> (Double, Double) {
+            guard c0 > 0 else { return (0, 0) }
+            let fc = model.depletionCoefficient
+            if m == 0 { return (c0 * v, c0) }
+            if v < fc * pb {
+                let a = 1 - v / pb
+                let s = exp(-m * log(a))
+                return (pb * c0 * (1 - a * s) / (1 - m), c0 * s)
+            }
+            let f1 = pb * (1 - pow(1 - fc, 1 - m)) / (1 - m)
+            let f2 = pow(1 - fc, 1 + m)
+            let f3 = 1 - fc * (1 + m)
+            return (c0 * f1 + c0 / f2 * (f3 * (v - fc * pb) + m / (2 * pb) * (v * v - fc * pb * fc * pb)),
+                    c0 / f2 * (f3 + m * v / pb))
+        }
+        let tf = model.forwardTransit, tr = model.reverseTransit
+        let cje = model.emitterCapacitance * area, cjc = model.collectorCapacitance * area
+        if tf > 0 || tr > 0 || cje > 0 || cjc > 0 {
+            var (qbe, capbe) = depletion(vbe, cje, model.emitterPotential, model.emitterGrading)
+            var capbeVbc = 0.0
+            if tf > 0 {
+                var ctf = cbe, gtf = gbe, cross = 0.0
+                if vbe > 0 {
+                    var argtf = 0.0, arg2 = 0.0, arg3 = 0.0
+                    let xtf = model.transitBiasCoefficient
+                    let ovtf = model.transitBiasVoltage.isFinite ? 1 / (1.44 * model.transitBiasVoltage) : 0
+                    if xtf != 0 {
+                        argtf = xtf
+                        if ovtf != 0 { argtf *= exp(vbc * ovtf) }
+                        arg2 = argtf
+                        let xjtf = model.transitBiasCurrent * area
+                        if xjtf != 0 {
+                            let t = cbe / (cbe + xjtf)
+                            argtf *= t * t
+                            arg2 = argtf * (3 - t - t)
+                        }
+                        arg3 = cbe * argtf * ovtf
+                    }
+                    ctf = cbe * (1 + argtf) / qb
+                    gtf = (gbe * (1 + arg2) - ctf * dqbdve) / qb
+                    cross = (arg3 - ctf * dqbdvc) / qb
+                }
+                qbe += tf * ctf
+                capbe += tf * gtf
+                capbeVbc = tf * cross
+            }
+            var (qbc, capbc) = depletion(vbc, cjc, model.collectorPotential, model.collectorGrading)
+            qbc += tr * cbc
+            capbc += tr * gbc
+            let qbeX = qbe + capbe * dvbe + capbeVbc * dvbc
+            let qbcX = qbc + capbc * dvbc
+            c.q[bPrime] += p * (qbeX + qbcX)
+            c.q[ePrime] -= p * qbeX
+            c.q[cPrime] -= p * qbcX
+            let jq = c.jq
+            // qbe into b' out of e'; qbc into b' out of c'.
+            stamp(jq, row: 1, dVbe: capbe, dVbc: capbeVbc + capbc)
+            stamp(jq, row: 2, dVbe: -capbe, dVbc: -capbeVbc)
+            stamp(jq, row: 0, dVbe: 0, dVbc: -capbc)
+        }
+        if model.substrateCapacitance > 0 {
+            // Substrate junction (vertical device: substrate to collector), reverse-biased normally.
+            let vsc = p * (x[substrate] - x[cPrime])
+            let (q, cap) = depletion(vsc, model.substrateCapacitance * area, model.substratePotential, model.substrateGrading)
+            c.q[substrate] += p * q; c.q[cPrime] -= p * q
+            sCS.add(c.jq, cap)
+        }
+    }
+
+    public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { nil }
+}
