@@ -169,6 +169,10 @@ extension Elaborator {
                 groups.append(CurrentSource(name: name, a: na, b: nb, source: spec))
             }
         case "e", "g":
+            if e.tokens.count > 2, e.tokens[2].text == "poly" {
+                try polynomialSource(e, name: name, controlledByVoltage: true, outputIsVoltage: letter == "e", c)
+                return
+            }
             let (p, a) = try split(e)
             if let expr = a.first(where: { ["value", "vol", "cur"].contains($0.name) }), let v = expr.value {
                 try require(p, 2, e, "two nodes")
@@ -189,6 +193,10 @@ extension Elaborator {
                 groups.append(VCCS(name: name, a: na, b: nb, ca: ca, cb: cb, transconductance: gain * m))
             }
         case "f", "h":
+            if e.tokens.count > 2, e.tokens[2].text == "poly" {
+                try polynomialSource(e, name: name, controlledByVoltage: false, outputIsVoltage: letter == "h", c)
+                return
+            }
             let (p, a) = try split(e)
             try require(p, 4, e, "two nodes, a controlling voltage source and a gain")
             let gain = try value(p[3], c)
@@ -349,6 +357,69 @@ extension Elaborator {
             throw InputError(card.location, "diode model '\(card.name)': IS, N, VJ must be positive, RS ≥ 0, 0 < M < 1, 0 ≤ FC < 1")
         }
         return m
+    }
+
+    /// SPICE2 polynomial controlled source `E|G n+ n- POLY(N) (c1+ c1-) … p0 p1 …` (node pairs) or
+    /// `F|H n+ n- POLY(N) V1 … p0 p1 …` (controlling sources): the polynomial in the N controlling
+    /// quantities with SPICE's term order (constant, linear terms, then every product of degree 2,
+    /// 3, … with non-decreasing indices), compiled like a B-source.
+    mutating func polynomialSource(_ e: ElementStatement, name: String, controlledByVoltage: Bool, outputIsVoltage: Bool, _ c: Context) throws {
+        let t = e.tokens
+        let loc = e.card.location
+        guard t.count >= 6, t[3].kind == .open, t[5].kind == .close, let dims = Int(t[4].text), dims >= 1, dims <= 20 else {
+            throw InputError(t.count > 2 ? t[2].location : loc, "'\(e.name)': expected POLY(N) with 1 ≤ N ≤ 20")
+        }
+        // Controls and coefficients: parentheses and commas only group; trailing name=value (IC=, M=) are settings.
+        var words: [Token] = []
+        var k = 6
+        var multiplier = 1.0
+        while k < t.count {
+            if k + 1 < t.count, t[k + 1].kind == .equals, t[k].kind == .word {
+                let assignments = try NetlistParser.parseAssignments(t, from: k, card: e.card, allowFlags: true)
+                for x in assignments where x.name == "m" { if let v = x.value { multiplier = try c.scope.evaluate(v, at: x.location) } }
+                break
+            }
+            if t[k].kind != .open && t[k].kind != .close && t[k].kind != .comma { words.append(t[k]) }
+            k += 1
+        }
+        let controlCount = controlledByVoltage ? 2 * dims : dims
+        guard words.count > controlCount else {
+            throw InputError(loc, "'\(e.name)': POLY(\(dims)) needs \(controlCount) control \(controlledByVoltage ? "nodes" : "sources") and at least one coefficient")
+        }
+        var variables: [ArithmeticExpression] = []
+        for d in 0..<dims {
+            if controlledByVoltage {
+                variables.append(.voltage(words[2 * d].text, words[2 * d + 1].text))
+            } else {
+                variables.append(.current(words[d].text))
+            }
+        }
+        // A single coefficient is p0, a constant, as in ngspice (SPICE2 read it as the gain p1).
+        let coefficients = try words[controlCount...].map { try value($0, c) }
+        // Terms in SPICE order: degree by degree, index tuples non-decreasing.
+        var terms: [ArithmeticExpression] = []
+        var tuples: [[Int]] = [[]]
+        var index = 0
+        while index < coefficients.count {
+            for tuple in tuples where index < coefficients.count {
+                let p = coefficients[index]
+                index += 1
+                guard p != 0 else { continue }
+                var term: ArithmeticExpression = .number(p)
+                for v in tuple { term = .binary(.multiply, term, variables[v]) }
+                terms.append(term)
+            }
+            // Next degree: extend each tuple by an index not below its last one.
+            tuples = tuples.flatMap { tuple in ((tuple.last ?? 0)..<dims).map { tuple + [$0] } }
+        }
+        var expression = terms.first ?? .number(0)
+        for term in terms.dropFirst() { expression = .binary(.add, expression, term) }
+        if !outputIsVoltage && multiplier != 1 { expression = .binary(.multiply, .number(multiplier), expression) }
+        let p = e.tokens
+        try require(Array(p.prefix(2)), 2, e, "two output nodes")
+        try behavioural(name: name, kind: outputIsVoltage ? .voltage : .current, a: node(p[0].text, c), b: node(p[1].text, c),
+                        expression: expression, at: t[2].location, c)
+        if outputIsVoltage { branchDevices.append(name) }
     }
 
     /// A Gummel-Poon bipolar model card (level 1, ngspice's default).

@@ -84,7 +84,10 @@ struct RegressionTests {
         guard let gScale = g.vectors.first else { return }
         let scale = p.vectors.first
         for gv in g.vectors.dropFirst(g.kind == "op" ? 0 : 1) {
-            guard let pv = p.vector(gv.name) else {
+            // ngspice builds POLY sources from XSPICE code models and names their branch currents
+            // i(a$poly$NAME); Lithic's is the source's own current i(NAME).
+            let lookup = gv.name.hasPrefix("i(a$poly$") ? "i(" + gv.name.dropFirst(9) : gv.name
+            guard let pv = p.vector(lookup) else {
                 Issue.record("\(name): Lithic has no vector \(gv.name) in \(g.kind)")
                 continue
             }
