@@ -173,6 +173,10 @@ extension Elaborator {
                 try polynomialSource(e, name: name, controlledByVoltage: true, outputIsVoltage: letter == "e", c)
                 return
             }
+            if e.tokens.count > 3, e.tokens[2].text == "table" {
+                try tableSource(e, name: name, outputIsVoltage: letter == "e", c)
+                return
+            }
             let (p, a) = try split(e)
             if let expr = a.first(where: { ["value", "vol", "cur"].contains($0.name) }), let v = expr.value {
                 try require(p, 2, e, "two nodes")
@@ -357,6 +361,35 @@ extension Elaborator {
             throw InputError(card.location, "diode model '\(card.name)': IS, N, VJ must be positive, RS ≥ 0, 0 < M < 1, 0 ≤ FC < 1")
         }
         return m
+    }
+
+    /// Table-controlled source `E|G n+ n- TABLE {expr} = (x0, y0) (x1, y1) …`: the output follows
+    /// the points linearly in x and stays at the end values outside them (ngspice/PSpice `TABLE`),
+    /// compiled like a B-source with `pwl`.
+    mutating func tableSource(_ e: ElementStatement, name: String, outputIsVoltage: Bool, _ c: Context) throws {
+        let t = e.tokens
+        guard t[3].kind == .braced || t[3].kind == .quoted else {
+            throw InputError(t[3].location, "'\(e.name)': TABLE needs its controlling expression in braces, e.g. TABLE {v(in)} = (0,0) (1,1)")
+        }
+        let control = try t[3].expression()
+        var values: [ArithmeticExpression] = []
+        for token in t.dropFirst(4) where token.kind != .open && token.kind != .close && token.kind != .comma && token.kind != .equals {
+            values.append(.number(try value(token, c)))
+        }
+        guard values.count >= 2, values.count % 2 == 0 else {
+            throw InputError(t[2].location, "'\(e.name)': TABLE needs (x, y) pairs, got \(values.count) numbers")
+        }
+        var previous = -Double.infinity
+        for k in stride(from: 0, to: values.count, by: 2) {
+            guard case .number(let x) = values[k], x >= previous else {
+                throw InputError(t[2].location, "'\(e.name)': TABLE x values must not decrease")
+            }
+            previous = x
+        }
+        try require(Array(t.prefix(2)), 2, e, "two output nodes")
+        try behavioural(name: name, kind: outputIsVoltage ? .voltage : .current, a: node(t[0].text, c), b: node(t[1].text, c),
+                        expression: .call("pwl", [control] + values), at: t[2].location, c)
+        if outputIsVoltage { branchDevices.append(name) }
     }
 
     /// SPICE2 polynomial controlled source `E|G n+ n- POLY(N) (c1+ c1-) … p0 p1 …` (node pairs) or

@@ -153,4 +153,19 @@ struct AnalyticTests {
         #expect(abs(m2 - two) < 1e-7 * max(abs(two), 1e-6), "M=2 \(m2) A, two devices \(two) A")
     }
 
+
+    @Test("TABLE sources interpolate linearly and hold the end values outside the table")
+    func tableSource() throws {
+        let net = "t\nVin in 0 DC 0\nR0 in 0 1k\nE1 y 0 TABLE {v(in)} = (-1, -2) (0, 0) (2, 1)\nR1 y 0 1k\nG1 0 z TABLE {v(in)*2} = (0, 0) (4, 1m)\nR2 z 0 1k\n.dc Vin -3 3 0.25\n"
+        let run = try simulate(net)
+        let plot = try #require(run.outcome.plots.first)
+        let x = try #require(plot.vector("v(in)")).real, y = try #require(plot.vector("v(y)")).real, z = try #require(plot.vector("v(z)")).real
+        for (k, v) in x.enumerated() {
+            let expectedY = v <= -1 ? -2 : (v <= 0 ? 2 * v : (v <= 2 ? v / 2 : 1))
+            let c = 2 * v
+            let expectedZ = 1e3 * (c <= 0 ? 0 : (c <= 4 ? c * 0.25e-3 : 1e-3))
+            #expect(abs(y[k] - expectedY) < 1e-9, "v(y) at \(v)")
+            #expect(abs(z[k] - expectedZ) < 1e-9, "v(z) at \(v)")
+        }
+    }
 }
