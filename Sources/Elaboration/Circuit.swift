@@ -73,6 +73,8 @@ public struct Circuit {
     public var impedanceSpectroscopy: [([Token], Card)] = []
     /// `.experiment` cards (cycling protocols), run after the analyses.
     public var experiments: [([Token], Card)] = []
+    /// `.four` requests: fundamental frequency (Hz, parameters resolved) and the output vectors.
+    public var fourier: [(frequency: Double, vectors: [String], location: SourceLocation)] = []
     /// Top-level `.param` values (after command-line overrides), visible to `.measure … PARAM`.
     public var parameters: [String: Double] = [:]
     /// Device states carried over from an earlier run (unknown name → value), see

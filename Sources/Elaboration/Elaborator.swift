@@ -108,6 +108,7 @@ public struct Elaborator {
         var measures: [([Token], Card)] = []
         var eisRequests: [([Token], Card)] = []
         var experiments: [([Token], Card)] = []
+        var fourier: [(frequency: Double, vectors: [String], location: SourceLocation)] = []
         for s in top {
             switch s {
             case .initialConditions(let isNodeset, let list):
@@ -122,6 +123,13 @@ public struct Elaborator {
             case .print:
                 break  // as in ngspice batch mode, .print does not restrict what is stored
             case .measure(let tokens, let card): measures.append((tokens, card))
+            case .fourier(let tokens, let card):
+                guard let first = tokens.first else { throw InputError(card.location, ".four needs a fundamental frequency and output vectors") }
+                let f = try scope.evaluate(try first.expression(), at: first.location)
+                guard f > 0, f.isFinite else { throw InputError(first.location, ".four: the fundamental frequency must be positive, got \(f)") }
+                let names = try NetlistParser.probeNames(Array(tokens.dropFirst()), card)
+                guard !names.isEmpty else { throw InputError(card.location, ".four needs at least one output vector, e.g. .four 1k v(out)") }
+                fourier.append((f, names, card.location))
             case .impedanceSpectroscopy(let tokens, let card):
                 // `{expr}` settings take the netlist's parameters (`amplitude={amp}`).
                 let substituted = try tokens.map { token -> Token in
@@ -177,6 +185,7 @@ public struct Elaborator {
                               inductorInitialConditions: inductorICs, saves: saves, measures: measures, warnings: warnings,
                               branchDevices: branchDevices)
         circuit.impedanceSpectroscopy = eisRequests
+        circuit.fourier = fourier
         circuit.experiments = experiments
         circuit.parameters = parameterValues
         return circuit

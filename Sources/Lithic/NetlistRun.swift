@@ -14,6 +14,9 @@ public struct NetlistRun {
     public var measures: [MeasureResult]
     /// Results of `.eis` cards, in order.
     public var impedanceSpectra: [FFTImpedance.Result] = []
+    /// Results of `.four` cards (one per vector), and the requests that could not be computed.
+    public var fourier: [FourierResult] = []
+    public var fourierFailures: [String] = []
 
     /// The device catalog `lithic` uses: basic SPICE elements plus every registered extension.
     public static var standardCatalog: DeviceCatalog { DeviceCatalog.standard }
@@ -88,6 +91,17 @@ public struct NetlistRun {
         }
         let measures = try MeasureEvaluator.evaluate(circuit.measures, plots: outcome.plots, parameters: circuit.parameters)
         var run = NetlistRun(title: circuit.title, circuit: circuit, outcome: outcome, measures: measures)
+        // Fourier analysis of the (last) transient, as ngspice's `.four`.
+        let transient = outcome.plots.last { $0.kind == "tran" }
+        for request in circuit.fourier {
+            for name in request.vectors {
+                guard let plot = transient else {
+                    run.fourierFailures.append("\(request.location): .four \(name): no transient analysis to take it from"); continue
+                }
+                do { run.fourier.append(try FourierAnalysis.analyse(plot, vector: name, fundamental: request.frequency)) }
+                catch let e as SimulationError { run.fourierFailures.append("\(request.location): \(e.message)") }
+            }
+        }
         if outcome.failure == nil {
             for (tokens, card) in circuit.impedanceSpectroscopy {
                 let (plus, minus, settings) = try FFTImpedance.settings(from: tokens, card: card)

@@ -77,6 +77,20 @@ public enum OutputWriters {
         return "{\n\(body)\n}\n"
     }
 
+    /// `.four` results: per vector the fundamental, THD (%) and every harmonic.
+    public static func fourierJSON(_ results: [FourierResult]) -> String {
+        let body = results.map { f -> String in
+            let rows = f.harmonics.map { h in
+                "      {\"harmonic\": \(h.index), \"frequency\": \(jsonNumber(h.frequency)), \"magnitude\": \(jsonNumber(h.magnitude)), " +
+                "\"phase_deg\": \(jsonNumber(h.phase)), \"normalized_magnitude\": \(jsonNumber(h.normalizedMagnitude)), " +
+                "\"normalized_phase_deg\": \(jsonNumber(h.normalizedPhase))}"
+            }.joined(separator: ",\n")
+            return "    {\"vector\": \(jsonString(f.vector)), \"fundamental\": \(jsonNumber(f.fundamental)), \"thd_percent\": \(jsonNumber(f.totalHarmonicDistortion)), " +
+                "\"grid_size\": \(f.gridSize), \"harmonics\": [\n\(rows)\n    ]}"
+        }.joined(separator: ",\n")
+        return "{\n  \"fourier\": [\n\(body)\n  ]\n}\n"
+    }
+
     /// A plot as JSON: `{"plot": …, "complete": …, "vectors": {"name": [..]}}`.
     public static func json(_ plot: Plot) -> String {
         var out = "{\n  \"plot\": \(jsonString(plot.name)),\n  \"complete\": \(plot.isComplete),\n  \"vectors\": {\n"

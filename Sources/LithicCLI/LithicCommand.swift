@@ -109,6 +109,21 @@ struct Run: ParsableCommand {
         for m in result.measures {
             if let v = m.value { print("\(m.name) = \(String(format: "%.6e", v))") } else { print("\(m.name) = failed (\(m.message ?? ""))") }
         }
+        if !result.fourier.isEmpty {
+            for f in result.fourier {
+                print("Fourier analysis for \(f.vector):")
+                print(String(format: "  No. Harmonics: %d, THD: %g %%, Gridsize: %d, Interpolation Degree: 1\n", f.harmonics.count, f.totalHarmonicDistortion, f.gridSize))
+                print("Harmonic Frequency   Magnitude   Phase       Norm. Mag   Norm. Phase")
+                print("-------- ---------   ---------   -----       ---------   -----------")
+                for h in f.harmonics {
+                    print(String(format: " %-7d %-11g %-11g %-11g %-11g %-11g", h.index, h.frequency, h.magnitude, h.phase, h.normalizedMagnitude, h.normalizedPhase))
+                }
+                print("")
+            }
+            try AtomicFile.write(OutputWriters.fourierJSON(result.fourier), to: "\(directory)/fourier.json")
+            written.append("\(directory)/fourier.json")
+        }
+        for failure in result.fourierFailures { StandardError.write("warning: \(failure)\n") }
         for (k, spectrum) in result.impedanceSpectra.enumerated() {
             let stem = "\(directory)/eis\(k > 0 ? "\(k + 1)" : "")"
             try AtomicFile.write(FFTImpedance.csv(spectrum), to: stem + ".csv"); written.append(stem + ".csv")

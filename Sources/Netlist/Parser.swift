@@ -196,11 +196,13 @@ public struct NetlistParser {
             return .impedanceSpectroscopy(Array(tokens.dropFirst()), card)
         case ".experiment":
             return .experiment(Array(tokens.dropFirst()), card)
+        case ".four", ".fourier":
+            return .fourier(Array(tokens.dropFirst()), card)
         case ".temp":
             return .temperature(try tokens.dropFirst().filter { $0.kind != .comma }.map { try $0.expression() }, card.location)
         case ".title":
             return nil
-        case ".plot", ".probe", ".width", ".four", ".noise", ".tf", ".sens", ".pz", ".disto", ".sp", ".pss", ".csparam":
+        case ".plot", ".probe", ".width", ".noise", ".tf", ".sens", ".pz", ".disto", ".sp", ".pss", ".csparam":
             warnings.append(Warning(card.location, "'\(head.text)' is not supported by Lithic and was skipped"))
             return nil
         default:
@@ -270,7 +272,7 @@ public struct NetlistParser {
     }
 
     /// Output names for `.save`/`.print`: `v(a)`, `v(a,b)`, `i(v1)`, bare node names.
-    static func probeNames(_ tokens: [Token], _ card: Card) throws -> [String] {
+    public static func probeNames(_ tokens: [Token], _ card: Card) throws -> [String] {
         var names: [String] = []
         var k = 0
         while k < tokens.count {

@@ -75,6 +75,8 @@ public enum NetlistPrinter {
             out += ".eis " + tokens.map(token).joined(separator: " ") + "\n"
         case .experiment(let tokens, _):
             out += ".experiment " + tokens.map(token).joined(separator: " ") + "\n"
+        case .fourier(let tokens, _):
+            out += ".four " + tokens.map(token).joined(separator: " ") + "\n"
         case .temperature(let ts, _):
             out += ".temp " + ts.map { value($0) }.joined(separator: " ") + "\n"
         }

@@ -77,6 +77,8 @@ public enum Statement: Sendable {
     case impedanceSpectroscopy([Token], Card)
     /// `.experiment plus minus "step" … [capacity=… repeat=…]`: a cycling protocol (Lithic).
     case experiment([Token], Card)
+    /// `.four frequency vector…`: Fourier analysis of the last period of the transient.
+    case fourier([Token], Card)
 }
 
 /// A whole parsed netlist: title and top-level statements, plus warnings met while reading.

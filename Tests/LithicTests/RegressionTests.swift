@@ -65,6 +65,28 @@ struct RegressionTests {
                 #expect(Swift.abs(v - expected) <= 10 * rel * scale + absTol, "\(name): \(parts[0]) = \(v), ngspice \(expected)")
             }
         }
+        // Fourier tables (`.four`): every harmonic's magnitude within rel of the fundamental (+ abs),
+        // its phase where the harmonic is above 0.1 % of the fundamental, to the angle a phasor error
+        // of rel·|fundamental| makes (both simulators interpolate their own time points).
+        let fourPath = Repository.netlists.appendingPathComponent("golden/\(name).four").path
+        if let fourText = try? String(contentsOfFile: fourPath, encoding: .utf8) {
+            for line in fourText.split(separator: "\n") {
+                let f = line.split(separator: " ").map(String.init)
+                guard f.count == 5, let h = Int(f[1]), let magnitude = Double(f[3]), let phase = Double(f[4]) else { continue }
+                guard let mine = run.fourier.first(where: { $0.vector == f[0] }), h < mine.harmonics.count else {
+                    Issue.record("\(name): no Fourier result for \(f[0]) harmonic \(h)"); continue
+                }
+                let fundamental = mine.harmonics.count > 1 ? mine.harmonics[1].magnitude : 1
+                let m = mine.harmonics[h]
+                #expect(Swift.abs(m.magnitude - magnitude) <= rel * fundamental + absTol, "\(name) \(f[0]) harmonic \(h): |c| \(m.magnitude), ngspice \(magnitude)")
+                if h > 0, magnitude > 1e-3 * fundamental {
+                    var d = Swift.abs(m.phase - phase).truncatingRemainder(dividingBy: 360)
+                    d = min(d, 360 - d)
+                    let tolerance = (rel * fundamental / magnitude) * 180 / Double.pi
+                    #expect(d <= tolerance, "\(name) \(f[0]) harmonic \(h): phase \(m.phase)°, ngspice \(phase)° (tolerance \(tolerance)°)")
+                }
+            }
+        }
     }
 
     /// Lithic's values at the two time points around t.

@@ -53,6 +53,8 @@ struct RobustnessTests {
         ("TABLE without braces", "t\nV1 c 0 1\nE1 a 0 TABLE v(c) = (0,0) (1,1)\nR1 a 0 1\n.op\n"),
         ("TABLE odd numbers", "t\nV1 c 0 1\nE1 a 0 TABLE {v(c)} = (0,0) (1)\nR1 a 0 1\n.op\n"),
         ("TABLE decreasing x", "t\nV1 c 0 1\nG1 a 0 TABLE {v(c)} = (1,0) (0,1)\nR1 a 0 1\n.op\n"),
+        (".four with zero frequency", "t\nV1 a 0 SIN(0 1 1k)\nR1 a 0 1\n.tran 10u 2m\n.four 0 v(a)\n"),
+        (".four without vectors", "t\nV1 a 0 SIN(0 1 1k)\nR1 a 0 1\n.tran 10u 2m\n.four 1k\n"),
         ("deep subckt nesting", "t\n" + String(repeating: ".subckt s a\n", count: 500) + ".op\n"),
         ("huge line", "t\nR1 a 0 " + String(repeating: "9", count: 200_000) + "x\n.op\n"),
         ("deep expression", "t\nR1 a 0 {" + String(repeating: "(", count: 50_000) + "1" + String(repeating: ")", count: 50_000) + "}\n.op\n"),
