@@ -247,6 +247,25 @@ extension Elaborator {
             }
             guard area > 0 else { throw InputError(loc, "diode area must be positive") }
             groups.append(Diode(name: name, anode: node(p[0].text, c), cathode: node(p[1].text, c), model: model, area: area, off: off, temperature: options.temperature + 273.15))
+        case "j":
+            let (p, a) = try split(e)
+            try require(p, 4, e, "drain, gate and source nodes and a model name")
+            let (card, scope) = try lookupModel(p[3].text, c, at: p[3].location)
+            guard card.type == "njf" || card.type == "pjf" else {
+                throw InputError(p[3].location, "model '\(card.name)' is of type '\(card.type)', not NJF or PJF")
+            }
+            let model = try jfetModel(card, scope)
+            var area = 1.0
+            if p.count >= 5, p[4].text != "off" { area = try value(p[4], c) }
+            for x in a {
+                guard let v = x.value else { continue }
+                if x.name == "area" { area = try c.scope.evaluate(v, at: x.location) }
+                else if x.name == "m" { area *= try c.scope.evaluate(v, at: x.location) }
+                else { warnings.append(Warning(x.location, "'\(e.name)': instance parameter '\(x.name)' ignored")) }
+            }
+            guard area > 0, area.isFinite else { throw InputError(loc, "'\(e.name)': area must be positive, got \(area)") }
+            groups.append(JFET(name: name, drain: node(p[0].text, c), gate: node(p[1].text, c), source: node(p[2].text, c), model: model,
+                               area: area, off: p.dropFirst(4).contains { $0.text == "off" }, temperature: options.temperature + 273.15))
         case "q":
             let (p, a) = try split(e)
             try require(p, 4, e, "collector, base and emitter nodes and a model name")
@@ -324,7 +343,7 @@ extension Elaborator {
         case "y":
             try extensionDevice(e, in: c)
         default:
-            throw InputError(loc, "unknown or unsupported element type '\(letter)' in '\(e.name)' (supported: R C L K V I E F G H B D M Q S W X Y)")
+            throw InputError(loc, "unknown or unsupported element type '\(letter)' in '\(e.name)' (supported: R C L K V I E F G H B D J M Q S W X Y)")
         }
     }
 
@@ -453,6 +472,40 @@ extension Elaborator {
         try behavioural(name: name, kind: outputIsVoltage ? .voltage : .current, a: node(p[0].text, c), b: node(p[1].text, c),
                         expression: expression, at: t[2].location, c)
         if outputIsVoltage { branchDevices.append(name) }
+    }
+
+    /// A level-1 JFET model card (ngspice's default level).
+    mutating func jfetModel(_ card: ModelStatement, _ scope: ParameterScope) throws -> JFETModel {
+        let p = try modelParameters(card, scope)
+        if let level = p["level"], level != 1 {
+            throw InputError(card.location, "JFET model '\(card.name)': level \(level) is not supported (Lithic has the level-1 model)")
+        }
+        let known: Set<String> = ["level", "vto", "vt0", "beta", "lambda", "b", "rd", "rs", "cgs", "cgd", "pb", "m", "fc", "is", "n",
+                                  "kf", "af", "tnom", "vtotc", "betatce", "xti", "eg"]
+        for k in p.keys.sorted() where !known.contains(k) {
+            warnings.append(Warning(card.location, "JFET model '\(card.name)': unrecognised parameter '\(k)' ignored"))
+        }
+        var m = JFETModel()
+        m.polarity = card.type == "pjf" ? -1 : 1
+        if let v = p["vto"] ?? p["vt0"] { m.threshold = v }
+        if let v = p["beta"] { m.beta = v }
+        if let v = p["lambda"] { m.channelModulation = v }
+        if let v = p["b"] { m.dopingTail = v }
+        if let v = p["rd"] { m.drainResistance = v }
+        if let v = p["rs"] { m.sourceResistance = v }
+        if let v = p["cgs"] { m.gateSourceCapacitance = v }
+        if let v = p["cgd"] { m.gateDrainCapacitance = v }
+        if let v = p["pb"] { m.junctionPotential = v }
+        if let v = p["m"] { m.grading = v }
+        if let v = p["fc"] { m.depletionCoefficient = v }
+        if let v = p["is"] { m.saturationCurrent = v }
+        if let v = p["n"] { m.emission = v }
+        guard m.beta > 0, m.saturationCurrent > 0, m.emission > 0, m.junctionPotential > 0, m.junctionPotential != m.threshold,
+              m.drainResistance >= 0, m.sourceResistance >= 0, m.gateSourceCapacitance >= 0, m.gateDrainCapacitance >= 0,
+              m.grading > 0, m.grading < 1, m.depletionCoefficient >= 0, m.depletionCoefficient < 1 else {
+            throw InputError(card.location, "JFET model '\(card.name)': BETA, IS, N, PB must be positive (PB ≠ VTO); RD, RS, CGS, CGD ≥ 0; 0 < M < 1; 0 ≤ FC < 1")
+        }
+        return m
     }
 
     /// A Gummel-Poon bipolar model card (level 1, ngspice's default).
