@@ -57,6 +57,9 @@ public struct Simulator {
                         stats.merge(system.statistics)
                         return Outcome(plots: plots, statistics: stats, failure: error)
                     }
+                case .transferFunction(let output, let input):
+                    try system.operatingPoint(time: nil, forced: circuit.initialConditions, analysis: "tf", point: "operating point")
+                    plots.append(try system.transferFunction(output: output, input: input))
                 case .ac(let frequencies):
                     try system.operatingPoint(time: nil, forced: circuit.initialConditions, analysis: "ac", point: "operating point")
                     plots.append(try system.ac(frequencies: frequencies, progress: progress.map { p in { p("ac", $0) } }))

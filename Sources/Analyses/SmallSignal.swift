@@ -122,3 +122,85 @@ extension BoundSystem {
         return plot
     }
 }
+
+extension BoundSystem {
+    /// `.tf output input` (SPICE's small-signal DC transfer function) about the present operating
+    /// point: with G = ∂f/∂x and b = ∂(−f)/∂u for the input source's value u, the sensitivity
+    /// dx/du = G⁻¹b gives the transfer function and the input resistance (−1/(di/du) for a
+    /// voltage source, dv/du across a current source); the output resistance is the voltage a unit
+    /// current injected at the output makes there. Vector names as ngspice's raw file.
+    func transferFunction(output: String, input: String) throws -> Plot {
+        let n = dimension
+        var plot = Plot(name: "Transfer Function", kind: "tf", vectors: [], isComplex: false)
+        guard n > 0 else { return plot }
+        load(LoadSettings(time: nil, gmin: circuit.options.gmin, temperature: loadTemperature))
+        var values = [Double](repeating: 0, count: pattern.nonzeros)
+        for s in 1..<jf.count { values[pattern.position[s]] += jf[s] }
+        let solver = try KLUSolver(pattern: pattern)
+        do { try solver.factor(&values) } catch {
+            throw SimulationError(analysis: "tf", point: "", message: "singular matrix at the operating point")
+        }
+        // b: how the residual moves with the input source's value (it is linear in it).
+        func residual(atSourceValue u: Double) throws -> [Double] {
+            guard groups.contains(where: { $0.setSweepValue(u, device: input) }) else {
+                throw SimulationError(analysis: "tf", point: "", message: ".tf input '\(input)' is not an independent source")
+            }
+            load(LoadSettings(time: nil, gmin: circuit.options.gmin, temperature: loadTemperature))
+            return f
+        }
+        let f0 = try residual(atSourceValue: 0), f1 = try residual(atSourceValue: 1)
+        var sensitivity = [Double](repeating: 0, count: n)
+        for k in 1...n { sensitivity[k - 1] = -(f1[k] - f0[k]) }
+        let excitation = sensitivity
+        try solver.solve(&sensitivity)
+        func unknown(_ name: String) throws -> Int {
+            if name == "0" || name == "gnd" { return 0 }
+            guard let k = unknownNames.firstIndex(of: name), k > 0 else {
+                throw SimulationError(analysis: "tf", point: "", message: ".tf output names unknown node or source '\(name)'")
+            }
+            return k
+        }
+        func d(_ k: Int, _ v: [Double]) -> Double { k == 0 ? 0 : v[k - 1] }
+        // Output: v(a[,b]) or i(source).
+        let inner = String(output.dropFirst(2).dropLast())
+        let isCurrent = output.hasPrefix("i(")
+        let plusIndex: Int, minusIndex: Int
+        if isCurrent {
+            guard let b = branches[inner] else {
+                throw SimulationError(analysis: "tf", point: "", message: ".tf output i(\(inner)) names no voltage source or inductor")
+            }
+            plusIndex = b; minusIndex = 0
+        } else {
+            let parts = inner.split(separator: ",").map(String.init)
+            plusIndex = try unknown(parts[0])
+            minusIndex = parts.count > 1 ? try unknown(parts[1]) : 0
+        }
+        let transfer = d(plusIndex, sensitivity) - d(minusIndex, sensitivity)
+        // Input resistance.
+        let inputResistance: Double
+        if let branch = branches[input] {
+            inputResistance = -1 / d(branch, sensitivity)
+        } else {
+            // A current source injects its value at n− and draws it from n+: the excitation is
+            // e(n−) − e(n+), so v(n−) − v(n+) per unit current is excitation · dx/du.
+            inputResistance = zip(excitation, sensitivity).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        // Output resistance: a unit current into the output node (out of the reference).
+        let outputResistance: Double
+        if isCurrent {
+            outputResistance = 1e20  // as ngspice reports for a current output
+        } else {
+            var injection = [Double](repeating: 0, count: n)
+            if plusIndex > 0 { injection[plusIndex - 1] += 1 }
+            if minusIndex > 0 { injection[minusIndex - 1] -= 1 }
+            try solver.solve(&injection)
+            outputResistance = d(plusIndex, injection) - d(minusIndex, injection)
+        }
+        plot.vectors = [
+            OutputVector(name: "transfer_function", type: "voltage", real: [transfer]),
+            OutputVector(name: "\(input)#input_impedance", type: "voltage", real: [inputResistance]),
+            OutputVector(name: isCurrent ? "\(inner)#output_impedance" : "output_impedance_at_\(output)", type: "voltage", real: [outputResistance]),
+        ]
+        return plot
+    }
+}

@@ -51,6 +51,8 @@ public enum Analysis: Sendable {
     case dcSweep([(source: String, values: [Double])])
     case transient(step: Double, stop: Double, start: Double, maximumStep: Double?, useInitialConditions: Bool)
     case ac(frequencies: [Double])
+    /// `.tf`: output `v(a)`, `v(a,b)` or `i(source)`, input source name (fully qualified).
+    case transferFunction(output: String, input: String)
 }
 
 /// The elaborated, flat circuit: numbered nodes, devices grouped by type, analyses, options.

@@ -305,6 +305,11 @@ public struct Elaborator {
             transientStep = tstep
             transientStop = tstop
             return (.transient(step: tstep, stop: tstop, start: tstart, maximumStep: maxStep, useInitialConditions: uic), loc)
+        case .transferFunction(let output, let input, let loc):
+            guard input.first == "v" || input.first == "i" else {
+                throw InputError(loc, ".tf input must be an independent voltage or current source, got '\(input)'")
+            }
+            return (.transferFunction(output: output, input: input), loc)
         case .ac(let scale, let points, let start, let stop, let loc):
             let n = try scope.evaluate(points, at: loc)
             let f0 = try scope.evaluate(start, at: loc)

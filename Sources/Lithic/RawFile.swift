@@ -157,6 +157,7 @@ public enum RawFile {
             case let s where s.hasPrefix("ac"): kind = "ac"
             case let s where s.hasPrefix("dc"): kind = "dc"
             case let s where s.hasPrefix("operating"): kind = "op"
+            case let s where s.hasPrefix("transfer"): kind = "tf"
             default: kind = plotName.lowercased()
             }
             plots.append(Plot(name: plotName, kind: kind, vectors: vectors, isComplex: complex))

@@ -96,6 +96,9 @@ struct Run: ParsableCommand {
                 print("Operating point:")
                 for v in plot.vectors { print("  \(v.name) = \(v.real.first ?? .nan)") }
             }
+            if plot.kind == "tf" {
+                for v in plot.vectors { print(String(format: "%@ = %e", v.name, v.real.first ?? .nan)) }
+            }
             if self.plot {
                 for (suffix, svg) in OutputWriters.charts(plot, title: circuit.title, names: result.savedNames()) {
                     try AtomicFile.write(svg, to: stem + suffix + ".svg"); written.append(stem + suffix + ".svg")

@@ -183,6 +183,12 @@ public struct NetlistParser {
             }
             let w = Array(words)
             return .analysis(.ac(scale: w[0].text, points: try w[1].expression(), start: try w[2].expression(), stop: try w[3].expression(), card.location))
+        case ".tf":
+            let names = try probeNames(Array(tokens.dropFirst()), card)
+            guard names.count == 2, names[0].hasPrefix("v(") || names[0].hasPrefix("i("), !names[1].contains("(") else {
+                throw InputError(card.location, ".tf needs an output and an input source: .tf v(out) vin  or  .tf i(vload) iin")
+            }
+            return .analysis(.transferFunction(output: names[0], input: names[1], card.location))
         case ".ic", ".nodeset":
             return .initialConditions(nodeset: head.text == ".nodeset", try parseNodeValues(tokens, card))
         case ".save":
@@ -202,7 +208,7 @@ public struct NetlistParser {
             return .temperature(try tokens.dropFirst().filter { $0.kind != .comma }.map { try $0.expression() }, card.location)
         case ".title":
             return nil
-        case ".plot", ".probe", ".width", ".noise", ".tf", ".sens", ".pz", ".disto", ".sp", ".pss", ".csparam":
+        case ".plot", ".probe", ".width", ".noise", ".sens", ".pz", ".disto", ".sp", ".pss", ".csparam":
             warnings.append(Warning(card.location, "'\(head.text)' is not supported by Lithic and was skipped"))
             return nil
         default:

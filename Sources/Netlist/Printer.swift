@@ -62,6 +62,8 @@ public enum NetlistPrinter {
                 out += ".tran " + parts.joined(separator: " ") + "\n"
             case .ac(let scale, let n, let f0, let f1, _):
                 out += ".ac \(scale) \(value(n)) \(value(f0)) \(value(f1))\n"
+            case .transferFunction(let output, let input, _):
+                out += ".tf \(output) \(input)\n"
             }
         case .initialConditions(let nodeset, let list):
             out += (nodeset ? ".nodeset " : ".ic ") + list.map { "v(\($0.node))=\(value($0.value))" }.joined(separator: " ") + "\n"

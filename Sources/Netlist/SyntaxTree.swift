@@ -54,6 +54,8 @@ public enum AnalysisStatement: Sendable {
     case dcSweep([(source: String, start: ArithmeticExpression, stop: ArithmeticExpression, step: ArithmeticExpression)], SourceLocation)
     case transient(step: ArithmeticExpression, stop: ArithmeticExpression, start: ArithmeticExpression?, maximumStep: ArithmeticExpression?, useInitialConditions: Bool, SourceLocation)
     case ac(scale: String, points: ArithmeticExpression, start: ArithmeticExpression, stop: ArithmeticExpression, SourceLocation)
+    /// `.tf output input`: small-signal DC transfer function, input and output resistance.
+    case transferFunction(output: String, input: String, SourceLocation)
 }
 
 /// One statement of a netlist (or a subcircuit body).

@@ -58,6 +58,8 @@ struct RobustnessTests {
         ("JFET with a BJT model", "t\n.model q npn\nJ1 d g 0 q\nV1 d 0 1\n.op\n"),
         ("JFET PB equal to VTO", "t\n.model j njf vto=1 pb=1\nJ1 d g 0 j\nV1 d 0 1\nV2 g 0 0\n.op\n"),
         ("JFET negative beta", "t\n.model j njf beta=-1\nJ1 d g 0 j\nV1 d 0 1\nV2 g 0 0\n.op\n"),
+        (".tf without input", "t\nV1 a 0 1\nR1 a 0 1\n.tf v(a)\n"),
+        (".tf with a resistor as input", "t\nV1 a 0 1\nR1 a 0 1\n.tf v(a) r1\n"),
         ("deep subckt nesting", "t\n" + String(repeating: ".subckt s a\n", count: 500) + ".op\n"),
         ("huge line", "t\nR1 a 0 " + String(repeating: "9", count: 200_000) + "x\n.op\n"),
         ("deep expression", "t\nR1 a 0 {" + String(repeating: "(", count: 50_000) + "1" + String(repeating: ")", count: 50_000) + "}\n.op\n"),
