@@ -134,7 +134,7 @@ public struct BJT: Device {
             arg = arg * arg * arg
             return (-i0 * (1 + arg), i0 * 3 * arg / v)
         }
-        var (cbe, gbe) = diode(vbe, isat, model.forwardEmission)
+        let (cbe, gbe) = diode(vbe, isat, model.forwardEmission)
         var (cben, gben) = model.emitterLeakage > 0 ? diode(vbe, model.emitterLeakage * area, model.emitterLeakageEmission) : (0, 0)
         cben += gmin * vbe; gben += gmin
         let (cbc, gbc) = diode(vbc, isat, model.reverseEmission)
@@ -179,42 +179,18 @@ public struct BJT: Device {
         stamp(jf, row: 2, dVbe: -(dIcVbe + dIbVbe), dVbc: -(dIcVbc + dIbVbc))
 
         // Series resistances; the base resistance falls from RB towards RBM as the base charge grows.
-        if cPrime != collector {
-            let g = area / model.collectorResistance
-            let i = g * (x[collector] - x[cPrime])
-            c.f[collector] += i; c.f[cPrime] -= i
-            sRc.add(jf, g)
-        }
-        if ePrime != emitter {
-            let g = area / model.emitterResistance
-            let i = g * (x[emitter] - x[ePrime])
-            c.f[emitter] += i; c.f[ePrime] -= i
-            sRe.add(jf, g)
-        }
+        if cPrime != collector { sRc.loadConductance(&c, collector, cPrime, area / model.collectorResistance) }
+        if ePrime != emitter { sRe.loadConductance(&c, emitter, ePrime, area / model.emitterResistance) }
         if bPrime != base {
             let rbm = model.minimumBaseResistance ?? model.baseResistance
-            let rb = (rbm + (model.baseResistance - rbm) / qb) / area
-            let g = 1 / rb
-            let i = g * (x[base] - x[bPrime])
-            c.f[base] += i; c.f[bPrime] -= i
-            sRb.add(jf, g)  // the qb-dependence of RB is left out of the Jacobian, as in SPICE
+            // The qb-dependence of RB is left out of the Jacobian, as in SPICE.
+            sRb.loadConductance(&c, base, bPrime, area / (rbm + (model.baseResistance - rbm) / qb))
         }
 
         // Charges: depletion of B-E, B-C and C-S junctions, forward and reverse transit charge.
         func depletion(_ v: Double, _ c0: Double, _ pb: Double, _ m: Double) -> (Double, Double) {
-            guard c0 > 0 else { return (0, 0) }
-            let fc = model.depletionCoefficient
-            if m == 0 { return (c0 * v, c0) }
-            if v < fc * pb {
-                let a = 1 - v / pb
-                let s = exp(-m * log(a))
-                return (pb * c0 * (1 - a * s) / (1 - m), c0 * s)
-            }
-            let f1 = pb * (1 - pow(1 - fc, 1 - m)) / (1 - m)
-            let f2 = pow(1 - fc, 1 + m)
-            let f3 = 1 - fc * (1 + m)
-            return (c0 * f1 + c0 / f2 * (f3 * (v - fc * pb) + m / (2 * pb) * (v * v - fc * pb * fc * pb)),
-                    c0 / f2 * (f3 + m * v / pb))
+            let r = depletionCharge(v, c0: c0, pb: pb, m: m, fc: model.depletionCoefficient)
+            return (r.charge, r.capacitance)
         }
         let tf = model.forwardTransit, tr = model.reverseTransit
         let cje = model.emitterCapacitance * area, cjc = model.collectorCapacitance * area

@@ -142,32 +142,16 @@ public struct Diode: Device {
         let i = cd + gd * (vx - vd)
         c.f[junction] += i; c.f[cathode] -= i
         sJ.add(c.jf, gd)
-        if junction != anode {
-            let g = area / model.seriesResistance
-            let ir = g * (c.x[anode] - c.x[junction])
-            c.f[anode] += ir; c.f[junction] -= ir
-            sRs.add(c.jf, g)
-        }
+        if junction != anode { sRs.loadConductance(&c, anode, junction, area / model.seriesResistance) }
         // Charge: depletion plus diffusion (TT·Id).
         let cj0 = model.junctionCapacitance * area
         if cj0 > 0 || model.transitTime > 0 {
             let vj = model.junctionPotential, m = model.grading, fc = model.depletionCoefficient
             var q = model.transitTime * cd
             var cap = model.transitTime * gd
-            if cj0 > 0 {
-                if vd < fc * vj {
-                    let arg = 1 - vd / vj
-                    let sarg = exp(-m * log(arg))
-                    q += vj * cj0 * (1 - arg * sarg) / (1 - m)
-                    cap += cj0 * sarg
-                } else {
-                    let f1 = vj * (1 - pow(1 - fc, 1 - m)) / (1 - m)
-                    let f2 = pow(1 - fc, 1 + m)
-                    let f3 = 1 - fc * (1 + m)
-                    q += cj0 * f1 + cj0 / f2 * (f3 * (vd - fc * vj) + m / (2 * vj) * (vd * vd - fc * vj * fc * vj))
-                    cap += cj0 / f2 * (f3 + m * vd / vj)
-                }
-            }
+            let depletion = depletionCharge(vd, c0: cj0, pb: vj, m: m, fc: fc)
+            q += depletion.charge
+            cap += depletion.capacitance
             let qx = q + cap * (vx - vd)
             c.q[junction] += qx; c.q[cathode] -= qx
             sJ.add(c.jq, cap)

@@ -146,31 +146,12 @@ public struct JFET: Device {
         stamp(jf, row: 0, dVgs: dIdVgs, dVgd: dIdVgd - ggd)
         stamp(jf, row: 1, dVgs: ggs, dVgd: ggd)
         stamp(jf, row: 2, dVgs: -dIdVgs - ggs, dVgd: -dIdVgd)
-        if dPrime != drain {
-            let g = area / model.drainResistance
-            let i = g * (x[drain] - x[dPrime])
-            c.f[drain] += i; c.f[dPrime] -= i
-            sRd.add(jf, g)
-        }
-        if sPrime != source {
-            let g = area / model.sourceResistance
-            let i = g * (x[source] - x[sPrime])
-            c.f[source] += i; c.f[sPrime] -= i
-            sRs.add(jf, g)
-        }
+        if dPrime != drain { sRd.loadConductance(&c, drain, dPrime, area / model.drainResistance) }
+        if sPrime != source { sRs.loadConductance(&c, source, sPrime, area / model.sourceResistance) }
         // Gate depletion charges.
         func depletion(_ v: Double, _ c0: Double) -> (Double, Double) {
-            guard c0 > 0 else { return (0, 0) }
-            let pb = model.junctionPotential, m = model.grading, fc = model.depletionCoefficient
-            if v < fc * pb {
-                let a = 1 - v / pb
-                let s = exp(-m * log(a))
-                return (pb * c0 * (1 - a * s) / (1 - m), c0 * s)
-            }
-            let f1 = pb * (1 - pow(1 - fc, 1 - m)) / (1 - m)
-            let f2 = pow(1 - fc, 1 + m)
-            let f3 = 1 - fc * (1 + m)
-            return (c0 * f1 + c0 / f2 * (f3 * (v - fc * pb) + m / (2 * pb) * (v * v - fc * pb * fc * pb)), c0 / f2 * (f3 + m * v / pb))
+            let r = depletionCharge(v, c0: c0, pb: model.junctionPotential, m: model.grading, fc: model.depletionCoefficient)
+            return (r.charge, r.capacitance)
         }
         let cgs = model.gateSourceCapacitance * area, cgd = model.gateDrainCapacitance * area
         if cgs > 0 || cgd > 0 {

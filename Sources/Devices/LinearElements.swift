@@ -14,6 +14,14 @@ struct ConductanceSlots: Sendable {
     func add(_ m: UnsafeMutablePointer<Double>, _ g: Double) {
         m[aa] += g; m[ab] -= g; m[ba] -= g; m[bb] += g
     }
+    /// A linear conductance g (S) between a and b (the nodes these slots were made for): its
+    /// current into the residual and g into the Jacobian (series resistances of devices).
+    @inline(__always)
+    func loadConductance(_ c: inout LoadContext, _ a: Int, _ b: Int, _ g: Double) {
+        let i = g * (c.x[a] - c.x[b])
+        c.f[a] += i; c.f[b] -= i
+        add(c.jf, g)
+    }
 }
 
 /// Linear resistor `R<name> n+ n- value` (Ω). Current flows n+ → n-, i = (v+ − v−)/R.

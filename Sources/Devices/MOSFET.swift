@@ -244,37 +244,16 @@ public struct MOSFET: Device {
         add(jf, 1, 0, -dIdVds); add(jf, 1, 1, -dIdVgs); add(jf, 1, 2, gsum + gbs); add(jf, 1, 3, -dIdVbs - gbs)
         // Row 2 b: ibs + ibd.
         add(jf, 2, 0, -gbd); add(jf, 2, 2, -gbs); add(jf, 2, 3, gbs + gbd)
-        if dPrime != drain {
-            let ir = drainConductance * (x[drain] - x[dPrime])
-            c.f[drain] += ir; c.f[dPrime] -= ir
-            sRd.add(jf, drainConductance)
-        }
-        if sPrime != source {
-            let ir = sourceConductance * (x[source] - x[sPrime])
-            c.f[source] += ir; c.f[sPrime] -= ir
-            sRs.add(jf, sourceConductance)
-        }
+        if dPrime != drain { sRd.loadConductance(&c, drain, dPrime, drainConductance) }
+        if sPrime != source { sRs.loadConductance(&c, source, sPrime, sourceConductance) }
 
         // Charges. Bulk junction depletion charge (functions of the junction voltages).
         let jq = c.jq
         func depletion(_ v: Double, _ bottom: Double, _ sidewall: Double) -> (Double, Double) {
-            var q = 0.0, cap = 0.0
-            for (c0, m) in [(bottom, model.bottomGrading), (sidewall, model.sidewallGrading)] where c0 > 0 {
-                let pb = model.junctionPotential, fc = model.depletionCoefficient
-                if v < fc * pb {
-                    let a = 1 - v / pb
-                    let s = exp(-m * log(a))
-                    q += pb * c0 * (1 - a * s) / (1 - m)
-                    cap += c0 * s
-                } else {
-                    let f1 = pb * (1 - pow(1 - fc, 1 - m)) / (1 - m)
-                    let f2 = pow(1 - fc, 1 + m)
-                    let f3 = 1 - fc * (1 + m)
-                    q += c0 * f1 + c0 / f2 * (f3 * (v - fc * pb) + m / (2 * pb) * (v * v - fc * pb * fc * pb))
-                    cap += c0 / f2 * (f3 + m * v / pb)
-                }
-            }
-            return (q, cap)
+            let pb = model.junctionPotential, fc = model.depletionCoefficient
+            let b = depletionCharge(v, c0: bottom, pb: pb, m: model.bottomGrading, fc: fc)
+            let s = depletionCharge(v, c0: sidewall, pb: pb, m: model.sidewallGrading, fc: fc)
+            return (b.charge + s.charge, b.capacitance + s.capacitance)
         }
         if drainBottom > 0 || drainSidewall > 0 {
             let (q, cap) = depletion(vbd, drainBottom, drainSidewall)

@@ -255,15 +255,7 @@ extension Elaborator {
                 throw InputError(p[3].location, "model '\(card.name)' is of type '\(card.type)', not NJF or PJF")
             }
             let model = try jfetModel(card, scope)
-            var area = 1.0
-            if p.count >= 5, p[4].text != "off" { area = try value(p[4], c) }
-            for x in a {
-                guard let v = x.value else { continue }
-                if x.name == "area" { area = try c.scope.evaluate(v, at: x.location) }
-                else if x.name == "m" { area *= try c.scope.evaluate(v, at: x.location) }
-                else { warnings.append(Warning(x.location, "'\(e.name)': instance parameter '\(x.name)' ignored")) }
-            }
-            guard area > 0, area.isFinite else { throw InputError(loc, "'\(e.name)': area must be positive, got \(area)") }
+            let area = try instanceArea(after: p.dropFirst(4), a, e, c)
             groups.append(JFET(name: name, drain: node(p[0].text, c), gate: node(p[1].text, c), source: node(p[2].text, c), model: model,
                                area: area, off: p.dropFirst(4).contains { $0.text == "off" }, temperature: options.temperature + 273.15))
         case "q":
@@ -278,15 +270,7 @@ extension Elaborator {
             }
             let model = try bjtModel(card, scope)
             let rest = p.dropFirst(modelIndex + 1)
-            var area = 1.0
-            if let t = rest.first, t.text != "off" { area = try value(t, c) }
-            for x in a {
-                guard let v = x.value else { continue }
-                if x.name == "area" { area = try c.scope.evaluate(v, at: x.location) }
-                else if x.name == "m" { area *= try c.scope.evaluate(v, at: x.location) }
-                else { warnings.append(Warning(x.location, "'\(e.name)': instance parameter '\(x.name)' ignored")) }
-            }
-            guard area > 0, area.isFinite else { throw InputError(loc, "'\(e.name)': area must be positive, got \(area)") }
+            let area = try instanceArea(after: rest, a, e, c)
             let substrate = modelIndex == 4 ? node(p[3].text, c) : 0
             groups.append(BJT(name: name, collector: node(p[0].text, c), base: node(p[1].text, c), emitter: node(p[2].text, c),
                               substrate: substrate, model: model, area: area, off: rest.contains { $0.text == "off" },
@@ -472,6 +456,21 @@ extension Elaborator {
         try behavioural(name: name, kind: outputIsVoltage ? .voltage : .current, a: node(p[0].text, c), b: node(p[1].text, c),
                         expression: expression, at: t[2].location, c)
         if outputIsVoltage { branchDevices.append(name) }
+    }
+
+    /// The area factor of a BJT or JFET instance: the positional value after the model name (unless
+    /// it is OFF), `AREA=`, times `M=` (parallel devices); other instance parameters are warned about.
+    mutating func instanceArea(after rest: ArraySlice<Token>, _ assignments: [Assignment], _ e: ElementStatement, _ c: Context) throws -> Double {
+        var area = 1.0
+        if let t = rest.first, t.text != "off" { area = try value(t, c) }
+        for x in assignments {
+            guard let v = x.value else { continue }
+            if x.name == "area" { area = try c.scope.evaluate(v, at: x.location) }
+            else if x.name == "m" { area *= try c.scope.evaluate(v, at: x.location) }
+            else { warnings.append(Warning(x.location, "'\(e.name)': instance parameter '\(x.name)' ignored")) }
+        }
+        guard area > 0, area.isFinite else { throw InputError(e.card.location, "'\(e.name)': area must be positive, got \(area)") }
+        return area
     }
 
     /// A level-1 JFET model card (ngspice's default level).
