@@ -57,6 +57,9 @@ public struct Simulator {
                         stats.merge(system.statistics)
                         return Outcome(plots: plots, statistics: stats, failure: error)
                     }
+                case .noise(let output, let input, let frequencies):
+                    try system.operatingPoint(time: nil, forced: circuit.initialConditions, analysis: "noise", point: "operating point")
+                    plots.append(contentsOf: try system.noise(output: output, input: input, frequencies: frequencies))
                 case .transferFunction(let output, let input):
                     try system.operatingPoint(time: nil, forced: circuit.initialConditions, analysis: "tf", point: "operating point")
                     plots.append(try system.transferFunction(output: output, input: input))

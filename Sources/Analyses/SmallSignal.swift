@@ -204,3 +204,124 @@ extension BoundSystem {
         return plot
     }
 }
+
+extension BoundSystem {
+    /// `.noise v(out[,ref]) source …` about the present operating point: at each frequency the
+    /// adjoint system (G + jωC)ᵀ y = e_out gives the transfer of every device noise current to the
+    /// output; the output noise density is √(Σ S_k |y_a − y_b|²) (V/√Hz) and the input-referred one
+    /// divides it by the gain from the input source. Totals integrate the densities between points
+    /// as power laws (ngspice's integration). Returns ngspice's two plots.
+    func noise(output: String, input: String, frequencies: [Double]) throws -> [Plot] {
+        let n = dimension
+        var spectrum = Plot(name: "Noise Spectral Density Curves", kind: "noise", vectors: [
+            OutputVector(name: "frequency", type: "frequency"), OutputVector(name: "onoise_spectrum", type: "voltage-density"),
+            OutputVector(name: "inoise_spectrum", type: input.first == "i" ? "current-density" : "voltage-density")], isComplex: false)
+        var totals = Plot(name: "Integrated Noise", kind: "noiseint", vectors: [], isComplex: false)
+        guard n > 0 else { return [spectrum, totals] }
+        let settings = LoadSettings(time: nil, gmin: circuit.options.gmin, temperature: loadTemperature)
+        let temperature = circuit.options.temperature + 273.15
+        // Unit excitation of the input source (the residual is linear in its value).
+        func residual(atSourceValue u: Double) throws -> [Double] {
+            guard groups.contains(where: { $0.setSweepValue(u, device: input) }) else {
+                throw SimulationError(analysis: "noise", point: "", message: ".noise input '\(input)' is not an independent source")
+            }
+            load(settings)
+            return f
+        }
+        let operating = x
+        var linearisation = settings
+        linearisation.smallSignal = true
+        load(linearisation)
+        let jfAtOperatingPoint = jf, jqAtOperatingPoint = jq
+        let sources = x.withUnsafeBufferPointer { xp in groups.flatMap { $0.noiseSources(x: xp.baseAddress!, temperature: temperature) } }
+        let f0 = try residual(atSourceValue: 0), f1 = try residual(atSourceValue: 1)
+        x = operating
+        // Output nodes.
+        let inner = String(output.dropFirst(2).dropLast())
+        let parts = inner.split(separator: ",").map(String.init)
+        func unknown(_ name: String) throws -> Int {
+            if name == "0" || name == "gnd" { return 0 }
+            guard let k = unknownNames.firstIndex(of: name), k > 0 else {
+                throw SimulationError(analysis: "noise", point: "", message: ".noise output names unknown node '\(name)'")
+            }
+            return k
+        }
+        let plus = try unknown(parts[0]), minus = parts.count > 1 ? try unknown(parts[1]) : 0
+        let solver = try KLUSolver(pattern: pattern, complex: true)
+        var values = [Double](repeating: 0, count: 2 * pattern.nonzeros)
+        let position = pattern.position
+        // Each source's density at the output, per frequency (ngspice integrates source by source).
+        var perSource = [[Double]](repeating: [], count: sources.count)
+        var inverseGainSquared: [Double] = []
+        for freq in frequencies {
+            let omega = 2 * Double.pi * freq
+            for p in 0..<values.count { values[p] = 0 }
+            for s in 1..<jfAtOperatingPoint.count {
+                let p = position[s]
+                values[2 * p] += jfAtOperatingPoint[s]
+                values[2 * p + 1] += omega * jqAtOperatingPoint[s]
+            }
+            for g in groups {
+                g.addAdmittance(omega: omega) { slot, re, im in
+                    guard slot > 0 else { return }
+                    values[2 * position[slot]] += re
+                    values[2 * position[slot] + 1] += im
+                }
+            }
+            do { try solver.factor(&values) } catch LinearSolverFailure.singular(let column) {
+                throw SimulationError(analysis: "noise", point: "f = \(freq) Hz", message: "singular matrix at \(describeUnknown((column ?? -1) + 1))")
+            }
+            // Gain from the input source.
+            var gain = [Double](repeating: 0, count: 2 * n)
+            for k in 1...n { gain[2 * (k - 1)] = -(f1[k] - f0[k]) }
+            try solver.solve(&gain)
+            func component(_ v: [Double], _ k: Int) -> (Double, Double) { k == 0 ? (0, 0) : (v[2 * (k - 1)], v[2 * (k - 1) + 1]) }
+            let (gp, gpi) = component(gain, plus), (gm, gmi) = component(gain, minus)
+            let gainMagnitude = hypot(gp - gm, gpi - gmi)
+            // Adjoint: transfer impedance from a current injected at node k to the output.
+            var adjoint = [Double](repeating: 0, count: 2 * n)
+            if plus > 0 { adjoint[2 * (plus - 1)] += 1 }
+            if minus > 0 { adjoint[2 * (minus - 1)] -= 1 }
+            try solver.solveTransposed(&adjoint)
+            var power = 0.0
+            for (k, s) in sources.enumerated() {
+                let (ar, ai) = component(adjoint, s.a), (br, bi) = component(adjoint, s.b)
+                let dr = ar - br, di = ai - bi
+                let density = s.density * (dr * dr + di * di)
+                perSource[k].append(density)
+                power += density
+            }
+            let inverseGain = gainMagnitude > 0 ? 1 / (gainMagnitude * gainMagnitude) : .infinity
+            inverseGainSquared.append(inverseGain)
+            spectrum.vectors[0].real.append(freq)
+            spectrum.vectors[1].real.append(power.squareRoot())
+            spectrum.vectors[2].real.append((power * inverseGain).squareRoot())
+        }
+        statistics.fullFactorizations += solver.fullFactorizations
+        statistics.refactorizations += solver.refactorizations
+        // Totals: for each source and interval the density is integrated as a power law through
+        // its end points; the input-referred total scales each interval by 1/|gain|² at its upper
+        // frequency (ngspice's `Nintegrate`).
+        var outputTotal = 0.0, inputTotal = 0.0
+        for density in perSource {
+            for k in 1..<max(frequencies.count, 1) {
+                let fa = frequencies[k - 1], fb = frequencies[k], na = density[k - 1], nb = density[k]
+                guard fb > fa else { continue }
+                var piece: Double
+                if na <= 0 || nb <= 0 || !na.isFinite || !nb.isFinite {
+                    piece = 0.5 * (na + nb) * (fb - fa)
+                } else {
+                    let a = log(nb / na) / log(fb / fa)
+                    if abs(a) < 1e-30 { piece = nb * (fb - fa) }
+                    else if abs(a + 1) < 1e-10 { piece = nb * fb * log(fb / fa) }
+                    else { piece = nb * fb / (a + 1) * (1 - pow(fa / fb, a + 1)) }
+                }
+                outputTotal += piece
+                inputTotal += piece * inverseGainSquared[k]
+            }
+        }
+        totals.vectors = [OutputVector(name: "onoise_total", type: "voltage", real: [outputTotal.squareRoot()]),
+                          OutputVector(name: "inoise_total", type: input.first == "i" ? "current" : "voltage", real: [inputTotal.squareRoot()])]
+        return [spectrum, totals]
+    }
+}

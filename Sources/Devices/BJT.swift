@@ -121,52 +121,9 @@ public struct BJT: Device {
             if l1 || l2 { c.limitedCount += 1 }
         }
         ls[0] = vbe; ls[1] = vbc
-        let gmin = c.gmin
-        let isat = model.saturationCurrent * area
-        // Ideal diode and its conductance, SPICE's cubic below −3·n·vt.
-        func diode(_ v: Double, _ i0: Double, _ n: Double) -> (Double, Double) {
-            let vtn = n * vt
-            if v >= -3 * vtn {
-                let e = exp(min(v / vtn, 700))
-                return (i0 * (e - 1), i0 * e / vtn)
-            }
-            var arg = 3 * vtn / (v * M_E)
-            arg = arg * arg * arg
-            return (-i0 * (1 + arg), i0 * 3 * arg / v)
-        }
-        let (cbe, gbe) = diode(vbe, isat, model.forwardEmission)
-        var (cben, gben) = model.emitterLeakage > 0 ? diode(vbe, model.emitterLeakage * area, model.emitterLeakageEmission) : (0, 0)
-        cben += gmin * vbe; gben += gmin
-        let (cbc, gbc) = diode(vbc, isat, model.reverseEmission)
-        var (cbcn, gbcn) = model.collectorLeakage > 0 ? diode(vbc, model.collectorLeakage * area, model.collectorLeakageEmission) : (0, 0)
-        cbcn += gmin * vbc; gbcn += gmin
-
-        // Base charge qb: Early effect (q1) and high injection (q2).
-        let ovaf = model.forwardEarly.isFinite ? 1 / model.forwardEarly : 0
-        let ovar = model.reverseEarly.isFinite ? 1 / model.reverseEarly : 0
-        let oik = model.forwardKnee.isFinite ? 1 / (model.forwardKnee * area) : 0
-        let oikr = model.reverseKnee.isFinite ? 1 / (model.reverseKnee * area) : 0
-        let q1 = 1 / (1 - ovaf * vbc - ovar * vbe)
-        let qb: Double, dqbdve: Double, dqbdvc: Double
-        if oik == 0 && oikr == 0 {
-            qb = q1; dqbdve = q1 * qb * ovar; dqbdvc = q1 * qb * ovaf
-        } else {
-            let q2 = oik * cbe + oikr * cbc
-            let arg = max(0, 1 + 4 * q2)
-            let sqarg = arg != 0 ? arg.squareRoot() : 1
-            qb = q1 * (1 + sqarg) / 2
-            dqbdve = q1 * (qb * ovar + oik * gbe / sqarg)
-            dqbdvc = q1 * (qb * ovaf + oikr * gbc / sqarg)
-        }
-        let bf = model.forwardBeta, br = model.reverseBeta
-        // Terminal currents into c' and b' (n frame) and their partials.
-        let ic = (cbe - cbc) / qb - cbc / br - cbcn
-        let ib = cbe / bf + cben + cbc / br + cbcn
-        let gmu = gbc / br + gbcn
-        let dIcVbe = (gbe - (cbe - cbc) * dqbdve / qb) / qb
-        let dIcVbc = -(gbc + (cbe - cbc) * dqbdvc / qb) / qb - gmu
-        let dIbVbe = gbe / bf + gben
-        let dIbVbc = gmu
+        let t = transport(vbe: vbe, vbc: vbc, gmin: c.gmin)
+        let (cbe, gbe, cbc, gbc, qb, dqbdve, dqbdvc) = (t.cbe, t.gbe, t.cbc, t.gbc, t.qb, t.dqbdve, t.dqbdvc)
+        let (ic, ib, dIcVbe, dIcVbc, dIbVbe, dIbVbc) = (t.ic, t.ib, t.dIcVbe, t.dIcVbc, t.dIbVbe, t.dIbVbc)
         let dvbe = vbeX - vbe, dvbc = vbcX - vbc
         let icX = ic + dIcVbe * dvbe + dIcVbc * dvbc
         let ibX = ib + dIbVbe * dvbe + dIbVbc * dvbc
@@ -244,6 +201,77 @@ public struct BJT: Device {
             c.q[substrate] += p * q; c.q[cPrime] -= p * q
             sCS.add(c.jq, cap)
         }
+    }
+
+    /// The Gummel-Poon DC state at (vbe, vbc) in the n frame: diode currents, base charge and the
+    /// terminal currents into c' and b' with their partial derivatives.
+    struct Transport {
+        var cbe = 0.0, gbe = 0.0, cbc = 0.0, gbc = 0.0, qb = 1.0, dqbdve = 0.0, dqbdvc = 0.0
+        var ic = 0.0, ib = 0.0, dIcVbe = 0.0, dIcVbc = 0.0, dIbVbe = 0.0, dIbVbc = 0.0
+    }
+
+    func transport(vbe: Double, vbc: Double, gmin: Double) -> Transport {
+        let vt = thermal
+        let isat = model.saturationCurrent * area
+        // Ideal diode and its conductance, SPICE's cubic below −3·n·vt.
+        func diode(_ v: Double, _ i0: Double, _ n: Double) -> (Double, Double) {
+            let vtn = n * vt
+            if v >= -3 * vtn {
+                let e = exp(min(v / vtn, 700))
+                return (i0 * (e - 1), i0 * e / vtn)
+            }
+            var arg = 3 * vtn / (v * M_E)
+            arg = arg * arg * arg
+            return (-i0 * (1 + arg), i0 * 3 * arg / v)
+        }
+        var t = Transport()
+        (t.cbe, t.gbe) = diode(vbe, isat, model.forwardEmission)
+        var (cben, gben) = model.emitterLeakage > 0 ? diode(vbe, model.emitterLeakage * area, model.emitterLeakageEmission) : (0, 0)
+        cben += gmin * vbe; gben += gmin
+        (t.cbc, t.gbc) = diode(vbc, isat, model.reverseEmission)
+        var (cbcn, gbcn) = model.collectorLeakage > 0 ? diode(vbc, model.collectorLeakage * area, model.collectorLeakageEmission) : (0, 0)
+        cbcn += gmin * vbc; gbcn += gmin
+        // Base charge qb: Early effect (q1) and high injection (q2).
+        let ovaf = model.forwardEarly.isFinite ? 1 / model.forwardEarly : 0
+        let ovar = model.reverseEarly.isFinite ? 1 / model.reverseEarly : 0
+        let oik = model.forwardKnee.isFinite ? 1 / (model.forwardKnee * area) : 0
+        let oikr = model.reverseKnee.isFinite ? 1 / (model.reverseKnee * area) : 0
+        let q1 = 1 / (1 - ovaf * vbc - ovar * vbe)
+        if oik == 0 && oikr == 0 {
+            t.qb = q1; t.dqbdve = q1 * t.qb * ovar; t.dqbdvc = q1 * t.qb * ovaf
+        } else {
+            let q2 = oik * t.cbe + oikr * t.cbc
+            let arg = max(0, 1 + 4 * q2)
+            let sqarg = arg != 0 ? arg.squareRoot() : 1
+            t.qb = q1 * (1 + sqarg) / 2
+            t.dqbdve = q1 * (t.qb * ovar + oik * t.gbe / sqarg)
+            t.dqbdvc = q1 * (t.qb * ovaf + oikr * t.gbc / sqarg)
+        }
+        let bf = model.forwardBeta, br = model.reverseBeta
+        let (cbe, cbc, qb) = (t.cbe, t.cbc, t.qb)
+        t.ic = (cbe - cbc) / qb - cbc / br - cbcn
+        t.ib = cbe / bf + cben + cbc / br + cbcn
+        let gmu = t.gbc / br + gbcn
+        t.dIcVbe = (t.gbe - (cbe - cbc) * t.dqbdve / qb) / qb
+        t.dIcVbc = -(t.gbc + (cbe - cbc) * t.dqbdvc / qb) / qb - gmu
+        t.dIbVbe = t.gbe / bf + gben
+        t.dIbVbc = gmu
+        return t
+    }
+
+    /// Shot noise 2q|Ic| (c'–e') and 2q|Ib| (b'–e') and thermal noise of RC, RB (at the bias's
+    /// base charge) and RE (ngspice `bjtnoi.c`, without flicker noise).
+    public func noiseSources(x: UnsafePointer<Double>, temperature: Double) -> [NoiseSource] {
+        let p = model.polarity
+        let t = transport(vbe: p * (x[bPrime] - x[ePrime]), vbc: p * (x[bPrime] - x[cPrime]), gmin: 0)
+        var out: [NoiseSource] = [.shot(cPrime, ePrime, current: t.ic), .shot(bPrime, ePrime, current: t.ib)]
+        if cPrime != collector { out.append(.thermal(collector, cPrime, conductance: area / model.collectorResistance, temperature: temperature)) }
+        if bPrime != base {
+            let rbm = model.minimumBaseResistance ?? model.baseResistance
+            out.append(.thermal(base, bPrime, conductance: area / (rbm + (model.baseResistance - rbm) / t.qb), temperature: temperature))
+        }
+        if ePrime != emitter { out.append(.thermal(emitter, ePrime, conductance: area / model.emitterResistance, temperature: temperature)) }
+        return out
     }
 
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { nil }

@@ -187,6 +187,9 @@ public protocol Device {
     /// The largest transient time step (s) this device's model allows, if it bounds the step
     /// (Verilog-A's `$bound_step`, e.g. the Stanford RRAM model); nil for most devices.
     var maximumTimeStep: Double? { get }
+    /// The device's noise as current sources at the operating point `x` (one-sided power spectral
+    /// densities in A²/Hz between node pairs) for `.noise`; none for noiseless devices.
+    func noiseSources(x: UnsafePointer<Double>, temperature: Double) -> [NoiseSource]
     /// Loads every device of an array in one call. The default loops over `load`; a device type
     /// declared outside this module implements it with the same loop so that it is compiled
     /// specialised to that type (no per-instance copies through the generic group).
@@ -198,6 +201,7 @@ extension Device {
         for i in 0..<devices.count { devices[i].load(&context) }
     }
     public var maximumTimeStep: Double? { nil }
+    public func noiseSources(x: UnsafePointer<Double>, temperature: Double) -> [NoiseSource] { [] }
     public func reportedQuantities(x: UnsafePointer<Double>) -> [(String, Double)] { [] }
     public var isLinear: Bool { true }
     public func loadAC(_ excitation: inout ACExcitation) {}
@@ -230,6 +234,23 @@ public protocol DeviceGroup: AnyObject {
     func reportedQuantities(x: UnsafePointer<Double>) -> [(String, Double)]
     /// The smallest step bound of the group's devices (s), nil when none bounds the step.
     var maximumTimeStep: Double? { get }
+    /// Every device's noise sources at the operating point `x` (see `Device.noiseSources`).
+    func noiseSources(x: UnsafePointer<Double>, temperature: Double) -> [NoiseSource]
+}
+
+/// A noise current between nodes `a` and `b`: one-sided power spectral density (A²/Hz).
+public struct NoiseSource: Sendable {
+    public var a: Int, b: Int
+    public var density: Double
+    public init(_ a: Int, _ b: Int, _ density: Double) { self.a = a; self.b = b; self.density = density }
+    /// Thermal noise of a conductance g (S) at temperature T (K): 4kTg.
+    public static func thermal(_ a: Int, _ b: Int, conductance g: Double, temperature t: Double) -> NoiseSource {
+        NoiseSource(a, b, 4 * 1.380649e-23 * t * g)
+    }
+    /// Shot noise of a current i (A): 2q|i|.
+    public static func shot(_ a: Int, _ b: Int, current i: Double) -> NoiseSource {
+        NoiseSource(a, b, 2 * 1.602176634e-19 * abs(i))
+    }
 }
 
 /// A homogeneous array of devices of type `D`.
@@ -248,6 +269,9 @@ public final class Devices<D: Device>: DeviceGroup {
         devices.flatMap { $0.reportedQuantities(x: x) }
     }
     public var maximumTimeStep: Double? { devices.compactMap(\.maximumTimeStep).min() }
+    public func noiseSources(x: UnsafePointer<Double>, temperature: Double) -> [NoiseSource] {
+        devices.flatMap { $0.noiseSources(x: x, temperature: temperature) }
+    }
     public func allocate(_ allocator: inout UnknownAllocator) throws {
         for i in devices.indices { try devices[i].allocate(&allocator) }
     }

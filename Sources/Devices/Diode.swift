@@ -99,7 +99,6 @@ public struct Diode: Device {
 
     public func load(_ c: inout LoadContext) {
         let vte = thermal
-        let isat = saturation
         let vcrit = critical
         let vx = c.x[junction] - c.x[cathode]
         var vd = vx
@@ -122,22 +121,7 @@ public struct Diode: Device {
             }
         }
         c.limitState[limitSlot] = vd
-        let gmin = c.gmin
-        var cd: Double, gd: Double
-        if vd >= -3 * vte {
-            let e = exp(min(vd / vte, 700))
-            cd = isat * (e - 1) + gmin * vd
-            gd = isat * e / vte + gmin
-        } else if !breakdownKnee.isFinite || vd >= -breakdownKnee {
-            var arg = 3 * vte / (vd * M_E)
-            arg = arg * arg * arg
-            cd = -isat * (1 + arg) + gmin * vd
-            gd = isat * 3 * arg / vd + gmin
-        } else {
-            let e = exp(min(-(breakdownKnee + vd) / vte, 700))
-            cd = -isat * e + gmin * vd
-            gd = isat * e / vte + gmin
-        }
+        let (cd, gd) = junctionCurrent(vd, gmin: c.gmin)
         // Linearised about the limited point, evaluated at the real iterate.
         let i = cd + gd * (vx - vd)
         c.f[junction] += i; c.f[cathode] -= i
@@ -156,6 +140,32 @@ public struct Diode: Device {
             c.q[junction] += qx; c.q[cathode] -= qx
             sJ.add(c.jq, cap)
         }
+    }
+
+    /// Junction current (A) and conductance (S) at junction voltage vd: forward exponential, SPICE's
+    /// cubic reverse region and the breakdown exponential, each with gmin in parallel.
+    func junctionCurrent(_ vd: Double, gmin: Double) -> (Double, Double) {
+        let vte = thermal, isat = saturation
+        if vd >= -3 * vte {
+            let e = exp(min(vd / vte, 700))
+            return (isat * (e - 1) + gmin * vd, isat * e / vte + gmin)
+        }
+        if !breakdownKnee.isFinite || vd >= -breakdownKnee {
+            var arg = 3 * vte / (vd * M_E)
+            arg = arg * arg * arg
+            return (-isat * (1 + arg) + gmin * vd, isat * 3 * arg / vd + gmin)
+        }
+        let e = exp(min(-(breakdownKnee + vd) / vte, 700))
+        return (-isat * e + gmin * vd, isat * e / vte + gmin)
+    }
+
+    /// Shot noise 2q|Id| of the junction and thermal noise of RS (ngspice `dionoi.c`, without
+    /// flicker noise); the gmin term is left out of the shot current.
+    public func noiseSources(x: UnsafePointer<Double>, temperature: Double) -> [NoiseSource] {
+        let current = junctionCurrent(x[junction] - x[cathode], gmin: 0).0
+        var out: [NoiseSource] = [.shot(junction, cathode, current: current)]
+        if junction != anode { out.append(.thermal(anode, junction, conductance: area / model.seriesResistance, temperature: temperature)) }
+        return out
     }
 
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { nil }

@@ -168,5 +168,17 @@ public struct JFET: Device {
         }
     }
 
+    /// Channel thermal noise 4kT·(2/3)|gm| and the series resistances' thermal noise (ngspice
+    /// `jfetnoi.c`, without flicker noise).
+    public func noiseSources(x: UnsafePointer<Double>, temperature: Double) -> [NoiseSource] {
+        let p = model.polarity
+        let vgs = p * (x[gate] - x[sPrime]), vgd = p * (x[gate] - x[dPrime])
+        let gm = vgs - vgd >= 0 ? channel(vgs: vgs, vds: vgs - vgd).1 : channel(vgs: vgd, vds: vgd - vgs).1
+        var out: [NoiseSource] = [.thermal(dPrime, sPrime, conductance: 2.0 / 3.0 * abs(gm), temperature: temperature)]
+        if dPrime != drain { out.append(.thermal(drain, dPrime, conductance: area / model.drainResistance, temperature: temperature)) }
+        if sPrime != source { out.append(.thermal(source, sPrime, conductance: area / model.sourceResistance, temperature: temperature)) }
+        return out
+    }
+
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { nil }
 }

@@ -34,6 +34,10 @@ public struct Resistor: Device {
         self.name = name; self.a = a; self.b = b; self.resistance = resistance
     }
     public mutating func bind(_ binder: inout MatrixBinder) throws { slots = ConductanceSlots(&binder, a, b) }
+    /// Johnson-Nyquist noise 4kT/R.
+    public func noiseSources(x: UnsafePointer<Double>, temperature: Double) -> [NoiseSource] {
+        [.thermal(a, b, conductance: 1 / resistance, temperature: temperature)]
+    }
     @inline(__always)
     public func load(_ c: inout LoadContext) {
         let g = 1 / resistance

@@ -189,30 +189,8 @@ public struct MOSFET: Device {
 
         // Drain current in the frame where the effective drain is the higher terminal.
         let normal = vds >= 0
-        let vgsM = normal ? vgs : vgd, vbsM = normal ? vbs : vbd, vdsM = normal ? vds : -vds
-        let phi = model.surfacePotential, gamma = model.bodyEffect
-        var sarg: Double
-        if vbsM <= 0 { sarg = (phi - vbsM).squareRoot() }
-        else { sarg = phi.squareRoot(); sarg = max(0, sarg - vbsM / (sarg + sarg)) }
-        let von = p * model.thresholdVoltage + gamma * (sarg - phi.squareRoot())
-        let vgst = vgsM - von
-        let vdsat = max(vgst, 0)
-        let arg = sarg > 0 ? gamma / (sarg + sarg) : 0
-        var cdrain = 0.0, gm = 0.0, gds = 0.0, gmbs = 0.0
-        if vgst > 0 {
-            let lambda = model.channelModulation
-            let betap = beta * (1 + lambda * vdsM)
-            if vgst <= vdsM {
-                cdrain = betap * vgst * vgst * 0.5
-                gm = betap * vgst
-                gds = lambda * beta * vgst * vgst * 0.5
-            } else {
-                cdrain = betap * vdsM * (vgst - 0.5 * vdsM)
-                gm = betap * vdsM
-                gds = betap * (vgst - vdsM) + lambda * beta * vdsM * (vgst - 0.5 * vdsM)
-            }
-            gmbs = gm * arg
-        }
+        let phi = model.surfacePotential
+        let (cdrain, gm, gds, gmbs, von, vdsat) = channel(vgs: vgs, vds: vds, vbs: vbs)
         ls[0] = vgs; ls[1] = vds; ls[2] = vbs; ls[3] = von
 
         // Channel current from d' to s' (n frame) and its derivatives w.r.t. vgs, vds, vbs.
@@ -306,6 +284,49 @@ public struct MOSFET: Device {
             add(jq, 0, 1, -capGD); add(jq, 0, 0, capGD)
             add(jq, 2, 1, -capGB); add(jq, 2, 3, capGB)
         }
+    }
+
+    /// Shichman-Hodges drain current in the frame where the effective drain is the higher terminal
+    /// (n-channel voltages): current, gm, gds, gmbs, threshold von and vdsat.
+    func channel(vgs: Double, vds: Double, vbs: Double) -> (Double, Double, Double, Double, Double, Double) {
+        let normal = vds >= 0
+        let vgsM = normal ? vgs : vgs - vds, vbsM = normal ? vbs : vbs - vds, vdsM = normal ? vds : -vds
+        let phi = model.surfacePotential, gamma = model.bodyEffect
+        var sarg: Double
+        if vbsM <= 0 { sarg = (phi - vbsM).squareRoot() }
+        else { sarg = phi.squareRoot(); sarg = max(0, sarg - vbsM / (sarg + sarg)) }
+        let von = model.polarity * model.thresholdVoltage + gamma * (sarg - phi.squareRoot())
+        let vgst = vgsM - von
+        let vdsat = max(vgst, 0)
+        let arg = sarg > 0 ? gamma / (sarg + sarg) : 0
+        var cdrain = 0.0, gm = 0.0, gds = 0.0, gmbs = 0.0
+        if vgst > 0 {
+            let lambda = model.channelModulation
+            let betap = beta * (1 + lambda * vdsM)
+            if vgst <= vdsM {
+                cdrain = betap * vgst * vgst * 0.5
+                gm = betap * vgst
+                gds = lambda * beta * vgst * vgst * 0.5
+            } else {
+                cdrain = betap * vdsM * (vgst - 0.5 * vdsM)
+                gm = betap * vdsM
+                gds = betap * (vgst - vdsM) + lambda * beta * vdsM * (vgst - 0.5 * vdsM)
+            }
+            gmbs = gm * arg
+        }
+        return (cdrain, gm, gds, gmbs, von, vdsat)
+    }
+
+    /// Channel thermal noise 4kT·(2/3)|gm| and the series resistances' thermal noise (ngspice
+    /// `mos1noi.c`, without flicker noise).
+    public func noiseSources(x: UnsafePointer<Double>, temperature: Double) -> [NoiseSource] {
+        let p = model.polarity
+        let vgs = p * (x[gate] - x[sPrime]), vds = p * (x[dPrime] - x[sPrime]), vbs = p * (x[bulk] - x[sPrime])
+        let gm = channel(vgs: vgs, vds: vds, vbs: vbs).1
+        var out: [NoiseSource] = [.thermal(dPrime, sPrime, conductance: 2.0 / 3.0 * abs(gm), temperature: temperature)]
+        if dPrime != drain { out.append(.thermal(drain, dPrime, conductance: drainConductance, temperature: temperature)) }
+        if sPrime != source { out.append(.thermal(source, sPrime, conductance: sourceConductance, temperature: temperature)) }
+        return out
     }
 
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { nil }

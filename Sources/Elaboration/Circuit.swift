@@ -53,6 +53,8 @@ public enum Analysis: Sendable {
     case ac(frequencies: [Double])
     /// `.tf`: output `v(a)`, `v(a,b)` or `i(source)`, input source name (fully qualified).
     case transferFunction(output: String, input: String)
+    /// `.noise`: output `v(a)`/`v(a,b)`, input source (fully qualified), frequencies (Hz).
+    case noise(output: String, input: String, frequencies: [Double])
 }
 
 /// The elaborated, flat circuit: numbered nodes, devices grouped by type, analyses, options.

@@ -346,6 +346,9 @@ extension Elaborator {
         for k in p.keys.sorted() where !known.contains(k) {
             warnings.append(Warning(card.location, "diode model '\(card.name)': unrecognised parameter '\(k)' ignored"))
         }
+        if (p["kf"] ?? 0) != 0 {
+            warnings.append(Warning(card.location, "\(card.name): flicker noise (KF) is not modelled; .noise includes thermal and shot noise only"))
+        }
         if let v = p["is"] { m.saturationCurrent = v }
         if let v = p["n"] { m.emission = v }
         if let v = p["rs"] { m.seriesResistance = v }
@@ -484,6 +487,9 @@ extension Elaborator {
         for k in p.keys.sorted() where !known.contains(k) {
             warnings.append(Warning(card.location, "JFET model '\(card.name)': unrecognised parameter '\(k)' ignored"))
         }
+        if (p["kf"] ?? 0) != 0 {
+            warnings.append(Warning(card.location, "\(card.name): flicker noise (KF) is not modelled; .noise includes thermal and shot noise only"))
+        }
         var m = JFETModel()
         m.polarity = card.type == "pjf" ? -1 : 1
         if let v = p["vto"] ?? p["vt0"] { m.threshold = v }
@@ -518,6 +524,9 @@ extension Elaborator {
                                   "vjs", "ps", "mjs", "ms", "fc", "tf", "xtf", "vtf", "itf", "ptf", "tr", "eg", "xti", "xtb", "tnom", "kf", "af"]
         for k in p.keys.sorted() where !known.contains(k) {
             warnings.append(Warning(card.location, "bipolar model '\(card.name)': unrecognised parameter '\(k)' ignored"))
+        }
+        if (p["kf"] ?? 0) != 0 {
+            warnings.append(Warning(card.location, "\(card.name): flicker noise (KF) is not modelled; .noise includes thermal and shot noise only"))
         }
         for k in ["irb", "ptf"] where (p[k] ?? 0) != 0 {
             warnings.append(Warning(card.location, "bipolar model '\(card.name)': \(k.uppercased()) is not modelled (ignored)"))
@@ -586,6 +595,9 @@ extension Elaborator {
                                   "nss", "tpg"]
         for k in p.keys.sorted() where !known.contains(k) {
             warnings.append(Warning(card.location, "MOSFET model '\(card.name)': unrecognised parameter '\(k)' ignored"))
+        }
+        if (p["kf"] ?? 0) != 0 {
+            warnings.append(Warning(card.location, "\(card.name): flicker noise (KF) is not modelled; .noise includes thermal and shot noise only"))
         }
         var m = MOSFETModel()
         m.polarity = card.type == "pmos" ? -1 : 1

@@ -305,6 +305,14 @@ public struct Elaborator {
             transientStep = tstep
             transientStop = tstop
             return (.transient(step: tstep, stop: tstop, start: tstart, maximumStep: maxStep, useInitialConditions: uic), loc)
+        case .noise(let output, let input, let scale, let points, let start, let stop, let loc):
+            guard input.first == "v" || input.first == "i" else {
+                throw InputError(loc, ".noise input must be an independent voltage or current source, got '\(input)'")
+            }
+            guard case (.ac(let frequencies), _) = try resolveAnalysis(.ac(scale: scale, points: points, start: start, stop: stop, loc), scope: scope) else {
+                throw InputError(loc, ".noise: bad frequency sweep")
+            }
+            return (.noise(output: output, input: input, frequencies: frequencies), loc)
         case .transferFunction(let output, let input, let loc):
             guard input.first == "v" || input.first == "i" else {
                 throw InputError(loc, ".tf input must be an independent voltage or current source, got '\(input)'")

@@ -158,6 +158,8 @@ public enum RawFile {
             case let s where s.hasPrefix("dc"): kind = "dc"
             case let s where s.hasPrefix("operating"): kind = "op"
             case let s where s.hasPrefix("transfer"): kind = "tf"
+            case let s where s.hasPrefix("noise spectral"): kind = "noise"
+            case let s where s.hasPrefix("integrated noise"): kind = "noiseint"
             default: kind = plotName.lowercased()
             }
             plots.append(Plot(name: plotName, kind: kind, vectors: vectors, isComplex: complex))

@@ -183,6 +183,21 @@ public struct NetlistParser {
             }
             let w = Array(words)
             return .analysis(.ac(scale: w[0].text, points: try w[1].expression(), start: try w[2].expression(), stop: try w[3].expression(), card.location))
+        case ".noise":
+            // .noise v(out[,ref]) src scale points fstart fstop [points-per-summary]
+            let body = Array(tokens.dropFirst())
+            guard let close = body.firstIndex(where: { $0.kind == .close }) else {
+                throw InputError(card.location, ".noise needs: v(out[,ref]) source dec|oct|lin points fstart fstop")
+            }
+            let output = try probeNames(Array(body[...close]), card)
+            let rest = body[(close + 1)...].filter { $0.kind != .comma }
+            guard output.count == 1, output[0].hasPrefix("v("), rest.count >= 5,
+                  ["dec", "oct", "lin"].contains(rest[rest.startIndex + 1].text) else {
+                throw InputError(card.location, ".noise needs: v(out[,ref]) source dec|oct|lin points fstart fstop")
+            }
+            let r = Array(rest)
+            return .analysis(.noise(output: output[0], input: r[0].text, scale: r[1].text, points: try r[2].expression(),
+                                    start: try r[3].expression(), stop: try r[4].expression(), card.location))
         case ".tf":
             let names = try probeNames(Array(tokens.dropFirst()), card)
             guard names.count == 2, names[0].hasPrefix("v(") || names[0].hasPrefix("i("), !names[1].contains("(") else {
@@ -208,7 +223,7 @@ public struct NetlistParser {
             return .temperature(try tokens.dropFirst().filter { $0.kind != .comma }.map { try $0.expression() }, card.location)
         case ".title":
             return nil
-        case ".plot", ".probe", ".width", ".noise", ".sens", ".pz", ".disto", ".sp", ".pss", ".csparam":
+        case ".plot", ".probe", ".width", ".sens", ".pz", ".disto", ".sp", ".pss", ".csparam":
             warnings.append(Warning(card.location, "'\(head.text)' is not supported by Lithic and was skipped"))
             return nil
         default:

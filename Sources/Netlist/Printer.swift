@@ -64,6 +64,8 @@ public enum NetlistPrinter {
                 out += ".ac \(scale) \(value(n)) \(value(f0)) \(value(f1))\n"
             case .transferFunction(let output, let input, _):
                 out += ".tf \(output) \(input)\n"
+            case .noise(let output, let input, let scale, let n, let f0, let f1, _):
+                out += ".noise \(output) \(input) \(scale) \(value(n)) \(value(f0)) \(value(f1))\n"
             }
         case .initialConditions(let nodeset, let list):
             out += (nodeset ? ".nodeset " : ".ic ") + list.map { "v(\($0.node))=\(value($0.value))" }.joined(separator: " ") + "\n"

@@ -56,6 +56,8 @@ public enum AnalysisStatement: Sendable {
     case ac(scale: String, points: ArithmeticExpression, start: ArithmeticExpression, stop: ArithmeticExpression, SourceLocation)
     /// `.tf output input`: small-signal DC transfer function, input and output resistance.
     case transferFunction(output: String, input: String, SourceLocation)
+    /// `.noise v(out[,ref]) source dec|oct|lin points fstart fstop`: output and input noise.
+    case noise(output: String, input: String, scale: String, points: ArithmeticExpression, start: ArithmeticExpression, stop: ArithmeticExpression, SourceLocation)
 }
 
 /// One statement of a netlist (or a subcircuit body).

@@ -140,6 +140,18 @@ public final class KLUSolver {
         }
     }
 
+    /// Solves Aᵀy = rhs in place (plain transpose, no conjugation; length n, or 2n interleaved when
+    /// complex): the adjoint system of noise analysis.
+    public func solveTransposed(_ rhs: inout [Double]) throws {
+        guard pattern.dimension > 0 else { return }
+        guard numeric != nil else { throw LinearSolverFailure.invalid("solve before factor") }
+        let n = Int32(pattern.dimension)
+        let ok: Int32 = isComplex
+            ? klu_z_tsolve(symbolic, numeric, n, 1, &rhs, 0, &common)
+            : klu_tsolve(symbolic, numeric, n, 1, &rhs, &common)
+        guard ok == 1 else { throw LinearSolverFailure.invalid("KLU transposed solve failed (status \(common.status))") }
+    }
+
     /// Solves in place: `rhs` (length n, or 2n interleaved when complex) becomes the solution.
     public func solve(_ rhs: inout [Double]) throws {
         guard pattern.dimension > 0 else { return }

@@ -113,7 +113,7 @@ struct RegressionTests {
             // i(a$poly$NAME); Lithic's is the source's own current i(NAME).
             var lookup = gv.name.hasPrefix("i(a$poly$") ? "i(" + gv.name.dropFirst(9) : gv.name
             // ngspice's raw file wraps .tf results as v(transfer_function), v(vin#input_impedance), …
-            if g.kind == "tf", lookup.hasPrefix("v("), lookup.hasSuffix(")") { lookup = String(lookup.dropFirst(2).dropLast()) }
+            if g.kind == "tf" || g.kind == "noiseint", lookup.hasPrefix("v("), lookup.hasSuffix(")") { lookup = String(lookup.dropFirst(2).dropLast()) }
             // ngspice's TABLE sources add internal nodes and XSPICE/B helpers (e1_int1, ae1, be1).
             if gv.name.contains("_int") || gv.name.hasPrefix("i(ae") || gv.name.hasPrefix("i(ag") || gv.name.hasPrefix("i(be") || gv.name.hasPrefix("i(bg") { continue }
             guard let pv = p.vector(lookup) else {
