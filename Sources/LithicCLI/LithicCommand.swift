@@ -96,7 +96,7 @@ struct Run: ParsableCommand {
                 print("Operating point:")
                 for v in plot.vectors { print("  \(v.name) = \(v.real.first ?? .nan)") }
             }
-            if plot.kind == "tf" {
+            if plot.kind == "tf" || plot.kind == "noiseint" {
                 for v in plot.vectors { print(String(format: "%@ = %e", v.name, v.real.first ?? .nan)) }
             }
             if self.plot {
