@@ -165,19 +165,22 @@ public struct CurrentSource: Device {
     public let name: String
     public let a: Int, b: Int
     public var source: SourceSpecification
-    public init(name: String, a: Int, b: Int, source: SourceSpecification) {
-        self.name = name; self.a = a; self.b = b; self.source = source
+    /// Parallel copies (`m=` on an enclosing subcircuit instance): the current is multiplied.
+    public var multiplier: Double
+    public init(name: String, a: Int, b: Int, source: SourceSpecification, multiplier: Double = 1) {
+        self.name = name; self.a = a; self.b = b; self.source = source; self.multiplier = multiplier
     }
     public mutating func bind(_ binder: inout MatrixBinder) throws {}
     @inline(__always)
     public func load(_ c: inout LoadContext) {
-        let i = c.sourceFactor * source.value(at: c.time)
+        let i = multiplier * c.sourceFactor * source.value(at: c.time)
         c.f[a] += i; c.f[b] -= i
     }
     public func loadAC(_ e: inout ACExcitation) {
         let ph = source.acPhaseDegrees * Double.pi / 180
-        e.real[a] -= source.acMagnitude * cos(ph); e.imaginary[a] -= source.acMagnitude * sin(ph)
-        e.real[b] += source.acMagnitude * cos(ph); e.imaginary[b] += source.acMagnitude * sin(ph)
+        let magnitude = multiplier * source.acMagnitude
+        e.real[a] -= magnitude * cos(ph); e.imaginary[a] -= magnitude * sin(ph)
+        e.real[b] += magnitude * cos(ph); e.imaginary[b] += magnitude * sin(ph)
     }
     public func breakpoints(from: Double, to: Double, into list: inout [Double]) {
         source.waveform?.breakpoints(from: from, to: to, into: &list)

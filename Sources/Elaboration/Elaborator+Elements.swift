@@ -108,7 +108,7 @@ extension Elaborator {
             }
             guard let rv = r else { throw InputError(loc, "resistor '\(e.name)' has no value") }
             guard rv != 0, rv.isFinite, m > 0 else { throw InputError(loc, "resistor '\(e.name)' has invalid value \(rv)") }
-            groups.append(Resistor(name: name, a: node(p[0].text, c), b: node(p[1].text, c), resistance: rv / m))
+            groups.append(Resistor(name: name, a: node(p[0].text, c), b: node(p[1].text, c), resistance: rv / (m * c.multiplier)))
         case "c":
             let (p, a) = try split(e)
             try require(p, 2, e, "two nodes and a capacitance")
@@ -126,8 +126,8 @@ extension Elaborator {
             }
             guard let cv = cap, cv.isFinite else { throw InputError(loc, "capacitor '\(e.name)' has no valid value") }
             let na = node(p[0].text, c), nb = node(p[1].text, c)
-            groups.append(Capacitor(name: name, a: na, b: nb, capacitance: cv * m, initialVoltage: ic))
-            if let ic { capacitorICs.append((na, nb, cv * m, ic)) }
+            groups.append(Capacitor(name: name, a: na, b: nb, capacitance: cv * m * c.multiplier, initialVoltage: ic))
+            if let ic { capacitorICs.append((na, nb, cv * m * c.multiplier, ic)) }
         case "l":
             let (p, a) = try split(e)
             try require(p, 2, e, "two nodes and an inductance")
@@ -144,7 +144,7 @@ extension Elaborator {
                 }
             }
             guard let lv = ind, lv.isFinite, lv != 0 else { throw InputError(loc, "inductor '\(e.name)' has no valid value") }
-            groups.append(Inductor(name: name, a: node(p[0].text, c), b: node(p[1].text, c), inductance: lv / m, initialCurrent: ic))
+            groups.append(Inductor(name: name, a: node(p[0].text, c), b: node(p[1].text, c), inductance: lv / (m * c.multiplier), initialCurrent: ic))
             branchDevices.append(name)
             if let ic { inductorICs.append((name, ic)) }
         case "k":
@@ -166,7 +166,7 @@ extension Elaborator {
                 groups.append(VoltageSource(name: name, a: na, b: nb, source: spec))
                 branchDevices.append(name)
             } else {
-                groups.append(CurrentSource(name: name, a: na, b: nb, source: spec))
+                groups.append(CurrentSource(name: name, a: na, b: nb, source: spec, multiplier: c.multiplier))
             }
         case "e", "g":
             if e.tokens.count > 2, e.tokens[2].text == "poly" {
@@ -194,7 +194,7 @@ extension Elaborator {
                 groups.append(VCVS(name: name, a: na, b: nb, ca: ca, cb: cb, gain: gain))
                 branchDevices.append(name)
             } else {
-                groups.append(VCCS(name: name, a: na, b: nb, ca: ca, cb: cb, transconductance: gain * m))
+                groups.append(VCCS(name: name, a: na, b: nb, ca: ca, cb: cb, transconductance: gain * m * c.multiplier))
             }
         case "f", "h":
             if e.tokens.count > 2, e.tokens[2].text == "poly" {
@@ -209,7 +209,7 @@ extension Elaborator {
             if letter == "f" {
                 var m = 1.0
                 if let mm = a.first(where: { $0.name == "m" })?.value { m = try c.scope.evaluate(mm, at: loc) }
-                groups.append(CCCS(name: name, a: na, b: nb, control: control, gain: gain * m))
+                groups.append(CCCS(name: name, a: na, b: nb, control: control, gain: gain * m * c.multiplier))
             } else {
                 groups.append(CCVS(name: name, a: na, b: nb, control: control, transresistance: gain))
                 branchDevices.append(name)
@@ -246,6 +246,7 @@ extension Elaborator {
                 if x.name == "m", let v = x.value { area *= try c.scope.evaluate(v, at: x.location) }
             }
             guard area > 0 else { throw InputError(loc, "diode area must be positive") }
+            area *= c.multiplier
             groups.append(Diode(name: name, anode: node(p[0].text, c), cathode: node(p[1].text, c), model: model, area: area, off: off, temperature: options.temperature + 273.15))
         case "j":
             let (p, a) = try split(e)
@@ -301,7 +302,7 @@ extension Elaborator {
             groups.append(MOSFET(name: name, drain: node(p[0].text, c), gate: node(p[1].text, c), source: node(p[2].text, c), bulk: node(p[3].text, c),
                                  model: model, length: g("l"), width: g("w"), drainArea: g("ad"), sourceArea: g("as"),
                                  drainPerimeter: g("pd"), sourcePerimeter: g("ps"), drainSquares: g("nrd"), sourceSquares: g("nrs"),
-                                 multiplier: g("m"), off: off, temperature: options.temperature + 273.15))
+                                 multiplier: g("m") * c.multiplier, off: off, temperature: options.temperature + 273.15))
         case "s", "w":
             let (p, _) = try split(e)
             let needed = letter == "s" ? 5 : 4
@@ -473,7 +474,7 @@ extension Elaborator {
             else { warnings.append(Warning(x.location, "'\(e.name)': instance parameter '\(x.name)' ignored")) }
         }
         guard area > 0, area.isFinite else { throw InputError(e.card.location, "'\(e.name)': area must be positive, got \(area)") }
-        return area
+        return area * c.multiplier
     }
 
     /// A level-1 JFET model card (ngspice's default level).
@@ -645,6 +646,10 @@ extension Elaborator {
 
     mutating func behavioural(name: String, kind: BehavioralSource.Kind, a: Int, b: Int, expression: ArithmeticExpression,
                               at loc: SourceLocation, _ c: Context) throws {
+        // As ngspice, behavioural sources are not multiplied by an enclosing instance's m=.
+        if c.multiplier != 1 {
+            warnings.append(Warning(loc, "'\(name)': behavioural sources are not multiplied by the enclosing instance's m=\(c.multiplier) (as ngspice)"))
+        }
         let compiled = try ExpressionCompiler.compile(expression, scope: c.scope, at: loc, allowRuntime: true, temperatureCelsius: options.temperature)
         var inputs: [ResolvedInput] = []
         for input in compiled.inputs {
@@ -809,17 +814,25 @@ extension Elaborator {
         }
         let scope = ParameterScope(parent: c.scope, temperature: options.temperature)
         for d in def.parameters { scope.define(d) }
+        var multiplier = 1.0
         for a in assignments {
             guard let v = a.value else { throw InputError(a.location, "parameter '\(a.name)' needs a value") }
+            if a.name == "m" {
+                // As ngspice: M= makes the instance M parallel copies (every element inside scales).
+                multiplier = try c.scope.evaluate(v, at: a.location)
+                guard multiplier > 0, multiplier.isFinite else { throw InputError(a.location, "'\(e.name)': m must be positive, got \(multiplier)") }
+                if def.parameters.contains(where: { $0.name == "m" }) { scope.set("m", multiplier) }
+                continue
+            }
             guard def.parameters.contains(where: { $0.name == a.name }) else {
                 throw InputError(a.location, "subcircuit '\(def.name)' has no parameter '\(a.name)'")
             }
-            if a.name == "m" { warnings.append(Warning(a.location, "m= on subcircuit instances is not supported and was ignored")); continue }
             scope.set(a.name, try c.scope.evaluate(v, at: a.location))
         }
         var map: [String: Int] = [:]
         for (port, n) in zip(def.ports, nodes) { map[port] = node(n.text, c) }
-        var inner = Context(prefix: c.prefix + e.name + ".", nodeMap: map, scope: scope, subcircuits: [:], models: [:], parent: c.parent + [c])
+        var inner = Context(prefix: c.prefix + e.name + ".", nodeMap: map, scope: scope, subcircuits: [:], models: [:], parent: c.parent + [c],
+                            multiplier: c.multiplier * multiplier)
         inner.parent = c.parent + [Context(prefix: c.prefix, nodeMap: [:], scope: c.scope, subcircuits: c.subcircuits, models: c.models, parent: [])]
         collectDefinitions(def.body, into: &inner)
         try inner.scope.evaluateAll()
@@ -831,6 +844,9 @@ extension Elaborator {
     /// `Y<type> name nodes… model [p=v…]`, built through the device catalog.
     mutating func extensionDevice(_ e: ElementStatement, in c: Context) throws {
         let loc = e.card.location
+        if c.multiplier != 1 {
+            warnings.append(Warning(loc, "'\(e.name)': extension devices are not multiplied by an enclosing instance's m=\(c.multiplier)"))
+        }
         let type = String(e.name.dropFirst())
         guard let entry = catalog.entries[type] else {
             throw InputError(loc, "unknown device type 'Y\(type.uppercased())' (catalog has: \(catalog.entries.keys.sorted().joined(separator: ", ")))")

@@ -57,6 +57,8 @@ public struct Elaborator {
         var subcircuits: [String: SubcircuitDefinition]
         var models: [String: (ModelStatement, ParameterScope)]
         var parent: [Context]          // enclosing contexts, for lookups (boxed to keep value semantics)
+        /// Product of the `m=` multipliers of the enclosing subcircuit instances (parallel copies).
+        var multiplier = 1.0
     }
 
     mutating func run(_ tree: SyntaxTree) throws -> Circuit {

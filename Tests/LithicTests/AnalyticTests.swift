@@ -168,4 +168,13 @@ struct AnalyticTests {
             #expect(abs(z[k] - expectedZ) < 1e-9, "v(z) at \(v)")
         }
     }
+
+    @Test("m= on nested subcircuit instances multiplies: a resistor inside m=3 inside m=2 is six in parallel")
+    func nestedMultipliers() throws {
+        let net = "t\n.subckt leaf a b\nR1 a b 6k\nI1 b a 1m\n.ends\n.subckt pair a b\nX1 a b leaf m=3\n.ends\nV1 in 0 DC 1\nRs in n1 1k\nX2 n1 0 pair m=2\n.op\n"
+        // Six copies: 1 kΩ to ground in parallel with a 6 mA source into n1.
+        let v = try operatingPoint(net, "v(n1)")
+        let expected = (1.0 / 1e3 + 6e-3) / (1.0 / 1e3 + 1.0 / 1e3)
+        #expect(abs(v - expected) < 1e-9, "v(n1) = \(v), six parallel copies give \(expected)")
+    }
 }

@@ -63,6 +63,7 @@ struct RobustnessTests {
         (".noise without sweep", "t\nV1 a 0 DC 0 AC 1\nR1 a b 1k\nR2 b 0 1k\n.noise v(b) V1\n"),
         (".noise of a current", "t\nV1 a 0 DC 0 AC 1\nR1 a 0 1k\n.noise i(v1) V1 dec 10 1 1k\n"),
         (".noise bad input", "t\nV1 a 0 DC 0 AC 1\nR1 a b 1k\nR2 b 0 1k\n.noise v(b) r1 dec 10 1 1k\n"),
+        ("subcircuit m=0", "t\n.subckt s a b\nR1 a b 1k\n.ends\nV1 a 0 1\nX1 a 0 s m=0\n.op\n"),
         ("deep subckt nesting", "t\n" + String(repeating: ".subckt s a\n", count: 500) + ".op\n"),
         ("huge line", "t\nR1 a 0 " + String(repeating: "9", count: 200_000) + "x\n.op\n"),
         ("deep expression", "t\nR1 a 0 {" + String(repeating: "(", count: 50_000) + "1" + String(repeating: ")", count: 50_000) + "}\n.op\n"),
