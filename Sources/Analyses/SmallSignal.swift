@@ -6,6 +6,25 @@ import Elaboration
 import SparseLinear
 
 extension BoundSystem {
+    /// G + jωC in the pattern's complex (interleaved) value array: the Jacobians of one device
+    /// evaluation plus each device's exact frequency-dependent admittance.
+    func assembleSmallSignal(omega: Double, jf: [Double], jq: [Double], into values: inout [Double]) {
+        let position = pattern.position
+        for p in 0..<values.count { values[p] = 0 }
+        for s in 1..<jf.count {
+            let p = position[s]
+            values[2 * p] += jf[s]
+            values[2 * p + 1] += omega * jq[s]
+        }
+        for g in groups {
+            g.addAdmittance(omega: omega) { slot, re, im in
+                guard slot > 0 else { return }
+                values[2 * position[slot]] += re
+                values[2 * position[slot] + 1] += im
+            }
+        }
+    }
+
     /// AC small-signal analysis about the present operating point: (G + jωC)·X = B with
     /// G = ∂f/∂x and C = ∂q/∂x from one device evaluation, solved with complex KLU per frequency.
     func ac(frequencies: [Double], progress: ProgressHandler?) throws -> Plot {
@@ -31,23 +50,9 @@ extension BoundSystem {
         }
         var values = [Double](repeating: 0, count: 2 * pattern.nonzeros)
         var b = [Double](repeating: 0, count: 2 * n)
-        let position = pattern.position
         for (index, freq) in frequencies.enumerated() {
             let omega = 2 * Double.pi * freq
-            for p in 0..<values.count { values[p] = 0 }
-            for s in 1..<jf.count {
-                let p = position[s]
-                values[2 * p] += jf[s]
-                values[2 * p + 1] += omega * jq[s]
-            }
-            for g in groups {
-                g.addAdmittance(omega: omega) { slot, re, im in
-                    guard slot > 0 else { return }
-                    let p = position[slot]
-                    values[2 * p] += re
-                    values[2 * p + 1] += im
-                }
-            }
+            assembleSmallSignal(omega: omega, jf: jf, jq: jq, into: &values)
             for k in 1...n { b[2 * (k - 1)] = excitationRe[k]; b[2 * (k - 1) + 1] = excitationIm[k] }
             do {
                 try solver.factor(&values)
@@ -249,25 +254,11 @@ extension BoundSystem {
         let plus = try unknown(parts[0]), minus = parts.count > 1 ? try unknown(parts[1]) : 0
         let solver = try KLUSolver(pattern: pattern, complex: true)
         var values = [Double](repeating: 0, count: 2 * pattern.nonzeros)
-        let position = pattern.position
         // Each source's density at the output, per frequency (ngspice integrates source by source).
         var perSource = [[Double]](repeating: [], count: sources.count)
         var inverseGainSquared: [Double] = []
         for freq in frequencies {
-            let omega = 2 * Double.pi * freq
-            for p in 0..<values.count { values[p] = 0 }
-            for s in 1..<jfAtOperatingPoint.count {
-                let p = position[s]
-                values[2 * p] += jfAtOperatingPoint[s]
-                values[2 * p + 1] += omega * jqAtOperatingPoint[s]
-            }
-            for g in groups {
-                g.addAdmittance(omega: omega) { slot, re, im in
-                    guard slot > 0 else { return }
-                    values[2 * position[slot]] += re
-                    values[2 * position[slot] + 1] += im
-                }
-            }
+            assembleSmallSignal(omega: 2 * Double.pi * freq, jf: jfAtOperatingPoint, jq: jqAtOperatingPoint, into: &values)
             do { try solver.factor(&values) } catch LinearSolverFailure.singular(let column) {
                 throw SimulationError(analysis: "noise", point: "f = \(freq) Hz", message: "singular matrix at \(describeUnknown((column ?? -1) + 1))")
             }
