@@ -248,6 +248,26 @@ extension Elaborator {
             guard area > 0 else { throw InputError(loc, "diode area must be positive") }
             area *= c.multiplier
             groups.append(Diode(name: name, anode: node(p[0].text, c), cathode: node(p[1].text, c), model: model, area: area, off: off, temperature: options.temperature + 273.15))
+        case "t":
+            let (p, a) = try split(e)
+            try require(p, 4, e, "two port node pairs and Z0=, TD= or F=")
+            var values: [String: Double] = [:]
+            for x in a {
+                guard let v = x.value else { continue }
+                guard ["z0", "zo", "td", "f", "nl"].contains(x.name) else {
+                    warnings.append(Warning(x.location, "'\(e.name)': parameter '\(x.name)' ignored (lossless line: Z0, TD or F and NL)"))
+                    continue
+                }
+                values[x.name == "zo" ? "z0" : x.name] = try c.scope.evaluate(v, at: x.location)
+            }
+            guard let z0 = values["z0"], z0 > 0, z0.isFinite else { throw InputError(loc, "'\(e.name)' needs a positive Z0=") }
+            let delay: Double
+            if let td = values["td"] { delay = td }
+            else if let f = values["f"], f > 0 { delay = (values["nl"] ?? 0.25) / f }
+            else { throw InputError(loc, "'\(e.name)' needs TD= or F= (with NL=, default 0.25)") }
+            guard delay > 0, delay.isFinite else { throw InputError(loc, "'\(e.name)': the delay must be positive, got \(delay)") }
+            groups.append(TransmissionLine(name: name, a1: node(p[0].text, c), b1: node(p[1].text, c), a2: node(p[2].text, c), b2: node(p[3].text, c),
+                                           impedance: z0, delay: delay))
         case "j":
             let (p, a) = try split(e)
             try require(p, 4, e, "drain, gate and source nodes and a model name")
@@ -328,7 +348,7 @@ extension Elaborator {
         case "y":
             try extensionDevice(e, in: c)
         default:
-            throw InputError(loc, "unknown or unsupported element type '\(letter)' in '\(e.name)' (supported: R C L K V I E F G H B D J M Q S W X Y)")
+            throw InputError(loc, "unknown or unsupported element type '\(letter)' in '\(e.name)' (supported: R C L K V I E F G H B D J M Q S T W X Y)")
         }
     }
 
