@@ -67,8 +67,10 @@ public struct BehavioralSource: Device {
         if kind == .voltage {
             c.branchSlots = (binder.slot(a, branch), binder.slot(b, branch), binder.slot(branch, a), binder.slot(branch, b))
         }
-        c.values = [Double](repeating: 0, count: n)
-        c.gradient = [Double](repeating: 0, count: n)
+        // At least one element each: a constant expression has no inputs, and the buffers' base
+        // addresses are passed on.
+        c.values = [Double](repeating: 0, count: Swift.max(n, 1))
+        c.gradient = [Double](repeating: 0, count: Swift.max(n, 1))
     }
 
     public func load(_ ctx: inout LoadContext) {

@@ -196,6 +196,7 @@ public struct NetlistParser {
                 throw InputError(card.location, ".noise needs: v(out[,ref]) source dec|oct|lin points fstart fstop")
             }
             let r = Array(rest)
+            try checkOutputProbe(output[0], allowCurrent: false, card)
             return .analysis(.noise(output: output[0], input: r[0].text, scale: r[1].text, points: try r[2].expression(),
                                     start: try r[3].expression(), stop: try r[4].expression(), card.location))
         case ".tf":
@@ -203,6 +204,7 @@ public struct NetlistParser {
             guard names.count == 2, names[0].hasPrefix("v(") || names[0].hasPrefix("i("), !names[1].contains("(") else {
                 throw InputError(card.location, ".tf needs an output and an input source: .tf v(out) vin  or  .tf i(vload) iin")
             }
+            try checkOutputProbe(names[0], allowCurrent: true, card)
             return .analysis(.transferFunction(output: names[0], input: names[1], card.location))
         case ".ic", ".nodeset":
             return .initialConditions(nodeset: head.text == ".nodeset", try parseNodeValues(tokens, card))
@@ -228,6 +230,17 @@ public struct NetlistParser {
             return nil
         default:
             throw InputError(head.location, "unknown control card '\(head.text)'")
+        }
+    }
+
+    /// An analysis output `v(node)`, `v(node,node)` or (when allowed) `i(source)` with non-empty names.
+    static func checkOutputProbe(_ probe: String, allowCurrent: Bool, _ card: Card) throws {
+        let inner = probe.dropFirst(2).dropLast()
+        let names = inner.split(separator: ",", omittingEmptySubsequences: false)
+        let ok = probe.hasSuffix(")") && !names.isEmpty && names.allSatisfy { !$0.trimmingSpaces().isEmpty } &&
+            (probe.hasPrefix("v(") ? names.count <= 2 : (allowCurrent && probe.hasPrefix("i(") && names.count == 1))
+        guard ok else {
+            throw InputError(card.location, "expected an output \(allowCurrent ? "v(node), v(node,node) or i(source)" : "v(node) or v(node,node)"), got '\(probe)'")
         }
     }
 
