@@ -13,10 +13,18 @@ enum Minpack {
         let m: Int
         let n: Int
         let evaluate: (_ x: UnsafePointer<Double>, _ r: UnsafeMutablePointer<Double>, _ jacobian: UnsafeMutablePointer<Double>?) -> Bool
+        /// Room for the residuals MINPACK does not need back from a Jacobian evaluation.
+        var scratch: [Double]
         init(m: Int, n: Int, evaluate: @escaping (UnsafePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>?) -> Bool) {
             self.m = m; self.n = n; self.evaluate = evaluate
+            self.scratch = [Double](repeating: 0, count: max(m, 1))
         }
     }
+
+    /// The residual given to every component of a trial point where the model is not finite:
+    /// large enough that any finite point is better, small enough that MINPACK's scaled norms
+    /// (sums of squares over at most ~1e6 residuals) stay finite.
+    static let rejectedResidual = 1e100
 
     struct Outcome {
         var x: [Double]
@@ -42,12 +50,21 @@ enum Minpack {
             guard let context, let x, let fvec, let fjac else { return -1 }
             let problem = Unmanaged<Problem>.fromOpaque(context).takeUnretainedValue()
             if iflag == 1 {
-                return problem.evaluate(x, fvec, nil) ? 0 : -1
+                // A trial step into a region where the model is not finite (an overflowing
+                // exponent, a zero capacitance) is a failed step, not the end of the fit: a huge
+                // residual makes MINPACK reject it and shrink its trust region. (Stopping here
+                // ended some single-start fits after two evaluations far from the minimum.)
+                if !problem.evaluate(x, fvec, nil) {
+                    for i in 0..<Int(m) { fvec[i] = Minpack.rejectedResidual }
+                }
+                return 0
             }
             if iflag == 2 {
-                let scratch = UnsafeMutablePointer<Double>.allocate(capacity: Int(m))
-                defer { scratch.deallocate() }
-                return problem.evaluate(x, scratch, fjac) ? 0 : -1
+                // The Jacobian is only asked for at accepted (finite) points.
+                return problem.scratch.withUnsafeMutableBufferPointer { scratch in
+                    guard let base = scratch.baseAddress else { return -1 }
+                    return problem.evaluate(x, base, fjac) ? 0 : -1
+                }
             }
             return 0
         }

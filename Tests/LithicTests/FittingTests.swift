@@ -190,6 +190,26 @@ struct FittingTests {
         // EIS.md quotes impedance.py's rms as 2.79e-3 (three digits); the exact peer comparison is PeerFitTests.
         #expect(r.rmsRelative < 2.795e-3, "rms \(r.rmsRelative) vs impedance.py 2.79e-3")
     }
+
+    @Test("a trial step into a non-finite region is rejected, not the end of a single-start fit")
+    func nonFiniteTrialStep() throws {
+        // From impedance.py's start on the BioLogic spectrum, MINPACK's first trial step throws
+        // a CPE exponent far enough that the model overflows. Stopping there (as Lithic did until
+        // session 6) ended the fit after 2 evaluations at rms 0.0496; impedance.py reaches 0.01907.
+        let spectrum = try FitWorkflow.load(Self.fixtures.appendingPathComponent("exampleDataBioLogic.mpt").path, dropInductive: true)
+        let circuit = try EquivalentCircuit(parsing: "R0-p(R1,CPE1)-p(R2,CPE2)")
+        var settings = FitSettings()
+        settings.starts = 1
+        let ref = try PeerFitTests.reference().results.first {
+            $0.file == "exampleDataBioLogic.mpt" && $0.circuit == circuit.description && $0.weighting == "unit"
+        }
+        let entry = try #require(ref)
+        let r = try CNLSFitter(circuit: circuit, settings: settings).fit(spectrum, initial: entry.initial)
+        #expect(r.evaluations > 10, "\(r.evaluations) evaluations")
+        let theirs = try #require(entry.parameters)
+        let chiTheirs = PeerFitTests.chiSquare(circuit, spectrum, theirs, .unit)
+        #expect(r.chiSquare <= chiTheirs * (1 + 1e-6), "χ² \(r.chiSquare) vs impedance.py \(chiTheirs)")
+    }
 }
 
 @Suite("distribution of relaxation times")
