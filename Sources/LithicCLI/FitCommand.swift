@@ -96,7 +96,7 @@ struct Fit: ParsableCommand {
                     print(String(format: "  %-10@ = %- .6e ± %.2e   95%% CI [% .4e, % .4e]%@", r.names[k], r.values[k], r.standardErrors[k],
                                  r.confidence95[k].0, r.confidence95[k].1, flag))
                 }
-                print(String(format: "  chi2 = %.6e, reduced chi2 = %.6e, rms relative residual = %.4e, AIC = %.3f, BIC = %.3f, fit %.4f s (%d evaluations)",
+                print(String(format: "  chi2 = %.6e, reduced chi2 = %.6e, rms relative residual = %.4e, AIC = %.3f, BIC = %.3f, fit %.6f s (%d evaluations)",
                              r.chiSquare, r.reducedChiSquare, r.rmsRelative, r.aic, r.bic, r.seconds, r.evaluations))
                 for w in r.warnings { print("  warning: \(w)") }
             }

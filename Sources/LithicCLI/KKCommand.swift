@@ -38,6 +38,23 @@ struct KK: ParsableCommand {
             chart.series.append(.init(name: "Δ'' imaginary", x: s.frequencies, y: r.residualImaginary))
             try AtomicFile.write(chart.svg(), to: stem + ".kk.svg")
         }
+        if let d = try KramersKronigDiagnosis.diagnose(frequencies: s.frequencies, impedances: s.impedances, result: r, threshold: threshold,
+                                                       cutoff: cutoff, capacitance: !noCapacitance, inductance: !noInductance) {
+            let listed = d.flagged.sorted { s.frequencies[$0] > s.frequencies[$1] }.map { i in
+                String(format: "%.4g Hz (%.1f %%)", s.frequencies[i], 100 * max(abs(r.residualReal[i]), abs(r.residualImaginary[i])))
+            }
+            let band = d.flagged.map { s.frequencies[$0] }
+            let inBand = s.frequencies.filter { $0 >= (band.min() ?? 0) && $0 <= (band.max() ?? 0) }.count
+            print(String(format: "  %d of the %d points between %.4g Hz and %.4g Hz are at or above the threshold, %@:", d.flagged.count, inBand,
+                         band.min() ?? 0, band.max() ?? 0, d.pattern.rawValue))
+            print("    " + listed.joined(separator: ", "))
+            if let rest = d.withoutFlagged {
+                print(String(format: "  without them: %@ (M = %d, max |Δ| = %.3e, rms = %.3e); the verdict above stands — leaving points out is your call",
+                             rest.passes(threshold: threshold) ? "PASS" : "FAIL", rest.elements, rest.maximumResidual, rest.rmsResidual))
+            } else {
+                print("  too many points for a test without them (more than a quarter of the spectrum)")
+            }
+        }
         if !r.passes(threshold: threshold) { throw ExitCode(3) }
     }
 }

@@ -360,3 +360,56 @@ struct KramersKronigTests {
         #expect(r.passes() == expected, "\(file): max residual \(r.maximumResidual), rms \(r.rmsResidual), M \(r.elements)")
     }
 }
+
+/// What `lithic kk` says about a failed spectrum: which points, which pattern, and the verdict
+/// without them.
+@Suite("Kramers-Kronig diagnosis")
+struct KramersKronigDiagnosisTests {
+    static let frequencies = (0..<61).map { pow(10, 5 - Double($0) * 7 / 60) }
+    static func clean() throws -> [Complex<Double>] {
+        let c = try EquivalentCircuit(parsing: "R0-p(R1,CPE1)-Wo1")
+        return c.impedance(frequencies: frequencies, parameters: [20, 150, 2e-5, 0.85, 80, 3])
+    }
+
+    @Test("a passing spectrum has no diagnosis")
+    func passing() throws {
+        let z = try Self.clean()
+        let r = try KramersKronigTest.run(frequencies: Self.frequencies, impedances: z)
+        #expect(try KramersKronigDiagnosis.diagnose(frequencies: Self.frequencies, impedances: z, result: r) == nil)
+    }
+
+    @Test("line pick-up at the points next to 50 Hz is named, and the rest passes")
+    func mains() throws {
+        var z = try Self.clean()
+        let near = Self.frequencies.indices.filter { abs(Self.frequencies[$0] / 50 - 1) < 0.1 }
+        #expect(!near.isEmpty)
+        for i in near { z[i] = z[i] * Complex(1.06, 0.02) }
+        let r = try KramersKronigTest.run(frequencies: Self.frequencies, impedances: z)
+        #expect(!r.passes())
+        let d = try #require(try KramersKronigDiagnosis.diagnose(frequencies: Self.frequencies, impedances: z, result: r))
+        #expect(d.pattern == .mainsPickup, "\(d.pattern) at \(d.flagged.map { Self.frequencies[$0] })")
+        #expect(Set(d.flagged).isSuperset(of: near))
+        let rest = try #require(d.withoutFlagged)
+        #expect(rest.passes(), "without the flagged points: max residual \(rest.maximumResidual)")
+    }
+
+    @Test("drift over the slow end of the sweep is a low-frequency block (synthetic and the real Gamry file)")
+    func drift() throws {
+        var z = try Self.clean()
+        var elapsed = 0.0
+        let total = Self.frequencies.reduce(0) { $0 + 1 / $1 }
+        for i in z.indices {
+            elapsed += 1 / Self.frequencies[i]
+            z[i] = z[i] * Complex(1 + 0.1 * elapsed / total, 0)
+        }
+        let r = try KramersKronigTest.run(frequencies: Self.frequencies, impedances: z)
+        let d = try #require(try KramersKronigDiagnosis.diagnose(frequencies: Self.frequencies, impedances: z, result: r))
+        #expect(d.pattern == .lowFrequencyEnd, "\(d.pattern) at \(d.flagged.map { Self.frequencies[$0] })")
+
+        let s = try FitWorkflow.load(FittingTests.fixtures.appendingPathComponent("exampleDataGamry.DTA").path, dropInductive: false)
+        let g = try KramersKronigTest.run(frequencies: s.frequencies, impedances: s.impedances)
+        let dg = try #require(try KramersKronigDiagnosis.diagnose(frequencies: s.frequencies, impedances: s.impedances, result: g))
+        #expect(dg.pattern == .lowFrequencyEnd)
+        #expect(dg.withoutFlagged == nil, "more than a quarter of the points fail; no re-test is offered")
+    }
+}
