@@ -7,5 +7,5 @@ seconds=${1:-60}
 swift build -c release --product FuzzNetlist --sanitize=fuzzer --scratch-path .build-fuzz >/dev/null
 mkdir -p fuzz-corpus fuzz-out
 cp netlists/*.cir examples/*/*.cir fuzz-corpus/ 2>/dev/null || true
-SWIFT_BACKTRACE=enable=no .build-fuzz/release/FuzzNetlist fuzz-corpus -max_total_time="$seconds" -max_len=4096 \
+SWIFT_BACKTRACE=enable=no .build-fuzz/release/FuzzNetlist fuzz-corpus -max_total_time="$seconds" -max_len=4096 -timeout=20 -rss_limit_mb=3000 \
     -artifact_prefix=fuzz-out/ -print_final_stats=1 2>&1 | tee fuzz-out/last.log | grep -E 'stat::number_of_executed_units|ERROR|crash|Done' || true

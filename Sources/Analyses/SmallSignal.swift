@@ -278,7 +278,7 @@ extension BoundSystem {
             for (k, s) in sources.enumerated() {
                 let (ar, ai) = component(adjoint, s.a), (br, bi) = component(adjoint, s.b)
                 let dr = ar - br, di = ai - bi
-                let density = s.density * (dr * dr + di * di)
+                let density = s.density(at: freq) * (dr * dr + di * di)
                 perSource[k].append(density)
                 power += density
             }

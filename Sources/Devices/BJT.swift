@@ -46,6 +46,9 @@ public struct BJTModel: Sendable {
     public var transitBiasVoltage = Double.infinity
     public var transitBiasCurrent = 0.0
     public var reverseTransit = 0.0
+    /// Flicker-noise coefficient KF and current exponent AF (`.noise`; KF = 0 turns it off).
+    public var flickerCoefficient = 0.0
+    public var flickerExponent = 1.0
     public init() {}
 }
 
@@ -259,12 +262,14 @@ public struct BJT: Device {
         return t
     }
 
-    /// Shot noise 2q|Ic| (c'–e') and 2q|Ib| (b'–e') and thermal noise of RC, RB (at the bias's
-    /// base charge) and RE (ngspice `bjtnoi.c`, without flicker noise).
+    /// Shot noise 2q|Ic| (c'–e') and 2q|Ib| (b'–e'), flicker noise KF·|Ib|^AF/f (b'–e') and
+    /// thermal noise of RC, RB (at the bias's base charge) and RE (ngspice `bjtnoi.c`).
     public func noiseSources(x: UnsafePointer<Double>, temperature: Double) -> [NoiseSource] {
         let p = model.polarity
         let t = transport(vbe: p * (x[bPrime] - x[ePrime]), vbc: p * (x[bPrime] - x[cPrime]), gmin: 0)
         var out: [NoiseSource] = [.shot(cPrime, ePrime, current: t.ic), .shot(bPrime, ePrime, current: t.ib)]
+        if let flicker = NoiseSource.flicker(bPrime, ePrime, coefficient: model.flickerCoefficient,
+                                             exponent: model.flickerExponent, current: t.ib) { out.append(flicker) }
         if cPrime != collector { out.append(.thermal(collector, cPrime, conductance: area / model.collectorResistance, temperature: temperature)) }
         if bPrime != base {
             let rbm = model.minimumBaseResistance ?? model.baseResistance

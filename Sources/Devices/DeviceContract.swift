@@ -1,4 +1,5 @@
 import LithicCore
+import Glibc
 
 /// What an unknown of the MNA system stands for; sets its absolute convergence tolerance.
 public enum UnknownKind: Sendable, Equatable {
@@ -238,11 +239,29 @@ public protocol DeviceGroup: AnyObject {
     func noiseSources(x: UnsafePointer<Double>, temperature: Double) -> [NoiseSource]
 }
 
-/// A noise current between nodes `a` and `b`: one-sided power spectral density (A²/Hz).
+/// A noise current between nodes `a` and `b`: one-sided power spectral density (A²/Hz),
+/// `density / f^frequencyExponent` at frequency f (Hz) — white (exponent 0) or flicker.
 public struct NoiseSource: Sendable {
     public var a: Int, b: Int
+    /// The density (A²/Hz) at 1 Hz; at every frequency for a white source.
     public var density: Double
-    public init(_ a: Int, _ b: Int, _ density: Double) { self.a = a; self.b = b; self.density = density }
+    /// The exponent of 1/f: 0 for thermal and shot noise, 1 for SPICE flicker noise.
+    public var frequencyExponent: Double
+    public init(_ a: Int, _ b: Int, _ density: Double, frequencyExponent: Double = 0) {
+        self.a = a; self.b = b; self.density = density; self.frequencyExponent = frequencyExponent
+    }
+    /// The density (A²/Hz) at frequency `f` (Hz).
+    public func density(at f: Double) -> Double {
+        frequencyExponent == 0 ? density : density / pow(f, frequencyExponent)
+    }
+    /// SPICE flicker noise KF·|I|^AF/f of a current I (A) (ngspice's diode, BJT, JFET form; the
+    /// MOSFET divides by W·L_eff·C_ox²); `scale` divides the density. None when KF = 0.
+    public static func flicker(_ a: Int, _ b: Int, coefficient kf: Double, exponent af: Double, current i: Double,
+                               scale: Double = 1) -> NoiseSource? {
+        guard kf != 0 else { return nil }
+        // ngspice bounds |I| below by N_MINLOG = 1e-38 before the power.
+        return NoiseSource(a, b, kf * pow(max(abs(i), 1e-38), af) / scale, frequencyExponent: 1)
+    }
     /// Thermal noise of a conductance g (S) at temperature T (K): 4kTg.
     public static func thermal(_ a: Int, _ b: Int, conductance g: Double, temperature t: Double) -> NoiseSource {
         NoiseSource(a, b, 4 * 1.380649e-23 * t * g)

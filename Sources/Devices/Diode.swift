@@ -29,6 +29,9 @@ public struct DiodeModel: Sendable {
     public var saturationTemperatureExponent = 3.0
     /// Nominal temperature (K).
     public var nominalTemperature = 300.15
+    /// Flicker-noise coefficient KF and current exponent AF (`.noise`; KF = 0 turns it off).
+    public var flickerCoefficient = 0.0
+    public var flickerExponent = 1.0
     public init() {}
 }
 
@@ -159,11 +162,13 @@ public struct Diode: Device {
         return (-isat * e + gmin * vd, isat * e / vte + gmin)
     }
 
-    /// Shot noise 2q|Id| of the junction and thermal noise of RS (ngspice `dionoi.c`, without
-    /// flicker noise); the gmin term is left out of the shot current.
+    /// Shot noise 2q|Id| and flicker noise KF·|Id|^AF/f of the junction and thermal noise of RS
+    /// (ngspice `dionoi.c`); the gmin term is left out of the junction current.
     public func noiseSources(x: UnsafePointer<Double>, temperature: Double) -> [NoiseSource] {
         let current = junctionCurrent(x[junction] - x[cathode], gmin: 0).0
         var out: [NoiseSource] = [.shot(junction, cathode, current: current)]
+        if let flicker = NoiseSource.flicker(junction, cathode, coefficient: model.flickerCoefficient,
+                                             exponent: model.flickerExponent, current: current) { out.append(flicker) }
         if junction != anode { out.append(.thermal(anode, junction, conductance: area / model.seriesResistance, temperature: temperature)) }
         return out
     }

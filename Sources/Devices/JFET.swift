@@ -23,6 +23,9 @@ public struct JFETModel: Sendable {
     public var depletionCoefficient = 0.5
     public var saturationCurrent = 1e-14
     public var emission = 1.0
+    /// Flicker-noise coefficient KF and current exponent AF (`.noise`; KF = 0 turns it off).
+    public var flickerCoefficient = 0.0
+    public var flickerExponent = 1.0
     public init() {}
 }
 
@@ -168,13 +171,15 @@ public struct JFET: Device {
         }
     }
 
-    /// Channel thermal noise 4kT·(2/3)|gm| and the series resistances' thermal noise (ngspice
-    /// `jfetnoi.c`, without flicker noise).
+    /// Channel thermal noise 4kT·(2/3)|gm|, flicker noise KF·|Id|^AF/f and the series
+    /// resistances' thermal noise (ngspice `jfetnoi.c`).
     public func noiseSources(x: UnsafePointer<Double>, temperature: Double) -> [NoiseSource] {
         let p = model.polarity
         let vgs = p * (x[gate] - x[sPrime]), vgd = p * (x[gate] - x[dPrime])
-        let gm = vgs - vgd >= 0 ? channel(vgs: vgs, vds: vgs - vgd).1 : channel(vgs: vgd, vds: vgd - vgs).1
-        var out: [NoiseSource] = [.thermal(dPrime, sPrime, conductance: 2.0 / 3.0 * abs(gm), temperature: temperature)]
+        let ch = vgs - vgd >= 0 ? channel(vgs: vgs, vds: vgs - vgd) : channel(vgs: vgd, vds: vgd - vgs)
+        var out: [NoiseSource] = [.thermal(dPrime, sPrime, conductance: 2.0 / 3.0 * abs(ch.1), temperature: temperature)]
+        if let flicker = NoiseSource.flicker(dPrime, sPrime, coefficient: model.flickerCoefficient,
+                                             exponent: model.flickerExponent, current: ch.0) { out.append(flicker) }
         if dPrime != drain { out.append(.thermal(drain, dPrime, conductance: area / model.drainResistance, temperature: temperature)) }
         if sPrime != source { out.append(.thermal(source, sPrime, conductance: area / model.sourceResistance, temperature: temperature)) }
         return out

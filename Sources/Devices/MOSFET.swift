@@ -41,6 +41,9 @@ public struct MOSFETModel: Sendable {
     public var oxideThickness: Double?
     /// Lateral diffusion LD (m).
     public var lateralDiffusion = 0.0
+    /// Flicker-noise coefficient KF and current exponent AF (`.noise`; KF = 0 turns it off).
+    public var flickerCoefficient = 0.0
+    public var flickerExponent = 1.0
     public init() {}
 }
 
@@ -57,6 +60,8 @@ public struct MOSFET: Device {
     public let startOff: Bool
     /// Effective channel width and length (m) and the parallel multiplier folded into them.
     let width: Double, length: Double
+    /// The number M of identical devices in parallel.
+    let multiplier: Double
     let beta: Double
     let oxideCapacitance: Double       // Cox' · W · Leff (F), 0 without TOX
     let overlapGS: Double, overlapGD: Double, overlapGB: Double
@@ -83,6 +88,7 @@ public struct MOSFET: Device {
         let leff = length - 2 * model.lateralDiffusion
         self.width = width * multiplier
         self.length = leff
+        self.multiplier = multiplier
         beta = model.transconductance * self.width / leff
         let cox = model.oxideThickness.map { 3.9 * 8.854214871e-12 / $0 } ?? 0
         oxideCapacitance = cox * self.width * leff
@@ -317,13 +323,21 @@ public struct MOSFET: Device {
         return (cdrain, gm, gds, gmbs, von, vdsat)
     }
 
-    /// Channel thermal noise 4kT·(2/3)|gm| and the series resistances' thermal noise (ngspice
-    /// `mos1noi.c`, without flicker noise).
+    /// Channel thermal noise 4kT·(2/3)|gm|, flicker noise KF·|Id|^AF/(f·W·L_eff·C_ox'²) (C_ox'
+    /// from TOX, or from 100 nm when TOX is not given, as ngspice-39 `mos1noi.c`; M devices in
+    /// parallel each carry Id/M) and the series resistances' thermal noise.
     public func noiseSources(x: UnsafePointer<Double>, temperature: Double) -> [NoiseSource] {
         let p = model.polarity
         let vgs = p * (x[gate] - x[sPrime]), vds = p * (x[dPrime] - x[sPrime]), vbs = p * (x[bulk] - x[sPrime])
-        let gm = channel(vgs: vgs, vds: vds, vbs: vbs).1
-        var out: [NoiseSource] = [.thermal(dPrime, sPrime, conductance: 2.0 / 3.0 * abs(gm), temperature: temperature)]
+        let ch = channel(vgs: vgs, vds: vds, vbs: vbs)
+        var out: [NoiseSource] = [.thermal(dPrime, sPrime, conductance: 2.0 / 3.0 * abs(ch.1), temperature: temperature)]
+        let coxPerArea = 3.9 * 8.854214871e-12 / (model.oxideThickness ?? 1e-7)
+        if var flicker = NoiseSource.flicker(dPrime, sPrime, coefficient: model.flickerCoefficient, exponent: model.flickerExponent,
+                                             current: ch.0 / multiplier,
+                                             scale: width / multiplier * length * coxPerArea * coxPerArea) {
+            flicker.density *= multiplier
+            out.append(flicker)
+        }
         if dPrime != drain { out.append(.thermal(drain, dPrime, conductance: drainConductance, temperature: temperature)) }
         if sPrime != source { out.append(.thermal(source, sPrime, conductance: sourceConductance, temperature: temperature)) }
         return out

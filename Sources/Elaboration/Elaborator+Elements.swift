@@ -367,12 +367,11 @@ extension Elaborator {
         for k in p.keys.sorted() where !known.contains(k) {
             warnings.append(Warning(card.location, "diode model '\(card.name)': unrecognised parameter '\(k)' ignored"))
         }
-        if (p["kf"] ?? 0) != 0 {
-            warnings.append(Warning(card.location, "\(card.name): flicker noise (KF) is not modelled; .noise includes thermal and shot noise only"))
-        }
         if let v = p["is"] { m.saturationCurrent = v }
         if let v = p["n"] { m.emission = v }
         if let v = p["rs"] { m.seriesResistance = v }
+        if let v = p["kf"] { m.flickerCoefficient = v }
+        if let v = p["af"] { m.flickerExponent = v }
         if let v = p["cjo"] ?? p["cj0"] ?? p["cj"] { m.junctionCapacitance = v }
         if let v = p["vj"] ?? p["pb"] { m.junctionPotential = v }
         if let v = p["m"] ?? p["mj"] { m.grading = v }
@@ -508,12 +507,11 @@ extension Elaborator {
         for k in p.keys.sorted() where !known.contains(k) {
             warnings.append(Warning(card.location, "JFET model '\(card.name)': unrecognised parameter '\(k)' ignored"))
         }
-        if (p["kf"] ?? 0) != 0 {
-            warnings.append(Warning(card.location, "\(card.name): flicker noise (KF) is not modelled; .noise includes thermal and shot noise only"))
-        }
         var m = JFETModel()
         m.polarity = card.type == "pjf" ? -1 : 1
         if let v = p["vto"] ?? p["vt0"] { m.threshold = v }
+        if let v = p["kf"] { m.flickerCoefficient = v }
+        if let v = p["af"] { m.flickerExponent = v }
         if let v = p["beta"] { m.beta = v }
         if let v = p["lambda"] { m.channelModulation = v }
         if let v = p["b"] { m.dopingTail = v }
@@ -546,9 +544,6 @@ extension Elaborator {
         for k in p.keys.sorted() where !known.contains(k) {
             warnings.append(Warning(card.location, "bipolar model '\(card.name)': unrecognised parameter '\(k)' ignored"))
         }
-        if (p["kf"] ?? 0) != 0 {
-            warnings.append(Warning(card.location, "\(card.name): flicker noise (KF) is not modelled; .noise includes thermal and shot noise only"))
-        }
         for k in ["irb", "ptf"] where (p[k] ?? 0) != 0 {
             warnings.append(Warning(card.location, "bipolar model '\(card.name)': \(k.uppercased()) is not modelled (ignored)"))
         }
@@ -561,6 +556,8 @@ extension Elaborator {
         func infiniteIfZero(_ v: Double?) -> Double? { v.map { $0 == 0 ? .infinity : $0 } }
         if let v = p["is"] { m.saturationCurrent = v }
         if let v = p["bf"] { m.forwardBeta = v }
+        if let v = p["kf"] { m.flickerCoefficient = v }
+        if let v = p["af"] { m.flickerExponent = v }
         if let v = p["br"] { m.reverseBeta = v }
         if let v = p["nf"] { m.forwardEmission = v }
         if let v = p["nr"] { m.reverseEmission = v }
@@ -617,9 +614,6 @@ extension Elaborator {
         for k in p.keys.sorted() where !known.contains(k) {
             warnings.append(Warning(card.location, "MOSFET model '\(card.name)': unrecognised parameter '\(k)' ignored"))
         }
-        if (p["kf"] ?? 0) != 0 {
-            warnings.append(Warning(card.location, "\(card.name): flicker noise (KF) is not modelled; .noise includes thermal and shot noise only"))
-        }
         var m = MOSFETModel()
         m.polarity = card.type == "pmos" ? -1 : 1
         if let v = p["tox"], v > 0 { m.oxideThickness = v }
@@ -637,6 +631,8 @@ extension Elaborator {
         if let v = p["phi"] { m.surfacePotential = v }
         if let v = p["gamma"] { m.bodyEffect = v }
         if let v = p["vto"] ?? p["vt0"] { m.thresholdVoltage = v }
+        if let v = p["kf"] { m.flickerCoefficient = v }
+        if let v = p["af"] { m.flickerExponent = v }
         if let v = p["lambda"] { m.channelModulation = v }
         if let v = p["rd"] { m.drainResistance = v }
         if let v = p["rs"] { m.sourceResistance = v }

@@ -2,7 +2,8 @@ import Lithic
 
 /// libFuzzer entry point: the netlist reader, parser, expression evaluator and elaborator, the
 /// impedance-spectrum readers and the circuit-string parser must never crash, trap or hang on any
-/// input; they either succeed or throw an InputError.
+/// input; they either succeed or throw an InputError. Circuits that elaborate are also simulated
+/// (shortened analyses), so device models and the solver see fuzzed values too.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzNetlist(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
@@ -15,8 +16,9 @@ public func fuzzNetlist(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = title
         return SyntaxTree(title: title, statements: try NetlistParser.parseCards(cards, warnings: &warnings), warnings: warnings)
     }() {
-        if let circuit = try? Elaborator.elaborate(tree, catalog: .standard) {
+        if var circuit = try? Elaborator.elaborate(tree, catalog: .standard) {
             for (tokens, card) in circuit.experiments { _ = try? ExperimentProtocol.parse(tokens, card: card) }
+            simulateBriefly(&circuit)
         }
     }
     // Cycler step text on its own.
@@ -36,4 +38,30 @@ public func fuzzNetlist(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = c.impedance(frequencies: [1, 1000], parameters: c.parameterNames.map { _ in 0.5 })
     }
     return 0
+}
+
+/// Runs the analyses of a fuzzed circuit, shortened so one input stays well under a second:
+/// device models, Newton, KLU, AC, .tf and .noise see whatever values the fuzzer wrote. They
+/// may fail (a SimulationError) but must never crash or trap.
+func simulateBriefly(_ circuit: inout Circuit) {
+    guard circuit.nodeNames.count <= 60 else { return }
+    circuit.options.itl1 = min(circuit.options.itl1, 100)
+    circuit.options.itl2 = min(circuit.options.itl2, 50)
+    circuit.options.itl4 = min(circuit.options.itl4, 10)
+    circuit.analyses = circuit.analyses.prefix(3).compactMap { analysis, location in
+        switch analysis {
+        case .operatingPoint, .transferFunction:
+            return (analysis, location)
+        case .ac(let f):
+            return (.ac(frequencies: Array(f.prefix(3))), location)
+        case .noise(let output, let input, let f):
+            return (.noise(output: output, input: input, frequencies: Array(f.prefix(3))), location)
+        case .dcSweep(let sweeps):
+            return (.dcSweep(sweeps.prefix(2).map { ($0.source, Array($0.values.prefix(4))) }), location)
+        case .transient(let step, let stop, let start, _, let uic):
+            guard step > 0, step.isFinite, stop.isFinite else { return nil }
+            return (.transient(step: step, stop: min(stop, 20 * step), start: min(start, stop), maximumStep: step, useInitialConditions: uic), location)
+        }
+    }
+    _ = try? Simulator(circuit: circuit).run()
 }
