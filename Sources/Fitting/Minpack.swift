@@ -33,6 +33,20 @@ enum Minpack {
         var evaluations: Int
     }
 
+    /// MINPACK's variable scaling: mode 2 with D = I. Lithic fits transformed variables (the
+    /// logarithm of a scale parameter, the logit of a bounded one), which are dimensionless and of
+    /// order one by construction, so unit scaling is the natural metric for the trust region.
+    /// MINPACK's default (mode 1) scales by the Jacobian's column norms and never lets a scale
+    /// fall: once a parameter nears a bound its column shrinks but its scale does not, and the
+    /// trust region then admits only tiny steps in it — a crawl of hundreds of evaluations.
+    /// Measured (session 6) on 120 synthetic spectra (two RQ, RQ–Wo, 1 % noise, boukamp): 32-start
+    /// fits 918k → 218k evaluations to the same χ² on every spectrum; single starts 4.9k → 4.8k
+    /// evaluations with a lower mean log χ²; the 20 impedance.py comparison fits 3170 → 1481.
+    static let unitScaling: Int32 = 2
+    /// The initial trust-region radius as a multiple of ‖D·x₀‖ (MINPACK's `factor`; its default
+    /// 100 throws random starts far away before they settle; 10 measured best of 1, 10, 100).
+    static let initialStepFactor = 10.0
+
     /// Minimises ½‖r(x)‖² from `start`.
     static func levenbergMarquardt(_ problem: Problem, start: [Double], maximumEvaluations: Int = 2000,
                                    tolerance: Double = 1e-10, relativeReduction: Double = 1e-10) -> Outcome {
@@ -71,7 +85,7 @@ enum Minpack {
         let info = withExtendedLifetime(problem) { () -> Int32 in
             let context = Unmanaged.passUnretained(problem).toOpaque()
             return lmder(callback, context, m, n, &x, &fvec, &fjac, m, relativeReduction, tolerance, 0,
-                         Int32(maximumEvaluations), &diag, 1, 100, 0, &nfev, &njev, &ipvt, &qtf, &wa1, &wa2, &wa3, &wa4)
+                         Int32(maximumEvaluations), &diag, unitScaling, initialStepFactor, 0, &nfev, &njev, &ipvt, &qtf, &wa1, &wa2, &wa3, &wa4)
         }
         return Outcome(x: x, info: Int(info), evaluations: Int(nfev))
     }
@@ -102,7 +116,7 @@ extension Minpack {
         }
         let info = withExtendedLifetime(box) { () -> Int32 in
             lmdif(callback, Unmanaged.passUnretained(box).toOpaque(), Int32(m), Int32(n), &x, &fvec, 1e-10, 1e-10, 0,
-                  Int32(maximumEvaluations), 1e-7, &diag, 1, 100, 0, &nfev, &fjac, Int32(m), &ipvt, &qtf, &wa1, &wa2, &wa3, &wa4)
+                  Int32(maximumEvaluations), 1e-7, &diag, unitScaling, initialStepFactor, 0, &nfev, &fjac, Int32(m), &ipvt, &qtf, &wa1, &wa2, &wa3, &wa4)
         }
         return Outcome(x: x, info: Int(info), evaluations: Int(nfev))
     }
