@@ -187,6 +187,7 @@ public struct CNLSFitter {
             var params = template
             for (j, k) in free.enumerated() { params[k] = transforms[j].value(u[j]) }
             var grad = [Complex<Double>](repeating: .zero, count: p)
+            let slopes = jac == nil ? [] : free.indices.map { transforms[$0].derivative(u[$0]) }
             var ok = true
             grad.withUnsafeMutableBufferPointer { g in
                 for i in 0..<n {
@@ -197,9 +198,8 @@ public struct CNLSFitter {
                     if !(r[2 * i].isFinite && r[2 * i + 1].isFinite) { ok = false }
                     if let jac {
                         for (j, k) in free.enumerated() {
-                            let d = transforms[j].derivative(u[j])
-                            jac[j * 2 * n + 2 * i] = wr * g[k].real * d
-                            jac[j * 2 * n + 2 * i + 1] = wi * g[k].imaginary * d
+                            jac[j * 2 * n + 2 * i] = wr * g[k].real * slopes[j]
+                            jac[j * 2 * n + 2 * i + 1] = wi * g[k].imaginary * slopes[j]
                         }
                     }
                 }

@@ -24,8 +24,8 @@ public struct EquivalentCircuit: Sendable, CustomStringConvertible {
     let program: [Step]
 
     enum Step: Sendable {
-        /// Evaluate an element: its first parameter index.
-        case element(ElementKind, first: Int)
+        /// Evaluate an element: its first parameter index and its number of parameters.
+        case element(ElementKind, first: Int, count: Int)
         /// Combine the last `count` results (covering parameters `first..<end`) in series or parallel.
         case combine(parallel: Bool, count: Int)
     }
@@ -38,7 +38,7 @@ public struct EquivalentCircuit: Sendable, CustomStringConvertible {
         func walk(_ n: CircuitNode) {
             switch n {
             case .element(let kind, let name):
-                program.append(.element(kind, first: names.count))
+                program.append(.element(kind, first: names.count, count: kind.parameterNames.count))
                 let pn = kind.parameterNames
                 for k in 0..<pn.count {
                     names.append(pn.count == 1 ? name : "\(name)_\(k)")
@@ -82,8 +82,7 @@ public struct EquivalentCircuit: Sendable, CustomStringConvertible {
                 var top = 0
                 for step in program {
                     switch step {
-                    case .element(let kind, let first):
-                        let count = kind.parameterNames.count
+                    case .element(let kind, let first, let count):
                         let z = kind.impedance(omega: omega, parameters: pp.baseAddress! + first)
                         for k in 0..<count { gradient[first + k] = z.derivative(k) }
                         stack[top] = (z.value, first, first + count)
@@ -96,12 +95,16 @@ public struct EquivalentCircuit: Sendable, CustomStringConvertible {
                             for i in base..<top { z += stack[i].0 }
                             stack[base] = (z, first, end)
                         } else {
+                            // Branch admittances kept in place of the impedances while combining.
                             var y = Complex<Double>.zero
-                            for i in base..<top { y += Complex<Double>.one / stack[i].0 }
-                            let z = Complex<Double>.one / y
-                            // dZ/dZ_i = (Z/Z_i)².
                             for i in base..<top {
-                                let r = z / stack[i].0
+                                stack[i].0 = Complex<Double>.one / stack[i].0
+                                y += stack[i].0
+                            }
+                            let z = Complex<Double>.one / y
+                            // dZ/dZ_i = (Z/Z_i)² = (Z·Y_i)².
+                            for i in base..<top {
+                                let r = z * stack[i].0
                                 let factor = r * r
                                 for k in stack[i].1..<stack[i].2 { gradient[k] = gradient[k] * factor }
                             }

@@ -100,7 +100,13 @@ public enum ElementKind: String, CaseIterable, Sendable {
         case .L:
             return .complex(jw) * q(0)
         case .CPE:
-            return (q(0) * .power(base: jw, q(1))).reciprocal
+            // Z = ω^−α/Q · e^{−jπα/2} in closed form (one exp, one sincos), with
+            // ∂Z/∂Q = −Z/Q and ∂Z/∂α = −Z·(ln ω + jπ/2).
+            let logOmega = Double.log(w)
+            let magnitude = Double.exp(-p[1] * logOmega) / p[0]
+            let phase = -Double.pi / 2 * p[1]
+            let z = Complex(magnitude * Double.cos(phase), magnitude * Double.sin(phase))
+            return ComplexDual(z, -z / Complex(p[0], 0), -z * Complex(logOmega, Double.pi / 2))
         case .W:
             return q(0) * .complex(Complex(1, -1) / Complex(w.squareRoot(), 0))
         case .Wo:
