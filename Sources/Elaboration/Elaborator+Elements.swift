@@ -15,6 +15,12 @@ extension Elaborator {
 
     /// Maps a node name at this level to a global index, creating internal nodes.
     mutating func node(_ raw: String, _ c: Context) -> Int {
+        let k = resolveNode(raw, c)
+        if !elementNodes.isEmpty { elementNodes[elementNodes.count - 1].append(k) }
+        return k
+    }
+
+    private mutating func resolveNode(_ raw: String, _ c: Context) -> Int {
         let n = canonicalNode(raw)
         if let k = c.nodeMap[n] { return k }
         let global = globals.contains(n) ? n : c.prefix + n
@@ -94,6 +100,13 @@ extension Elaborator {
         let name = deviceName(e.name, c)
         let loc = e.card.location
         guard let letter = e.name.first else { return }
+        // The nodes this element touches join one group (a subcircuit instance's own elements
+        // join theirs), for the check that every node has a path to ground.
+        elementNodes.append([])
+        defer {
+            let touched = elementNodes.removeLast()
+            if letter != "x" { connectivity.join(touched, at: loc) }
+        }
         if letter != "x" && letter != "y" { try register(name, loc) }
         switch letter {
         case "r":

@@ -26,6 +26,10 @@ public struct Elaborator {
     var deviceNames: Set<String> = []
     var subcircuitStack: [String] = []
     var overrides: [String: Double] = [:]
+    /// Nodes touched by the elements being elaborated (innermost last) and the groups of nodes
+    /// connected through elements.
+    var elementNodes: [[Int]] = []
+    var connectivity = NodeConnectivity()
 
     public init(catalog: DeviceCatalog = .basic) { self.catalog = catalog }
 
@@ -178,6 +182,11 @@ public struct Elaborator {
             for k in 1..<max(nodeNames.count, 1) {
                 groups.append(Resistor(name: "rshunt.\(nodeNames[k])", a: k, b: 0, resistance: r))
             }
+        }
+        if options.rshunt == nil, let (floating, location) = connectivity.firstNodesWithoutGround(count: nodeNames.count) {
+            let names = floating.prefix(5).map { "'\(nodeNames[$0])'" }.joined(separator: ", ")
+            let more = floating.count > 5 ? " and \(floating.count - 5) more" : ""
+            throw InputError(location, "node\(floating.count > 1 ? "s" : "") \(names)\(more) \(floating.count > 1 ? "have" : "has") no connection to ground (node 0) through any element, so \(floating.count > 1 ? "their voltages are" : "its voltage is") undefined; connect \(floating.count > 1 ? "them" : "it") (a large resistor to 0 will do) or add .options rshunt=1e12")
         }
         if analyses.isEmpty && eisRequests.isEmpty && experiments.isEmpty {
             warnings.append(Warning(SourceLocation(file: "<netlist>", line: 1, column: 1), "no analysis card (.op, .dc, .tran, .ac): nothing to simulate"))
@@ -343,5 +352,47 @@ public struct Elaborator {
             }
             return (.ac(frequencies: freqs), loc)
         }
+    }
+}
+
+/// Groups of nodes joined through elements (union–find), to find nodes that no chain of elements
+/// connects to ground: their potential is undefined in every analysis (SPICE's "every node needs
+/// a path to ground"; a solver sees it only as a singular or nearly singular matrix). All of an
+/// element's terminals count as joined, control terminals included, so the check never flags a
+/// connected circuit; it may miss an island tied to the rest only through a control input.
+struct NodeConnectivity {
+    private var parent: [Int] = [0]
+    /// The first element that touched each node (for the error's location).
+    private var firstTouch: [Int: SourceLocation] = [:]
+
+    private mutating func find(_ a: Int) -> Int {
+        while parent.count <= a { parent.append(parent.count) }
+        var r = a
+        while parent[r] != r { r = parent[r] }
+        var x = a
+        while parent[x] != r { let next = parent[x]; parent[x] = r; x = next }
+        return r
+    }
+
+    mutating func join(_ nodes: [Int], at location: SourceLocation) {
+        guard let first = nodes.first else { return }
+        for n in nodes where firstTouch[n] == nil { firstTouch[n] = location }
+        let root = find(first)
+        for n in nodes.dropFirst() {
+            let r = find(n)
+            if r != root { parent[r] = root }
+        }
+    }
+
+    /// The nodes (touched by some element) in groups without ground, the first such group
+    /// first, and where the first of them is used; nil when every node reaches ground.
+    mutating func firstNodesWithoutGround(count: Int) -> ([Int], SourceLocation)? {
+        let ground = find(0)
+        var floating: [Int] = []
+        for n in 1..<max(count, 1) where firstTouch[n] != nil && find(n) != ground { floating.append(n) }
+        guard let first = floating.first, let location = firstTouch[first] else { return nil }
+        let group = find(first)
+        let sameGroup = floating.filter { find($0) == group }
+        return (sameGroup, location)
     }
 }

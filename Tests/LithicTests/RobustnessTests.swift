@@ -140,6 +140,36 @@ struct RobustnessTests {
         }
     }
 
+    @Test("an island with no connection to ground is an input error naming its nodes and an element's line")
+    func islandWithoutGround() throws {
+        // Found by the fuzzer: a Li interface and a resistor on an island ran (the operating
+        // point's matrix is singular only in exact arithmetic) and then crawled at microsecond
+        // steps through a 30-hour transient.
+        let island = """
+        t
+        V1 a 0 1
+        R1 a 0 1k
+        Rbulk e1 e2 1.1
+        YLIINTERFACE cell 5 e2 iface
+        .model iface liinterface (pressure=3meg)
+        .tran 60 108000
+        """
+        do {
+            _ = try NetlistRun.prepare(text: island)
+            Issue.record("no error")
+        } catch let e as InputError {
+            #expect(e.description.contains("'e1', 'e2', '5'"), "\(e)")
+            #expect(e.description.contains(":4:"), "\(e)")
+        }
+        // An island inside a subcircuit instance is found too; rshunt ties every node to ground.
+        let nested = "t\n.subckt s p\nR1 p 0 1\nR2 q r 1\n.ends\nX1 n s\nV1 n 0 1\n.op\n"
+        #expect(throws: InputError.self) { try NetlistRun.prepare(text: nested) }
+        _ = try NetlistRun.prepare(text: "t\n.options rshunt=1e12\n" + nested.dropFirst(2))
+        // Control terminals count as connections (never a false alarm): an E source's output
+        // referenced to ground through its control pins only is still simulated.
+        _ = try NetlistRun.prepare(text: "t\nV1 a 0 1\nE1 b c a 0 2\nR1 b c 1k\nR2 c a 1k\n.op\n")
+    }
+
     @Test("a loop of voltage sources is a simulation failure")
     func sourceLoop() {
         #expect(throws: SimulationError.self) { try NetlistRun.run(text: "t\nV1 a 0 1\nV2 a 0 2\nR1 a 0 1\n.op\n") }
