@@ -115,18 +115,35 @@ extension BoundSystem {
         }
         var eventRetries = 0, sinceRecord = 0
 
-        // Breakpoints, fetched window by window.
+        // Breakpoints, fetched window by window, kept in descending order so that the next one is
+        // `last` and passing it is O(1) (a fast PULSE over a long run has millions of corners).
         var breakpoints: [Double] = []
         var fetchedUntil = 0.0
+        let windowLimit = max(options.breakpointWindow, 2)
+        var window = span / 20
         func refill() {
             // Fetch the next window of breakpoints until one lies ahead (tstop is always one).
             while breakpoints.isEmpty, fetchedUntil < tstop {
-                let to = min(tstop, fetchedUntil + max(span / 20, tmax * 100))
+                let to = min(tstop, fetchedUntil + window)
                 var list: [Double] = []
                 for g in groups { g.breakpoints(from: fetchedUntil, to: to, into: &list) }
                 if to >= tstop { list.append(tstop) }
+                var ahead = list.filter { $0 > t + delmin && $0 <= tstop }
+                ahead.sort()
+                var unique: [Double] = []
+                unique.reserveCapacity(min(ahead.count, windowLimit))
+                for b in ahead where unique.last != b {
+                    unique.append(b)
+                    if unique.count == windowLimit { break }
+                }
                 fetchedUntil = to
-                breakpoints = Array(Set(list.filter { $0 > t + delmin && $0 <= tstop })).sorted()
+                if unique.count == windowLimit, let last = unique.last, last < to {
+                    // Keep a bounded window (the rest is fetched again from its last corner on)
+                    // and fetch narrower windows from now on.
+                    fetchedUntil = last
+                    window = max(window * Double(windowLimit) / Double(2 * ahead.count), delmin * 1e3)
+                }
+                breakpoints = unique.reversed()
             }
         }
         refill()
@@ -142,9 +159,9 @@ extension BoundSystem {
 
         while t < tstop * (1 - 1e-12) && tstop - t > delmin {
             // Drop passed breakpoints; clip the step to land on the next one.
-            while let b = breakpoints.first, b <= t + delmin { breakpoints.removeFirst(); if breakpoints.isEmpty { refill() } }
+            while let b = breakpoints.last, b <= t + delmin { breakpoints.removeLast(); if breakpoints.isEmpty { refill() } }
             if breakpoints.isEmpty { refill() }
-            let nextBreak = breakpoints.first ?? tstop
+            let nextBreak = breakpoints.last ?? tstop
             if firstAfterBreakpoint {
                 order = 1
                 // ngspice (dctran.c): the first step after a breakpoint is a tenth of the smaller
@@ -290,7 +307,7 @@ extension BoundSystem {
                 return (finish(), SimulationError(analysis: "transient", point: "t = \(t + timeOffset)", message: "interrupted (results so far are kept)"))
             }
             firstAfterBreakpoint = landsOnBreak
-            if landsOnBreak { breakpoints.removeFirst(); if breakpoints.isEmpty { refill() } }
+            if landsOnBreak { breakpoints.removeLast(); if breakpoints.isEmpty { refill() } }
             if !landsOnBreak && options.maxord >= 2 { order = 2 }
             h = min(hNew, 2 * h, tmax)
             if !haveHistory { h = min(2 * hHistory[0], tmax) }

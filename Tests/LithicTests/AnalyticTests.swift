@@ -29,6 +29,40 @@ struct AnalyticTests {
         #expect(t.count > 50)
     }
 
+    @Test("every corner of a pulse train is a time point, also past the bounded breakpoint window")
+    func pulseCornersBeyondTheBreakpointWindow() throws {
+        // 30,000 periods × 4 corners; one window (300 µs / 20) holds 6,000 corners, and the
+        // breakpoint store is bounded to 1,000 here, so the transient fetches the rest from
+        // where each bounded window ended (found by the fuzzer: millions of corners in one
+        // window made passing each one O(n)).
+        var (_, circuit) = try NetlistRun.prepare(text: """
+        pulses
+        V1 a 0 PULSE(0 1 0 1n 1n 3n 10n)
+        R1 a 0 1
+        .tran 10n 300u
+        """)
+        circuit.options.breakpointWindow = 1_000
+        let outcome = try Simulator(circuit: circuit).run()
+        #expect(outcome.failure == nil)
+        let plot = try #require(outcome.plots.first)
+        let t = try #require(plot.vector("time")).real
+        let v = try #require(plot.vector("v(a)")).real
+        var index = 0, missing = 0, wrong = 0
+        for k in 0..<30_000 {
+            for (offset, level) in [(0.0, 0.0), (1e-9, 1.0), (4e-9, 1.0), (5e-9, 0.0)] {
+                let corner = Double(k) * 1e-8 + offset
+                while index < t.count, t[index] < corner - 1e-15 { index += 1 }
+                if index < t.count, abs(t[index] - corner) <= 1e-15 {
+                    if abs(v[index] - level) > 1e-9 { wrong += 1 }
+                } else {
+                    missing += 1
+                }
+            }
+        }
+        #expect(missing == 0, "\(missing) corners are not time points")
+        #expect(wrong == 0, "\(wrong) corners have the wrong value")
+    }
+
     @Test("RL: i(t) = V/R·(1 − e^(−tR/L))")
     func rlStep() throws {
         let run = try simulate("""
