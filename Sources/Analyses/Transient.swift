@@ -120,7 +120,8 @@ extension BoundSystem {
         var breakpoints: [Double] = []
         var fetchedUntil = 0.0
         let windowLimit = max(options.breakpointWindow, 2)
-        var window = span / 20
+        // Fetching starts at t = 0 (not at tstart), so the window is a share of tstop.
+        var window = tstop / 20
         func refill() {
             // Fetch the next window of breakpoints until one lies ahead (tstop is always one).
             while breakpoints.isEmpty, fetchedUntil < tstop {

@@ -60,7 +60,9 @@ func simulateBriefly(_ circuit: inout Circuit) {
             return (.dcSweep(sweeps.prefix(2).map { ($0.source, Array($0.values.prefix(4))) }), location)
         case .transient(let step, let stop, let start, _, let uic):
             guard step > 0, step.isFinite, stop.isFinite else { return nil }
-            return (.transient(step: step, stop: min(stop, 20 * step), start: min(start, stop), maximumStep: step, useInitialConditions: uic), location)
+            let shortened = min(stop, 20 * step)
+            // As the elaborator requires: 0 ≤ tstart < tstop.
+            return (.transient(step: step, stop: shortened, start: start < shortened ? start : 0, maximumStep: step, useInitialConditions: uic), location)
         }
     }
     _ = try? Simulator(circuit: circuit).run()
