@@ -87,7 +87,7 @@ public enum FFTImpedance {
     /// Runs the measurement on `circuit` between `plus` and `minus`.
     public static func run(circuit: Circuit, plus: String, minus: String, settings s: Settings,
                            progress: ((Double) -> Void)? = nil) throws -> Result {
-        guard s.minimumFrequency > 0, s.maximumFrequency > s.minimumFrequency else {
+        guard s.minimumFrequency > 0, s.maximumFrequency > s.minimumFrequency, s.maximumFrequency.isFinite else {
             throw InputError(.commandLine, "EIS needs 0 < fmin < fmax")
         }
         guard s.pointsPerDecade >= 1, s.pointsPerDecade <= 40 else { throw InputError(.commandLine, "points per decade must be in [1, 40]") }

@@ -207,7 +207,9 @@ extension DeviceCatalog {
                     throw InputError(request.location, "unknown \(type) parameter '\(extra.uppercased())' (\((names + ["fmin", "fmax", "order"]).map { $0.uppercased() }.joined(separator: ", ")))")
                 }
                 if kind == .CPE, values[1] > 1 { throw InputError(request.location, "CPE ALPHA must be in (0, 1], got \(values[1])") }
-                guard fmin > 0, fmax > fmin else { throw InputError(request.location, "\(type): need 0 < FMIN < FMAX") }
+                guard fmin > 0, fmax > fmin, fmax.isFinite, fmax / fmin <= 1e30 else {
+                    throw InputError(request.location, "\(type): need 0 < FMIN < FMAX < ∞, at most 30 decades apart")
+                }
                 guard perDecade >= 1, perDecade <= 20 else { throw InputError(request.location, "\(type): ORDER (sections per decade) must be in [1, 20]") }
                 let ladder = RCLadder.fit({ kind.impedance(omega: $0, values).value }, minimumFrequency: fmin, maximumFrequency: fmax,
                                           sectionsPerDecade: perDecade)

@@ -92,3 +92,13 @@ public enum SINumber {
     /// Formats a value for messages: shortest round-trip text.
     public static func format(_ v: Double) -> String { "\(v)" }
 }
+
+extension Double {
+    /// The value as an `Int` when it is finite, whole and within ±2⁵³; nil otherwise. For
+    /// user-supplied numbers that must be counts or codes (`Int(_:)` traps on NaN, infinities
+    /// and values beyond Int's range).
+    public var exactInteger: Int? {
+        guard isFinite, self == rounded(), abs(self) <= 9_007_199_254_740_992 else { return nil }
+        return Int(self)
+    }
+}

@@ -376,16 +376,22 @@ extension MemristorModel {
     /// Builds a model from a `.model … memristor (level=…)` card's parameters; unknown names and
     /// out-of-range values are input errors naming the parameter.
     public static func from(_ p: [String: Double], at location: SourceLocation) throws -> MemristorModel {
-        let level = Int(p["level"] ?? 1)
+        guard let level = (p["level"] ?? 1).exactInteger else {
+            throw InputError(location, "memristor LEVEL must be a whole number, got \(p["level"] ?? 1)")
+        }
         var used: Set<String> = ["level"]
         func get(_ name: String, _ fallback: Double) -> Double { used.insert(name); return p[name] ?? fallback }
         func window(_ fallback: MemristorWindow) throws -> MemristorWindow {
             used.insert("wt"); used.insert("window")
             guard let v = p["wt"] ?? p["window"] else { return fallback }
-            guard let w = MemristorWindow(rawValue: Int(v)), Double(Int(v)) == v else {
+            guard let code = v.exactInteger, let w = MemristorWindow(rawValue: code) else {
                 throw InputError(location, "memristor window WT=\(v) is not one of 0 (none), 1 (Joglekar), 2 (Biolek), 3 (Prodromakis), 4 (Kvatinsky)")
             }
             return w
+        }
+        /// The window exponent P: the published windows use small whole numbers; 2P is rounded.
+        func windowExponent(_ v: Double) throws {
+            guard v > 0, v <= 1000 else { throw InputError(location, "memristor window exponent P must be in (0, 1000], got \(v)") }
         }
         func positive(_ name: String, _ v: Double) throws {
             guard v > 0, v.isFinite else { throw InputError(location, "memristor parameter \(name.uppercased()) must be positive, got \(v)") }
@@ -397,6 +403,7 @@ extension MemristorModel {
             m.ron = get("ron", m.ron); m.roff = get("roff", m.roff); m.d = get("d", m.d); m.uv = get("uv", m.uv)
             m.p = get("p", m.p); m.j = get("j", m.j); m.window = try window(.biolek)
             for (n, v) in [("ron", m.ron), ("roff", m.roff), ("d", m.d), ("uv", m.uv), ("p", m.p)] { try positive(n, v) }
+            try windowExponent(m.p)
             model = .linearDrift(m)
         case 2:
             var m = TEAM()
@@ -409,6 +416,7 @@ extension MemristorModel {
             // window widths inside, so the window closes before the boundary (see VTEAM).
             m.aon = get("aon", m.xon + 5 * m.wc); m.aoff = get("aoff", m.xoff - 5 * m.wc)
             m.p = get("p", m.p); m.j = get("j", m.j); m.window = try window(.none); m.xscaling = get("xscaling", m.xscaling)
+            try windowExponent(m.p)
             m.ivRelation = Int(get("ivrelation", 0))
             for (n, v) in [("ron", m.ron), ("roff", m.roff), ("ioff", m.ioff), ("wc", m.wc), ("xscaling", m.xscaling)] { try positive(n, v) }
             guard m.xoff > m.xon else { throw InputError(location, "memristor TEAM needs XOFF > XON") }
@@ -430,6 +438,7 @@ extension MemristorModel {
             m.wc = get("wc", m.wc)
             m.aon = get("aon", m.xon + 5 * m.wc); m.aoff = get("aoff", m.xoff - 5 * m.wc)
             m.p = get("p", m.p); m.j = get("j", m.j); m.window = try window(.kvatinsky); m.xscaling = get("xscaling", m.xscaling)
+            try windowExponent(m.p)
             for (n, v) in [("ron", m.ron), ("roff", m.roff), ("voff", m.voff), ("wc", m.wc), ("xscaling", m.xscaling)] { try positive(n, v) }
             guard m.xoff > m.xon else { throw InputError(location, "memristor VTEAM needs XOFF > XON") }
             model = .vteam(m)
