@@ -16,7 +16,7 @@ public struct Heatmap: Sendable {
 
     static func colour(_ t: Double) -> String {
         // Blue → white → red.
-        let u = min(max(t, 0), 1)
+        let u = t.isNaN ? 0.5 : min(max(t, 0), 1)  // a NaN cell would otherwise trap in Int(_:)
         let r: Double, g: Double, b: Double
         if u < 0.5 { r = 2 * u; g = 2 * u; b = 1 } else { r = 1; g = 2 * (1 - u); b = 2 * (1 - u) }
         return String(format: "#%02x%02x%02x", Int(r * 255), Int(g * 255), Int(b * 255))

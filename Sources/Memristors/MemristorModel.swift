@@ -417,7 +417,11 @@ extension MemristorModel {
             m.aon = get("aon", m.xon + 5 * m.wc); m.aoff = get("aoff", m.xoff - 5 * m.wc)
             m.p = get("p", m.p); m.j = get("j", m.j); m.window = try window(.none); m.xscaling = get("xscaling", m.xscaling)
             try windowExponent(m.p)
-            m.ivRelation = Int(get("ivrelation", 0))
+            let relation = get("ivrelation", 0)
+            guard let code = relation.exactInteger, code == 0 || code == 1 else {
+                throw InputError(location, "memristor TEAM IVRELATION must be 0 (linear) or 1 (exponential), got \(relation)")
+            }
+            m.ivRelation = code
             for (n, v) in [("ron", m.ron), ("roff", m.roff), ("ioff", m.ioff), ("wc", m.wc), ("xscaling", m.xscaling)] { try positive(n, v) }
             guard m.xoff > m.xon else { throw InputError(location, "memristor TEAM needs XOFF > XON") }
             model = .team(m)
