@@ -362,8 +362,12 @@ public struct Elaborator {
 /// connected circuit; it may miss an island tied to the rest only through a control input.
 struct NodeConnectivity {
     private var parent: [Int] = [0]
-    /// The first element that touched each node (for the error's location).
-    private var firstTouch: [Int: SourceLocation] = [:]
+    /// The first element that touched each node, for the error's location, packed as
+    /// (file index << 32 | line) with −1 for none: 8 bytes a node (a 100,000-node ladder would
+    /// otherwise carry a dictionary of full locations).
+    private var firstTouch: [Int64] = [-1]
+    private var files: [String] = []
+    private var fileIndex: [String: Int] = [:]
 
     private mutating func find(_ a: Int) -> Int {
         while parent.count <= a { parent.append(parent.count) }
@@ -376,7 +380,13 @@ struct NodeConnectivity {
 
     mutating func join(_ nodes: [Int], at location: SourceLocation) {
         guard let first = nodes.first else { return }
-        for n in nodes where firstTouch[n] == nil { firstTouch[n] = location }
+        let file: Int
+        if let k = fileIndex[location.file] { file = k } else { file = files.count; files.append(location.file); fileIndex[location.file] = file }
+        let packed = Int64(file) << 32 | Int64(min(max(location.line, 0), Int(UInt32.max)))
+        for n in nodes {
+            if firstTouch.count <= n { firstTouch.append(contentsOf: repeatElement(-1, count: n + 1 - firstTouch.count)) }
+            if firstTouch[n] < 0 { firstTouch[n] = packed }
+        }
         let root = find(first)
         for n in nodes.dropFirst() {
             let r = find(n)
@@ -389,8 +399,11 @@ struct NodeConnectivity {
     mutating func firstNodesWithoutGround(count: Int) -> ([Int], SourceLocation)? {
         let ground = find(0)
         var floating: [Int] = []
-        for n in 1..<max(count, 1) where firstTouch[n] != nil && find(n) != ground { floating.append(n) }
-        guard let first = floating.first, let location = firstTouch[first] else { return nil }
+        for n in 1..<max(count, 1) where n < firstTouch.count && firstTouch[n] >= 0 && find(n) != ground { floating.append(n) }
+        guard let first = floating.first else { return nil }
+        let packed = firstTouch[first]
+        let file = Int(packed >> 32)
+        let location = SourceLocation(file: file < files.count ? files[file] : "<netlist>", line: Int(packed & 0xffff_ffff), column: 1)
         let group = find(first)
         let sameGroup = floating.filter { find($0) == group }
         return (sameGroup, location)
