@@ -120,8 +120,11 @@ extension BoundSystem {
         var breakpoints: [Double] = []
         var fetchedUntil = 0.0
         let windowLimit = max(options.breakpointWindow, 2)
-        // Fetching starts at t = 0 (not at tstart), so the window is a share of tstop.
-        var window = tstop / 20
+        // Fetching starts at t = 0 (not at tstart). The window starts tiny and grows fourfold
+        // while it holds few corners (at most tstop/20), and shrinks when it overflows: a device
+        // lists every corner in the window it is asked for, so a 100 ns PULSE over a 1,000 s run
+        // must never be asked for tstop/20 at once (found by the fuzzer: 3 GB).
+        var window = tstop * 1e-9
         func refill() {
             // Fetch the next window of breakpoints until one lies ahead (tstop is always one).
             while breakpoints.isEmpty, fetchedUntil < tstop {
@@ -142,7 +145,9 @@ extension BoundSystem {
                     // Keep a bounded window (the rest is fetched again from its last corner on)
                     // and fetch narrower windows from now on.
                     fetchedUntil = last
-                    window = max(window * Double(windowLimit) / Double(2 * ahead.count), delmin * 1e3)
+                    window = max(window * Double(windowLimit) / Double(2 * ahead.count), tstop * 1e-15)
+                } else if ahead.count < windowLimit / 4 {
+                    window = min(window * 4, tstop / 20)
                 }
                 breakpoints = unique.reversed()
             }
