@@ -46,9 +46,8 @@ public struct BJTModel: Sendable {
     public var transitBiasVoltage = Double.infinity
     public var transitBiasCurrent = 0.0
     public var reverseTransit = 0.0
-    /// Flicker-noise coefficient KF and current exponent AF (`.noise`; KF = 0 turns it off).
-    public var flickerCoefficient = 0.0
-    public var flickerExponent = 1.0
+    /// Flicker noise KF, AF (`.noise`).
+    public var flicker = FlickerNoise()
     public init() {}
 }
 
@@ -268,8 +267,7 @@ public struct BJT: Device {
         let p = model.polarity
         let t = transport(vbe: p * (x[bPrime] - x[ePrime]), vbc: p * (x[bPrime] - x[cPrime]), gmin: 0)
         var out: [NoiseSource] = [.shot(cPrime, ePrime, current: t.ic), .shot(bPrime, ePrime, current: t.ib)]
-        if let flicker = NoiseSource.flicker(bPrime, ePrime, coefficient: model.flickerCoefficient,
-                                             exponent: model.flickerExponent, current: t.ib) { out.append(flicker) }
+        if let flicker = model.flicker.source(bPrime, ePrime, current: t.ib) { out.append(flicker) }
         if cPrime != collector { out.append(.thermal(collector, cPrime, conductance: area / model.collectorResistance, temperature: temperature)) }
         if bPrime != base {
             let rbm = model.minimumBaseResistance ?? model.baseResistance

@@ -239,6 +239,22 @@ public protocol DeviceGroup: AnyObject {
     func noiseSources(x: UnsafePointer<Double>, temperature: Double) -> [NoiseSource]
 }
 
+/// SPICE flicker noise of a device model: KF·|I|^AF/f of a current I (A) — the diode, BJT and
+/// JFET form; the MOSFET divides by W·L_eff·C_ox'² (`scale`). KF = 0 (the default) turns it off.
+public struct FlickerNoise: Sendable {
+    /// KF (its unit follows AF: A^(2−AF) for the diode, BJT and JFET form) and the current exponent AF.
+    public var coefficient = 0.0
+    public var exponent = 1.0
+    public init(coefficient: Double = 0, exponent: Double = 1) { self.coefficient = coefficient; self.exponent = exponent }
+
+    /// The source between `a` and `b` for a current `i` (A), its density divided by `scale`;
+    /// nil when KF = 0. As ngspice, |I| is bounded below by 1e-38 before the power.
+    public func source(_ a: Int, _ b: Int, current i: Double, scale: Double = 1) -> NoiseSource? {
+        guard coefficient != 0 else { return nil }
+        return NoiseSource(a, b, coefficient * pow(max(abs(i), 1e-38), exponent) / scale, frequencyExponent: 1)
+    }
+}
+
 /// A noise current between nodes `a` and `b`: one-sided power spectral density (A²/Hz),
 /// `density / f^frequencyExponent` at frequency f (Hz) — white (exponent 0) or flicker.
 public struct NoiseSource: Sendable {
@@ -253,14 +269,6 @@ public struct NoiseSource: Sendable {
     /// The density (A²/Hz) at frequency `f` (Hz).
     public func density(at f: Double) -> Double {
         frequencyExponent == 0 ? density : density / pow(f, frequencyExponent)
-    }
-    /// SPICE flicker noise KF·|I|^AF/f of a current I (A) (ngspice's diode, BJT, JFET form; the
-    /// MOSFET divides by W·L_eff·C_ox²); `scale` divides the density. None when KF = 0.
-    public static func flicker(_ a: Int, _ b: Int, coefficient kf: Double, exponent af: Double, current i: Double,
-                               scale: Double = 1) -> NoiseSource? {
-        guard kf != 0 else { return nil }
-        // ngspice bounds |I| below by N_MINLOG = 1e-38 before the power.
-        return NoiseSource(a, b, kf * pow(max(abs(i), 1e-38), af) / scale, frequencyExponent: 1)
     }
     /// Thermal noise of a conductance g (S) at temperature T (K): 4kTg.
     public static func thermal(_ a: Int, _ b: Int, conductance g: Double, temperature t: Double) -> NoiseSource {

@@ -29,9 +29,8 @@ public struct DiodeModel: Sendable {
     public var saturationTemperatureExponent = 3.0
     /// Nominal temperature (K).
     public var nominalTemperature = 300.15
-    /// Flicker-noise coefficient KF and current exponent AF (`.noise`; KF = 0 turns it off).
-    public var flickerCoefficient = 0.0
-    public var flickerExponent = 1.0
+    /// Flicker noise KF, AF (`.noise`).
+    public var flicker = FlickerNoise()
     public init() {}
 }
 
@@ -167,8 +166,7 @@ public struct Diode: Device {
     public func noiseSources(x: UnsafePointer<Double>, temperature: Double) -> [NoiseSource] {
         let current = junctionCurrent(x[junction] - x[cathode], gmin: 0).0
         var out: [NoiseSource] = [.shot(junction, cathode, current: current)]
-        if let flicker = NoiseSource.flicker(junction, cathode, coefficient: model.flickerCoefficient,
-                                             exponent: model.flickerExponent, current: current) { out.append(flicker) }
+        if let flicker = model.flicker.source(junction, cathode, current: current) { out.append(flicker) }
         if junction != anode { out.append(.thermal(anode, junction, conductance: area / model.seriesResistance, temperature: temperature)) }
         return out
     }

@@ -23,9 +23,8 @@ public struct JFETModel: Sendable {
     public var depletionCoefficient = 0.5
     public var saturationCurrent = 1e-14
     public var emission = 1.0
-    /// Flicker-noise coefficient KF and current exponent AF (`.noise`; KF = 0 turns it off).
-    public var flickerCoefficient = 0.0
-    public var flickerExponent = 1.0
+    /// Flicker noise KF, AF (`.noise`).
+    public var flicker = FlickerNoise()
     public init() {}
 }
 
@@ -178,8 +177,7 @@ public struct JFET: Device {
         let vgs = p * (x[gate] - x[sPrime]), vgd = p * (x[gate] - x[dPrime])
         let ch = vgs - vgd >= 0 ? channel(vgs: vgs, vds: vgs - vgd) : channel(vgs: vgd, vds: vgd - vgs)
         var out: [NoiseSource] = [.thermal(dPrime, sPrime, conductance: 2.0 / 3.0 * abs(ch.1), temperature: temperature)]
-        if let flicker = NoiseSource.flicker(dPrime, sPrime, coefficient: model.flickerCoefficient,
-                                             exponent: model.flickerExponent, current: ch.0) { out.append(flicker) }
+        if let flicker = model.flicker.source(dPrime, sPrime, current: ch.0) { out.append(flicker) }
         if dPrime != drain { out.append(.thermal(drain, dPrime, conductance: area / model.drainResistance, temperature: temperature)) }
         if sPrime != source { out.append(.thermal(source, sPrime, conductance: area / model.sourceResistance, temperature: temperature)) }
         return out

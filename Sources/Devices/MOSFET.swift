@@ -41,9 +41,8 @@ public struct MOSFETModel: Sendable {
     public var oxideThickness: Double?
     /// Lateral diffusion LD (m).
     public var lateralDiffusion = 0.0
-    /// Flicker-noise coefficient KF and current exponent AF (`.noise`; KF = 0 turns it off).
-    public var flickerCoefficient = 0.0
-    public var flickerExponent = 1.0
+    /// Flicker noise KF, AF (`.noise`).
+    public var flicker = FlickerNoise()
     public init() {}
 }
 
@@ -332,12 +331,10 @@ public struct MOSFET: Device {
         let ch = channel(vgs: vgs, vds: vds, vbs: vbs)
         var out: [NoiseSource] = [.thermal(dPrime, sPrime, conductance: 2.0 / 3.0 * abs(ch.1), temperature: temperature)]
         let coxPerArea = 3.9 * 8.854214871e-12 / (model.oxideThickness ?? 1e-7)
-        if var flicker = NoiseSource.flicker(dPrime, sPrime, coefficient: model.flickerCoefficient, exponent: model.flickerExponent,
-                                             current: ch.0 / multiplier,
-                                             scale: width / multiplier * length * coxPerArea * coxPerArea) {
-            flicker.density *= multiplier
-            out.append(flicker)
-        }
+        // M devices, each of width W/M carrying Id/M: M · KF·(Id/M)^AF/(f·(W/M)·L_eff·C_ox'²).
+        let singleWidth = width / multiplier
+        if let flicker = model.flicker.source(dPrime, sPrime, current: ch.0 / multiplier,
+                                              scale: singleWidth * length * coxPerArea * coxPerArea / multiplier) { out.append(flicker) }
         if dPrime != drain { out.append(.thermal(drain, dPrime, conductance: drainConductance, temperature: temperature)) }
         if sPrime != source { out.append(.thermal(source, sPrime, conductance: sourceConductance, temperature: temperature)) }
         return out

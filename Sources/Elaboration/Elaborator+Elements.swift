@@ -50,6 +50,15 @@ extension Elaborator {
         return nil
     }
 
+    /// KF and AF of a diode, BJT, JFET or MOSFET card: KF ≥ 0, AF > 0, both finite.
+    func flickerNoise(_ p: [String: Double], _ card: ModelStatement) throws -> FlickerNoise {
+        let noise = FlickerNoise(coefficient: p["kf"] ?? 0, exponent: p["af"] ?? 1)
+        guard noise.coefficient >= 0, noise.coefficient.isFinite, noise.exponent > 0, noise.exponent.isFinite else {
+            throw InputError(card.location, "model '\(card.name)': flicker noise needs KF ≥ 0 and AF > 0, got KF=\(noise.coefficient), AF=\(noise.exponent)")
+        }
+        return noise
+    }
+
     /// Evaluates every parameter of a model card in the model's scope.
     func modelParameters(_ m: ModelStatement, _ scope: ParameterScope) throws -> [String: Double] {
         var result: [String: Double] = [:]
@@ -383,8 +392,7 @@ extension Elaborator {
         if let v = p["is"] { m.saturationCurrent = v }
         if let v = p["n"] { m.emission = v }
         if let v = p["rs"] { m.seriesResistance = v }
-        if let v = p["kf"] { m.flickerCoefficient = v }
-        if let v = p["af"] { m.flickerExponent = v }
+        m.flicker = try flickerNoise(p, card)
         if let v = p["cjo"] ?? p["cj0"] ?? p["cj"] { m.junctionCapacitance = v }
         if let v = p["vj"] ?? p["pb"] { m.junctionPotential = v }
         if let v = p["m"] ?? p["mj"] { m.grading = v }
@@ -523,8 +531,7 @@ extension Elaborator {
         var m = JFETModel()
         m.polarity = card.type == "pjf" ? -1 : 1
         if let v = p["vto"] ?? p["vt0"] { m.threshold = v }
-        if let v = p["kf"] { m.flickerCoefficient = v }
-        if let v = p["af"] { m.flickerExponent = v }
+        m.flicker = try flickerNoise(p, card)
         if let v = p["beta"] { m.beta = v }
         if let v = p["lambda"] { m.channelModulation = v }
         if let v = p["b"] { m.dopingTail = v }
@@ -569,8 +576,7 @@ extension Elaborator {
         func infiniteIfZero(_ v: Double?) -> Double? { v.map { $0 == 0 ? .infinity : $0 } }
         if let v = p["is"] { m.saturationCurrent = v }
         if let v = p["bf"] { m.forwardBeta = v }
-        if let v = p["kf"] { m.flickerCoefficient = v }
-        if let v = p["af"] { m.flickerExponent = v }
+        m.flicker = try flickerNoise(p, card)
         if let v = p["br"] { m.reverseBeta = v }
         if let v = p["nf"] { m.forwardEmission = v }
         if let v = p["nr"] { m.reverseEmission = v }
@@ -644,8 +650,7 @@ extension Elaborator {
         if let v = p["phi"] { m.surfacePotential = v }
         if let v = p["gamma"] { m.bodyEffect = v }
         if let v = p["vto"] ?? p["vt0"] { m.thresholdVoltage = v }
-        if let v = p["kf"] { m.flickerCoefficient = v }
-        if let v = p["af"] { m.flickerExponent = v }
+        m.flicker = try flickerNoise(p, card)
         if let v = p["lambda"] { m.channelModulation = v }
         if let v = p["rd"] { m.drainResistance = v }
         if let v = p["rs"] { m.sourceResistance = v }
