@@ -180,30 +180,44 @@ public struct CNLSFitter {
         let omegas = spectrum.frequencies.map { 2 * Double.pi * $0 }
         let weights = spectrum.impedances.map { settings.weighting.rootWeights($0) }
         let data = spectrum.impedances
-        let p = names.count
         let template = full
 
+        let workspace = EvaluationWorkspace(template: template, free: free.count, points: n)
         let problem = Minpack.Problem(m: 2 * n, n: free.count) { u, r, jac in
-            var params = template
-            for (j, k) in free.enumerated() { params[k] = transforms[j].value(u[j]) }
-            var grad = [Complex<Double>](repeating: .zero, count: p)
-            let slopes = jac == nil ? [] : free.indices.map { transforms[$0].derivative(u[$0]) }
+            // MINPACK asks for the Jacobian at the point it evaluated last (an accepted step), and
+            // the circuit's impedance comes with its gradient anyway: every evaluation fills the
+            // weighted Jacobian, and a Jacobian request at the same point copies it.
+            let count = free.count
+            if let jac, workspace.hasJacobian, (0..<count).allSatisfy({ workspace.point[$0] == u[$0] }) {
+                jac.update(from: workspace.jacobian, count: 2 * n * count)
+                for i in 0..<(2 * n) { r[i] = workspace.residuals[i] }
+                return true
+            }
+            for j in 0..<count {
+                workspace.point[j] = u[j]
+                workspace.parameters[free[j]] = transforms[j].value(u[j])
+                workspace.slopes[j] = transforms[j].derivative(u[j])
+            }
             var ok = true
-            grad.withUnsafeMutableBufferPointer { g in
+            workspace.parameters.withUnsafeBufferPointer { params in
                 for i in 0..<n {
-                    let z = circuit.impedance(omega: omegas[i], parameters: params, gradient: g.baseAddress!)
+                    let z = circuit.impedance(omega: omegas[i], parameters: params, gradient: workspace.gradient)
                     let (wr, wi) = weights[i]
-                    r[2 * i] = wr * (z.real - data[i].real)
-                    r[2 * i + 1] = wi * (z.imaginary - data[i].imaginary)
-                    if !(r[2 * i].isFinite && r[2 * i + 1].isFinite) { ok = false }
-                    if let jac {
-                        for (j, k) in free.enumerated() {
-                            jac[j * 2 * n + 2 * i] = wr * g[k].real * slopes[j]
-                            jac[j * 2 * n + 2 * i + 1] = wi * g[k].imaginary * slopes[j]
-                        }
+                    let rr = wr * (z.real - data[i].real), ri = wi * (z.imaginary - data[i].imaginary)
+                    r[2 * i] = rr
+                    r[2 * i + 1] = ri
+                    workspace.residuals[2 * i] = rr
+                    workspace.residuals[2 * i + 1] = ri
+                    if !(rr.isFinite && ri.isFinite) { ok = false }
+                    for j in 0..<count {
+                        let g = workspace.gradient[free[j]], slope = workspace.slopes[j]
+                        workspace.jacobian[j * 2 * n + 2 * i] = wr * g.real * slope
+                        workspace.jacobian[j * 2 * n + 2 * i + 1] = wi * g.imaginary * slope
                     }
                 }
             }
+            workspace.hasJacobian = ok
+            if let jac, ok { jac.update(from: workspace.jacobian, count: 2 * n * count) }
             return ok
         }
 
@@ -243,6 +257,29 @@ public struct CNLSFitter {
         for (j, k) in free.enumerated() { values[k] = transforms[j].value(winner.x[j]) }
         return summarize(spectrum: spectrum, values: values, isFixed: isFixed, free: free, chiSquare: winner.cost,
                          info: winner.info, evaluations: totalEvaluations, weights: weights, omegas: omegas)
+    }
+
+    /// The buffers one fit's evaluations reuse (no allocation per evaluation), and the last
+    /// evaluated point with its residuals and weighted Jacobian.
+    final class EvaluationWorkspace {
+        var parameters: [Double]
+        let point: UnsafeMutablePointer<Double>
+        let slopes: UnsafeMutablePointer<Double>
+        let gradient: UnsafeMutablePointer<Complex<Double>>
+        let residuals: UnsafeMutablePointer<Double>
+        let jacobian: UnsafeMutablePointer<Double>
+        var hasJacobian = false
+        init(template: [Double], free: Int, points: Int) {
+            parameters = template
+            point = .allocate(capacity: max(free, 1)); point.initialize(repeating: .nan, count: max(free, 1))
+            slopes = .allocate(capacity: max(free, 1)); slopes.initialize(repeating: 0, count: max(free, 1))
+            gradient = .allocate(capacity: max(template.count, 1)); gradient.initialize(repeating: .zero, count: max(template.count, 1))
+            residuals = .allocate(capacity: max(2 * points, 1)); residuals.initialize(repeating: 0, count: max(2 * points, 1))
+            jacobian = .allocate(capacity: max(2 * points * free, 1)); jacobian.initialize(repeating: 0, count: max(2 * points * free, 1))
+        }
+        deinit {
+            point.deallocate(); slopes.deallocate(); gradient.deallocate(); residuals.deallocate(); jacobian.deallocate()
+        }
     }
 
     func summarize(spectrum: Spectrum, values: [Double], isFixed: [Bool], free: [Int], chiSquare: Double, info: Int,

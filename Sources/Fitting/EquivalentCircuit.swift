@@ -75,15 +75,19 @@ public struct EquivalentCircuit: Sendable, CustomStringConvertible {
 
     /// Z(ω) and ∂Z/∂p for every parameter. `gradient` must have room for all parameters.
     public func impedance(omega: Double, parameters p: [Double], gradient: UnsafeMutablePointer<Complex<Double>>) -> Complex<Double> {
-        guard p.count >= parameterNames.count, !parameterNames.isEmpty else { return Complex(.nan, .nan) }
-        return p.withUnsafeBufferPointer { pp in
-            // A value stack of (Z, first parameter, end parameter), on the machine stack.
-            withUnsafeTemporaryAllocation(of: (Complex<Double>, Int, Int).self, capacity: max(program.count, 1)) { stack in
+        p.withUnsafeBufferPointer { impedance(omega: omega, parameters: $0, gradient: gradient) }
+    }
+
+    /// Z(ω) and ∂Z/∂p from parameters in a buffer (the fit's inner loop: no array traffic).
+    func impedance(omega: Double, parameters pp: UnsafeBufferPointer<Double>, gradient: UnsafeMutablePointer<Complex<Double>>) -> Complex<Double> {
+        guard pp.count >= parameterNames.count, !parameterNames.isEmpty, let parameterBase = pp.baseAddress else { return Complex(.nan, .nan) }
+        // A value stack of (Z, first parameter, end parameter), on the machine stack.
+        return withUnsafeTemporaryAllocation(of: (Complex<Double>, Int, Int).self, capacity: max(program.count, 1)) { stack in
                 var top = 0
                 for step in program {
                     switch step {
                     case .element(let kind, let first, let count):
-                        let z = kind.impedance(omega: omega, parameters: pp.baseAddress! + first)
+                        let z = kind.impedance(omega: omega, parameters: parameterBase + first)
                         for k in 0..<count { gradient[first + k] = z.derivative(k) }
                         stack[top] = (z.value, first, first + count)
                         top += 1
@@ -115,7 +119,6 @@ public struct EquivalentCircuit: Sendable, CustomStringConvertible {
                 }
                 return top > 0 ? stack[top - 1].0 : .zero
             }
-        }
     }
 
     /// Z(f) at each frequency (Hz), without derivatives.

@@ -23,7 +23,9 @@ struct Fit: ParsableCommand {
     @Option(name: .customLong("fix"), help: "Hold a parameter: NAME=VALUE (repeatable).") var fixes: [String] = []
     @Option(name: .customLong("bound"), help: "Bound a parameter: NAME=LOW:HIGH (repeatable).") var boundsList: [String] = []
     @Option(help: "Number of starts (multi-start global search).") var starts: Int = 32
+    @Option(help: "Function evaluations allowed per start (default: 100·(n + 1) for n free parameters).") var maxEvaluations: Int?
     @Flag(help: "Drop inductive points (Z'' > 0) before fitting.") var dropInductive = false
+    @Option(help: "Benchmarking: fit a single file this many times in this process and report the median fit time (the first fit in a process also pays for loading code; every repeat must give the same parameters).") var timeRepeats: Int = 1
     @Option(name: [.short, .customLong("output")], help: "Output directory.") var output: String = "fit.out"
     @Flag(help: "Write SVG Nyquist and residual plots.") var plot = false
     @Option(help: "Parallel workers for a batch (default: all cores).") var jobs: Int?
@@ -50,6 +52,10 @@ struct Fit: ParsableCommand {
         settings.weighting = weighting
         guard starts >= 1, starts <= 10_000 else { throw InputError(.commandLine, "--starts must be between 1 and 10000") }
         settings.starts = starts
+        if let maxEvaluations {
+            guard maxEvaluations >= 1, maxEvaluations <= 10_000_000 else { throw InputError(.commandLine, "--max-evaluations must be between 1 and 10000000") }
+            settings.maximumEvaluations = maxEvaluations
+        }
         for f in fixes {
             let parts = f.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw InputError(.commandLine, "--fix expects NAME=VALUE, got '\(f)'") }
@@ -69,11 +75,16 @@ struct Fit: ParsableCommand {
         let workers = jobs ?? ProcessInfo.processInfo.activeProcessorCount
         let showProgress = !quiet && isatty(2) == 1 && files.count > 1
         let began = Date()
-        let items = FitWorkflow.batch(paths: files, circuit: model, initial: start, settings: settings, dropInductive: dropInductive,
+        var items = FitWorkflow.batch(paths: files, circuit: model, initial: start, settings: settings, dropInductive: dropInductive,
                                       jobs: workers, progress: showProgress ? { done, total in
             StandardError.write("\rfit [\(done)/\(total)]")
             if done == total { StandardError.write("\n") }
         } : nil)
+        guard timeRepeats >= 1, timeRepeats <= 1000 else { throw InputError(.commandLine, "--time-repeats must be between 1 and 1000") }
+        if timeRepeats > 1 {
+            guard items.count == 1 else { throw InputError(.commandLine, "--time-repeats times one file") }
+            items = try Self.timed(items[0], repeats: timeRepeats, circuit: model, initial: start, settings: settings)
+        }
         var failures = 0
         for item in items {
             let stem = "\(output)/\(URL(fileURLWithPath: item.path).deletingPathExtension().lastPathComponent)"
@@ -110,6 +121,28 @@ struct Fit: ParsableCommand {
                                                       items.count - failures, items.count, Date().timeIntervalSince(began), output))
         }
         if failures == items.count { throw ExitCode(2) }
+    }
+
+    /// Repeats a single fit in this process; its time becomes the median over the repeats (the
+    /// first included). The repeats must reproduce the first fit's parameters exactly.
+    static func timed(_ item: FitWorkflow.Item, repeats: Int, circuit: EquivalentCircuit, initial: [Double]?,
+                      settings: FitSettings) throws -> [FitWorkflow.Item] {
+        guard var result = item.result, let spectrum = item.spectrum else { return [item] }
+        let start = initial ?? InitialGuess.guess(circuit, for: spectrum)
+        var times = [result.seconds]
+        for _ in 1..<repeats {
+            let again = try CNLSFitter(circuit: circuit, settings: settings).fit(spectrum, initial: start)
+            guard again.values == result.values else {
+                throw SimulationError(analysis: "fit", point: item.path, message: "a repeated fit gave different parameters")
+            }
+            times.append(again.seconds)
+        }
+        times.sort()
+        StandardError.write(String(format: "first fit %.6f s, median of %d fits %.6f s\n", result.seconds, repeats, times[repeats / 2]))
+        result.seconds = times[repeats / 2]
+        var timed = item
+        timed.result = result
+        return [timed]
     }
 
     func fitNetlist(_ path: String, weighting: Weighting) throws {

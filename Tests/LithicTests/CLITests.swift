@@ -111,6 +111,14 @@ struct CLISubcommandTests {
         #expect(s4 == 0 && o4.contains("VMM error"))
         let (s5, _, _) = try runProcess(Repository.binary, ["fit", "/nonexistent.csv", "--circuit", "R0", "-o", dir.path])
         #expect(s5 == 2)
+        // Benchmark options: an evaluation budget per start, and in-process repeats that must agree.
+        let (s6, o6, e6) = try runProcess(Repository.binary, ["fit", file, "--circuit", "R0-p(R1,C1)", "--drop-inductive", "--starts", "1",
+                                                             "--max-evaluations", "3", "--time-repeats", "3", "-o", dir.path])
+        #expect(s6 == 0, "\(e6)")
+        #expect(o6.contains("(3 evaluations)") && o6.contains("NOT converged"))
+        #expect(e6.contains("median of 3 fits"))
+        let (s7, _, e7) = try runProcess(Repository.binary, ["fit", file, "--circuit", "R0", "--max-evaluations", "0", "-o", dir.path])
+        #expect(s7 == 2 && e7.contains("--max-evaluations"))
     }
 
     @Test("crossbar program and sneak operations write their tables; bad options are input errors")
