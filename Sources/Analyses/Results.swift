@@ -45,6 +45,9 @@ public struct SolverStatistics: Sendable {
     public var krylovSolves = 0
     public var krylovIterations = 0
     public var krylovFailures = 0
+    /// Newton solves accepted because the residual was at the rounding level of its terms while
+    /// the updates had stopped shrinking (see `BoundSystem.residualIsRoundoff`).
+    public var roundoffConvergences = 0
     public var unknowns = 0
     public var nonzeros = 0
     public init() {}

@@ -538,4 +538,29 @@ struct SSBFullCellTests {
             #expect((got - expected).length <= 1e-6 * scale, "f = \(f[k]) Hz: \(got) vs \(expected)")
         }
     }
+
+    @Test("FFT EIS of ssbcellfull runs through its 500 F diffusion ladder and agrees with AC to 0.5 % in |Z|")
+    func fullCellByFFT() throws {
+        // The ladder's capacitors (~τ/(2 z0) = 500 F) at microsecond steps make the OCV branch
+        // current's Newton updates a ±2e-12 A rounding dance above the RELTOL 1e-5 tolerance
+        // ("timestep too small" 59 µs in, before Newton accepted a residual at rounding level).
+        let lib = Repository.netlists.appendingPathComponent("lib/ssb.lib").path
+        let text = """
+        ssbcellfull impedance by FFT at 50 % SOC
+        .include \(lib)
+        Xcell p 0 ssbcellfull area=1e-4 pressure=5meg soc0=0.5 lint0=20n
+        .eis p 0 fmin=1k fmax=1meg ppd=3 bias=ocv amplitude=10m
+        .end
+        """
+        let run = try NetlistRun.run(text: text)
+        if let f = run.outcome.failure { throw f }
+        let spectrum = try #require(run.impedanceSpectra.first)
+        #expect(spectrum.lines.count >= 9)
+        for l in spectrum.lines {
+            let ac = try #require(l.ac)
+            let magnitude = abs(l.impedance.length / ac.length - 1)
+            let phase = abs((l.impedance / ac).phase) * 180 / Double.pi
+            #expect(magnitude < 0.005 && phase < 0.5, "f = \(l.frequency) Hz: |Z| off by \(magnitude), phase by \(phase)°")
+        }
+    }
 }
