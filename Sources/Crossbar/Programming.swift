@@ -131,6 +131,12 @@ extension CrossbarArray {
         /// Accept when |G − G*| ≤ tolerance·G*.
         public var tolerance = 0.05
         public var maximumPulses = 20
+        /// When a pulse of the minimum length overshoots the target (the cell switches faster than
+        /// the shortest pulse allowed at this amplitude, so write-verify would only ping-pong), the
+        /// amplitude of that polarity is multiplied by this factor for the cell's later pulses, down
+        /// to `minimumAmplitudeFraction` of the nominal voltage (step-down, as ISPP steps up).
+        public var amplitudeStep = 0.8
+        public var minimumAmplitudeFraction = 0.25
         /// Passes over the array: the second and later re-verify every cell and re-program the
         /// ones that later writes disturbed out of tolerance.
         public var passes = 1
@@ -156,6 +162,10 @@ extension CrossbarArray {
         public var latency: [Double]
         public var finalStates: [Double]
         public var operatingPoints: Int
+        /// Final write amplitudes of each cell as fractions of the nominal SET and RESET voltages
+        /// (below 1 where minimum-length pulses overshot).
+        public var setAmplitude: [Double]
+        public var resetAmplitude: [Double]
     }
 
     /// Programs every cell towards `targets` with write-verify pulses, cell by cell in row-major
@@ -175,12 +185,16 @@ extension CrossbarArray {
         guard s.tolerance > 0, s.cycleToCycleSigma >= 0, s.minimumPulse > 0, s.maximumPulse >= s.minimumPulse, s.readTime >= 0 else {
             throw InputError(.commandLine, "programming needs a positive tolerance and minimum pulse, maximum ≥ minimum pulse, σ_c2c ≥ 0")
         }
+        guard s.amplitudeStep > 0, s.amplitudeStep <= 1, s.minimumAmplitudeFraction > 0, s.minimumAmplitudeFraction <= 1 else {
+            throw InputError(.commandLine, "the write-amplitude step and its floor must lie in (0, 1]")
+        }
         let session = try CrossbarSession(array: self)
         var rng = SplitMix64(seed: s.seed)
         var verified = [Double](repeating: 0, count: n), pulses = [Int](repeating: 0, count: n)
         var converged = [Bool](repeating: false, count: n)
         var energy = [Double](repeating: 0, count: n), latency = [Double](repeating: 0, count: n)
         var afterOwn = [Double](repeating: 0, count: n)
+        var setAmplitude = [Double](repeating: 1, count: n), resetAmplitude = [Double](repeating: 1, count: n)
         let gates = { (row: Int) -> [Double] in
             (0..<self.rows).map { $0 == row ? self.gateOn : (self.access.transistorGateOff ?? self.gateOn) }
         }
@@ -220,15 +234,23 @@ extension CrossbarArray {
             var g = try verify(k)
             var lastDirection = 0
             var width = 0.0
+            var lastWasShortest = false
             var pulsesThisPass = 0
             while abs(g - target) > s.tolerance * target && pulsesThisPass < s.maximumPulses {
                 pulsesThisPass += 1
                 let direction = g < target ? 1 : -1
-                let v = direction > 0 ? s.setVoltage : s.resetVoltage
+                // A flip right after a shortest pulse: that pulse overshot however short it was,
+                // so its polarity's amplitude steps down; halving the width would change nothing.
+                let overshotAtShortest = lastDirection != 0 && direction != lastDirection && lastWasShortest
+                if overshotAtShortest {
+                    if lastDirection > 0 { setAmplitude[k] = max(setAmplitude[k] * s.amplitudeStep, s.minimumAmplitudeFraction) }
+                    else { resetAmplitude[k] = max(resetAmplitude[k] * s.amplitudeStep, s.minimumAmplitudeFraction) }
+                }
+                let v = direction > 0 ? s.setVoltage * setAmplitude[k] : s.resetVoltage * resetAmplitude[k]
                 let (r, c) = writeBias(k, v)
                 let x = try session.solve(rows: r, columns: c, gates: gates(k / columns))
                 let vCell = session.cellVoltage(x, k)
-                if lastDirection == 0 || direction == lastDirection {
+                if lastDirection == 0 || direction == lastDirection || overshotAtShortest {
                     // The verify read sees the cell through the lines (IR drop, the access
                     // device), so ask the device for the ratio the read asks for.
                     let device = model.conductance(state: session.states[k], readVoltage: s.readVoltage)
@@ -240,6 +262,7 @@ extension CrossbarArray {
                     width /= 2
                 }
                 width = min(max(width, s.minimumPulse), s.maximumPulse)
+                lastWasShortest = width <= s.minimumPulse
                 let sigma = s.cycleToCycleSigma
                 let factors = sigma > 0 ? (0..<n).map { _ in exp(sigma * rng.nextGaussian()) } : []
                 session.advance(x, duration: width, c2c: { sigma > 0 ? factors[$0] : 1 })
@@ -264,7 +287,7 @@ extension CrossbarArray {
         let disturb = (0..<n).map { k in afterOwn[k] > 0 ? finalG[k] / afterOwn[k] - 1 : 0 }
         return ProgrammingResult(targets: targets, verified: verified, final: finalG, pulses: pulses, converged: converged,
                                  disturb: disturb, energy: energy, latency: latency, finalStates: session.states,
-                                 operatingPoints: session.operatingPoints)
+                                 operatingPoints: session.operatingPoints, setAmplitude: setAmplitude, resetAmplitude: resetAmplitude)
     }
 }
 

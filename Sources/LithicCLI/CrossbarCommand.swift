@@ -208,10 +208,11 @@ struct CrossbarCommand: ParsableCommand {
             s.tolerance = tolerance; s.maximumPulses = maxPulses; s.passes = passes; s.cycleToCycleSigma = sigmaC2c; s.seed = seed &+ 2
             let r = try array.program(targets: goal, settings: s, progress: reporter.map { cb in { cb("program", $0) } })
             let seconds = Date().timeIntervalSince(began)
-            var csv = "row,column,target,verified,final,pulses,converged,disturb,energy_j,latency_s\n"
+            var csv = "row,column,target,verified,final,pulses,converged,disturb,energy_j,latency_s,set_amplitude,reset_amplitude\n"
             for k in 0..<n {
-                csv += "\(k / columns),\(k % columns),\(r.targets[k]),\(r.verified[k]),\(r.final[k]),\(r.pulses[k]),\(r.converged[k]),\(r.disturb[k]),\(r.energy[k]),\(r.latency[k])\n"
+                csv += "\(k / columns),\(k % columns),\(r.targets[k]),\(r.verified[k]),\(r.final[k]),\(r.pulses[k]),\(r.converged[k]),\(r.disturb[k]),\(r.energy[k]),\(r.latency[k]),\(r.setAmplitude[k]),\(r.resetAmplitude[k])\n"
             }
+            let lowered = (0..<n).filter { r.setAmplitude[$0] < 1 || r.resetAmplitude[$0] < 1 }.count
             try AtomicFile.write(csv, to: "\(output)/cells.csv")
             let errors = zip(r.final, r.targets).map { $0 / $1 - 1 }
             let rmsFinal = (errors.map { $0 * $0 }.reduce(0, +) / Double(n)).squareRoot()
@@ -223,6 +224,7 @@ struct CrossbarCommand: ParsableCommand {
                                        ("max_abs_disturb", r.disturb.map(abs).max() ?? 0), ("mean_abs_disturb", r.disturb.map(abs).reduce(0, +) / Double(n)),
                                        ("energy_j", r.energy.reduce(0, +)), ("latency_s", r.latency.reduce(0, +)),
                                        ("vmm_rms_error", vmmRms), ("vmm_max_error", vmmMax),
+                                       ("cells_with_lowered_amplitude", lowered),
                                        ("operating_points", r.operatingPoints), ("seconds", seconds)]), to: "\(output)/metrics.json")
             if plot {
                 try AtomicFile.write(Heatmap(title: "Target conductance", rows: rows, columns: columns, values: r.targets, label: "G* (S)").svg(), to: "\(output)/targets.svg")
@@ -234,6 +236,9 @@ struct CrossbarCommand: ParsableCommand {
             print(String(format: "crossbar %d×%d programmed (%@) in %.2f s: %d/%d cells within %.0f%%, %.2f pulses per cell; end-of-run error rms %.3e, disturb max %.3e; %.3e J, %.3e s; VMM error rms %.3e",
                          rows, columns, sch.rawValue, seconds, r.converged.filter { $0 }.count, n, tolerance * 100, Double(r.pulses.reduce(0, +)) / Double(n),
                          rmsFinal, r.disturb.map(abs).max() ?? 0, r.energy.reduce(0, +), r.latency.reduce(0, +), vmmRms))
+            if lowered > 0 {
+                print("  \(lowered) cells switched faster than the shortest pulse (\(s.minimumPulse) s) and were written at lowered amplitude (set_amplitude, reset_amplitude in cells.csv)")
+            }
         case .sneak:
             guard let mode = CrossbarArray.Unselected(rawValue: unselected) else { throw InputError(.commandLine, "--unselected must be floating, grounded or half") }
             var csv = "row,column,true_conductance,apparent_conductance,cell_current,column_current,sneak_fraction\n"

@@ -126,6 +126,25 @@ struct CrossbarOperationTests {
         #expect(dThird < dHalf, "V/3 disturb \(dThird) not below V/2 \(dHalf)")
     }
 
+    @Test("write pulses so strong that the shortest pulse overshoots: the amplitude steps down and every cell converges")
+    func overshootingPulses() throws {
+        // At ±1.5 V the LLZO filament switches in under the 1 ns minimum pulse: with a fixed
+        // amplitude write-verify ping-ponged between ON and OFF and 0 of 64 cells converged.
+        let model = try MemristorModel.from(["level": 10], at: .commandLine)
+        var rng = SplitMix64(seed: 5)
+        let targets = (0..<64).map { _ in 1e-6 * pow(100, rng.nextUniform()) }
+        let a = CrossbarArray(rows: 8, columns: 8, cells: .memristors(model, initialStates: [Double](repeating: 0.6, count: 64)))
+        var s = CrossbarArray.ProgrammingSettings()
+        s.setVoltage = 1.5; s.resetVoltage = -1.5
+        let r = try a.program(targets: targets, settings: s)
+        #expect(r.converged.allSatisfy { $0 }, "\(r.converged.filter { !$0 }.count) cells did not converge")
+        #expect(r.setAmplitude.contains { $0 < 1 } || r.resetAmplitude.contains { $0 < 1 })
+        #expect(r.setAmplitude.allSatisfy { $0 >= s.minimumAmplitudeFraction } && r.resetAmplitude.allSatisfy { $0 >= s.minimumAmplitudeFraction })
+        // At the default ±0.8 V nothing overshoots and the amplitudes stay nominal.
+        let nominal = try a.program(targets: targets)
+        #expect(nominal.setAmplitude.allSatisfy { $0 == 1 } && nominal.resetAmplitude.allSatisfy { $0 == 1 })
+    }
+
     /// An N×N resistive array, every cell ON except cell 0 (OFF).
     static func worstCase(_ n: Int, access: AccessDevice) -> CrossbarArray {
         var g = [Double](repeating: 1e-4, count: n * n)
