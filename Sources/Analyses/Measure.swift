@@ -62,10 +62,16 @@ public enum MeasureEvaluator {
         return (out, k)
     }
 
-    /// Parses a signal reference `v(a)`, `v(a,b)`, `i(x)`, `vdb(a)` … starting at `k`.
+    /// Parses a signal reference `v(a)`, `v(a,b)`, `i(x)`, `vdb(a)`, `par('expression')` … starting at `k`.
     static func signal(_ t: [Token], at k: inout Int, plot: Plot, card: Card) throws -> Signal {
         guard k < t.count else { throw InputError(card.location, ".measure: expected a signal such as v(node)") }
         let head = t[k]
+        if head.text == "par", k + 3 < t.count, t[k + 1].kind == .open, t[k + 2].kind == .quoted || t[k + 2].kind == .braced,
+           t[k + 3].kind == .close {
+            let signal = try expressionSignal(t[k + 2], plot: plot)
+            k += 4
+            return signal
+        }
         guard k + 1 < t.count, t[k + 1].kind == .open else {
             // A bare vector name.
             if let v = plot.vector(head.text) { k += 1; return Signal(values: v.real) }
@@ -106,6 +112,33 @@ public enum MeasureEvaluator {
         case "i": values = im
         case "r", "": values = plot.isComplex && suffix == "" ? zip(re, im).map { hypot($0, $1) } : re
         default: throw InputError(head.location, ".measure: unknown signal function '\(fn)'")
+        }
+        return Signal(values: values)
+    }
+
+    /// `par('v(2)*v(1)')` (ngspice): an expression of the plot's vectors, point by point.
+    static func expressionSignal(_ token: Token, plot: Plot) throws -> Signal {
+        let compiled = try ExpressionCompiler.compile(try token.expression(), scope: MeasureScope(known: [:]), at: token.location,
+                                                      allowRuntime: true)
+        let scale = plot.vectors.first?.real ?? []
+        func vector(_ name: String) throws -> [Double] {
+            guard let v = plot.vector(name) else { throw InputError(token.location, ".measure: no vector \(name) in the \(plot.kind) results") }
+            return v.real
+        }
+        var columns: [[Double]] = []
+        for input in compiled.inputs {
+            switch input {
+            case .voltage(let a, nil): columns.append(try vector("v(\(a))"))
+            case .voltage(let a, let b?): columns.append(zip(try vector("v(\(a))"), try vector("v(\(b))")).map { $0 - $1 })
+            case .current(let d): columns.append(try vector("i(\(d))"))
+            case .time, .frequency: columns.append(scale)
+            case .temperature: columns.append([Double](repeating: 27, count: scale.count))
+            }
+        }
+        let workspace = ExpressionWorkspace()
+        var values = [Double](repeating: 0, count: scale.count)
+        for p in 0..<scale.count {
+            values[p] = compiled.value(columns.map { p < $0.count ? $0[p] : .nan }, workspace: workspace)
         }
         return Signal(values: values)
     }
@@ -164,21 +197,23 @@ public enum MeasureEvaluator {
         var k = 1
         switch keyword {
         case "trig":
-            var sig = try signal(t, at: &k, plot: plot, card: card)
-            var (s, next) = settings(t, from: k, stopAt: ["targ"])
-            guard let valToken = s["val"] else { throw InputError(card.location, ".measure TRIG needs VAL=") }
-            let delay = try s["td"].map { try number($0, known: known) } ?? 0
-            let tTrig: Double?
-            if let at = s["at"] { tTrig = try number(at, known: known) } else {
-                tTrig = try crossing(scale, sig.values, level: try number(valToken, known: known), settings: s, delay: delay, known: known)
+            // Each part is `signal VAL=… [TD=…] [RISE|FALL|CROSS=…]`, or `AT=time` alone (ngspice).
+            func part(_ name: String, stopAt: Set<String>) throws -> (time: Double?, next: Int) {
+                if k + 2 < t.count, t[k].text == "at", t[k + 1].kind == .equals {
+                    let (_, next) = settings(t, from: k, stopAt: stopAt)
+                    return (try number(t[k + 2], known: known), next)
+                }
+                let sig = try signal(t, at: &k, plot: plot, card: card)
+                let (s, next) = settings(t, from: k, stopAt: stopAt)
+                let delay = try s["td"].map { try number($0, known: known) } ?? 0
+                if let at = s["at"] { return (try number(at, known: known), next) }
+                guard let valToken = s["val"] else { throw InputError(card.location, ".measure \(name) needs VAL= or AT=") }
+                return (try crossing(scale, sig.values, level: try number(valToken, known: known), settings: s, delay: delay, known: known), next)
             }
+            let (tTrig, next) = try part("TRIG", stopAt: ["targ"])
             guard next < t.count, t[next].text == "targ" else { throw InputError(card.location, ".measure TRIG needs a TARG part") }
             k = next + 1
-            sig = try signal(t, at: &k, plot: plot, card: card)
-            (s, next) = settings(t, from: k, stopAt: [])
-            guard let targVal = s["val"] else { throw InputError(card.location, ".measure TARG needs VAL=") }
-            let delay2 = try s["td"].map { try number($0, known: known) } ?? 0
-            let tTarg = try crossing(scale, sig.values, level: try number(targVal, known: known), settings: s, delay: delay2, known: known)
+            let (tTarg, _) = try part("TARG", stopAt: [])
             guard let a = tTrig, let b = tTarg else { return nil }
             return b - a
         case "find":
@@ -203,7 +238,7 @@ public enum MeasureEvaluator {
             while p < scale.count - 1, scale[p] < at { p += 1 }
             let dx = scale[p] - scale[p - 1]
             return dx != 0 ? (sig.values[p] - sig.values[p - 1]) / dx : nil
-        case "avg", "rms", "min", "max", "pp", "integ", "integral", "mean":
+        case "avg", "rms", "min", "max", "pp", "integ", "integral", "mean", "min_at", "max_at":
             let sig = try signal(t, at: &k, plot: plot, card: card)
             let (s, _) = settings(t, from: k, stopAt: [])
             let from = try s["from"].map { try number($0, known: known) } ?? (scale.first ?? 0)
@@ -213,7 +248,7 @@ public enum MeasureEvaluator {
             guard k + 1 < t.count, t[k].kind == .equals else { throw InputError(card.location, ".measure PARAM needs ='expression'") }
             return try number(t[k + 1], known: known)
         default:
-            throw InputError(t[0].location, ".measure: unsupported measurement '\(keyword)' (TRIG/TARG, FIND, WHEN, AVG, RMS, MIN, MAX, PP, INTEG, DERIV, PARAM)")
+            throw InputError(t[0].location, ".measure: unsupported measurement '\(keyword)' (TRIG/TARG, FIND, WHEN, AVG, RMS, MIN, MAX, MIN_AT, MAX_AT, PP, INTEG, DERIV, PARAM)")
         }
     }
 
@@ -251,6 +286,15 @@ public enum MeasureEvaluator {
         switch kind {
         case "min": return ys.min()
         case "max": return ys.max()
+        // The scale value (time, frequency, sweep value) of the extreme among the computed points
+        // in [from, to], the last one on a tie (ngspice's MIN_AT/MAX_AT).
+        case "min_at", "max_at":
+            var best: (x: Double, y: Double)?
+            for p in x.indices where x[p] >= from && x[p] <= to {
+                if let b = best, kind == "min_at" ? y[p] > b.y : y[p] < b.y { continue }
+                best = (x[p], y[p])
+            }
+            return best?.x
         case "pp": return (ys.max() ?? 0) - (ys.min() ?? 0)
         default: break
         }

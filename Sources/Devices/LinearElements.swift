@@ -25,13 +25,21 @@ struct ConductanceSlots: Sendable {
 }
 
 /// Linear resistor `R<name> n+ n- value` (Ω). Current flows n+ → n-, i = (v+ − v−)/R.
+/// `acResistance` (Ω, ngspice's `ac=`) replaces R in small-signal analyses only.
 public struct Resistor: Device {
     public let name: String
     public let a: Int, b: Int
     public var resistance: Double
+    public var acResistance: Double?
     var slots = ConductanceSlots()
-    public init(name: String, a: Int, b: Int, resistance: Double) {
-        self.name = name; self.a = a; self.b = b; self.resistance = resistance
+    public init(name: String, a: Int, b: Int, resistance: Double, acResistance: Double? = nil) {
+        self.name = name; self.a = a; self.b = b; self.resistance = resistance; self.acResistance = acResistance
+    }
+    /// The AC conductance minus the DC one, added to G in `.ac` (and `.noise`) when `ac=` is given.
+    public func addAdmittance(omega: Double, _ add: (Int, Double, Double) -> Void) {
+        guard let acResistance else { return }
+        let dg = 1 / acResistance - 1 / resistance
+        add(slots.aa, dg, 0); add(slots.ab, -dg, 0); add(slots.ba, -dg, 0); add(slots.bb, dg, 0)
     }
     public mutating func bind(_ binder: inout MatrixBinder) throws { slots = ConductanceSlots(&binder, a, b) }
     /// Johnson-Nyquist noise 4kT/R.

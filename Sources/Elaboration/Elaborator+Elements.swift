@@ -66,6 +66,8 @@ extension Elaborator {
             guard let v = a.value else { continue }
             // Vendor text fields (MFG=OnSemi, TYPE=silicon) in diode cards are not numbers; skip them.
             if m.type == "d", ["mfg", "type", "iave", "vpk"].contains(a.name) { continue }
+            // A model's `version=4.3.0` (BSIM cards) is a label; a numeric one is kept.
+            if a.name == "version", case .name = v { continue }
             let x = try scope.evaluate(v, at: a.location)
             result[a.name] = x
         }
@@ -105,6 +107,71 @@ extension Elaborator {
         deviceNames.insert(name)
     }
 
+    /// `R<name> n+ n- [value] [model] [r=] [l= w=] [tc1= tc2= | tc=] [temp= | dtemp=] [scale=] [m=] [ac=]`
+    /// (ngspice): the value, or from a resistor model (`.model NAME R (r= rsh= narrow|dw=
+    /// short|dlr= defw= defl= tc1= tc2= tnom=)`) R = RSH·(L − 2·SHORT)/(W − 2·NARROW) when
+    /// L·W·RSH > 0 (narrowing and shortening at each edge: what the installed ngspice 39 computes,
+    /// measured, although its source reads as one edge), else the model's R; then
+    /// R·(1 + tc1·ΔT + tc2·ΔT²)·scale with ΔT = T − TNOM, divided by m.
+    mutating func resistor(_ e: ElementStatement, name: String, _ c: Context) throws -> Resistor {
+        let loc = e.card.location
+        let (p, a) = try split(e)
+        try require(p, 2, e, "two nodes and a resistance")
+        var r: Double?
+        var model: [String: Double]?
+        for t in p.dropFirst(2).prefix(2) {
+            if t.kind == .word, SINumber.parse(t.text) == nil, let found = try? lookupModel(t.text, c, at: t.location) {
+                guard found.0.type == "r" || found.0.type == "res" else {
+                    throw InputError(t.location, "model '\(found.0.name)' is of type '\(found.0.type)', not R")
+                }
+                model = try modelParameters(found.0, found.1)
+            } else if r == nil {
+                r = try value(t, c)
+            } else {
+                throw InputError(t.location, "unexpected '\(t.text)' in resistor '\(e.name)'")
+            }
+        }
+        var instance: [String: Double] = [:]
+        for x in a {
+            guard let v = x.value else { continue }
+            switch x.name {
+            case "r", "resistance": r = try c.scope.evaluate(v, at: x.location)
+            case "l", "w", "m", "tc1", "tc2", "temp", "dtemp", "scale", "ac", "noisy": instance[x.name] = try c.scope.evaluate(v, at: x.location)
+            case "tc": instance["tc1"] = try c.scope.evaluate(v, at: x.location)
+            default: warnings.append(Warning(x.location, "resistor parameter '\(x.name)' ignored"))
+            }
+        }
+        if r == nil, let model {
+            let width = instance["w"] ?? model["defw"] ?? 10e-6, length = instance["l"] ?? model["defl"] ?? 10e-6
+            let sheet = model["rsh"] ?? 0
+            if length * width * sheet > 0 {
+                let shortening = model["short"] ?? model["dlr"] ?? 0, narrowing = model["narrow"] ?? model["dw"] ?? 0
+                guard length - 2 * shortening > 0, width - 2 * narrowing > 0 else {
+                    throw InputError(loc, "resistor '\(e.name)': L − 2·SHORT and W − 2·NARROW must be positive")
+                }
+                r = sheet * (length - 2 * shortening) / (width - 2 * narrowing)
+            } else {
+                r = model["r"] ?? model["res"]
+            }
+            if r == nil { throw InputError(loc, "resistor '\(e.name)': its model gives neither R nor RSH with L and W") }
+        }
+        guard let nominal = r else { throw InputError(loc, "resistor '\(e.name)' has no value") }
+        let temperature = instance["temp"] ?? (options.temperature + (instance["dtemp"] ?? 0))
+        let difference = temperature - (model?["tnom"] ?? options.nominalTemperature)
+        let tc1 = instance["tc1"] ?? model?["tc1"] ?? 0, tc2 = instance["tc2"] ?? model?["tc2"] ?? 0
+        let factor = (1 + tc1 * difference + tc2 * difference * difference) * (instance["scale"] ?? 1)
+        let m = instance["m"] ?? 1
+        let rv = nominal * factor
+        guard rv != 0, rv.isFinite, m > 0, m.isFinite else { throw InputError(loc, "resistor '\(e.name)' has invalid value \(rv)") }
+        var ac: Double?
+        if let acNominal = instance["ac"] {
+            let v = acNominal * factor
+            guard v != 0, v.isFinite else { throw InputError(loc, "resistor '\(e.name)' has invalid ac= value \(acNominal)") }
+            ac = v / (m * c.multiplier)
+        }
+        return Resistor(name: name, a: node(p[0].text, c), b: node(p[1].text, c), resistance: rv / (m * c.multiplier), acResistance: ac)
+    }
+
     mutating func element(_ e: ElementStatement, in c: Context, depth: Int) throws {
         let name = deviceName(e.name, c)
         let loc = e.card.location
@@ -119,18 +186,7 @@ extension Elaborator {
         if letter != "x" && letter != "y" { try register(name, loc) }
         switch letter {
         case "r":
-            let (p, a) = try split(e)
-            try require(p, 2, e, "two nodes and a resistance")
-            var r: Double?
-            if p.count >= 3 { r = try value(p[2], c) }
-            var m = 1.0
-            for x in a {
-                if x.name == "r" || x.name == "resistance", let v = x.value { r = try c.scope.evaluate(v, at: x.location) }
-                if x.name == "m", let v = x.value { m = try c.scope.evaluate(v, at: x.location) }
-            }
-            guard let rv = r else { throw InputError(loc, "resistor '\(e.name)' has no value") }
-            guard rv != 0, rv.isFinite, m > 0 else { throw InputError(loc, "resistor '\(e.name)' has invalid value \(rv)") }
-            groups.append(Resistor(name: name, a: node(p[0].text, c), b: node(p[1].text, c), resistance: rv / (m * c.multiplier)))
+            groups.append(try resistor(e, name: name, c))
         case "c":
             let (p, a) = try split(e)
             try require(p, 2, e, "two nodes and a capacitance")
@@ -712,12 +768,15 @@ extension Elaborator {
             let t = toks[k]
             if t.kind == .comma { k += 1; continue }
             if t.kind == .word, t.text == "dc" {
-                guard k + 1 < toks.count, isValue(toks[k + 1]) || toks[k + 1].kind == .word else { throw InputError(t.location, "DC needs a value") }
-                spec.dc = try value(toks[k + 1], c)
+                // ngspice also reads `DC=3` and `dc = 0`.
+                let at = k + 1 < toks.count && toks[k + 1].kind == .equals ? k + 2 : k + 1
+                guard at < toks.count, isValue(toks[at]) || toks[at].kind == .word else { throw InputError(t.location, "DC needs a value") }
+                spec.dc = try value(toks[at], c)
                 spec.hasExplicitDC = true
-                k += 2
+                k = at + 1
             } else if t.kind == .word, t.text == "ac" {
                 k += 1
+                if k < toks.count, toks[k].kind == .equals { k += 1 }
                 spec.acMagnitude = 1
                 if k < toks.count, isValue(toks[k]) { spec.acMagnitude = try value(toks[k], c); k += 1
                     if k < toks.count, isValue(toks[k]) { spec.acPhaseDegrees = try value(toks[k], c); k += 1 }
@@ -752,6 +811,12 @@ extension Elaborator {
                     k += 3
                 }
                 spec.waveform = try waveform(t.text, args, extras, at: t.location)
+            } else if t.kind == .braced || t.kind == .quoted {
+                // An expression as the DC value: its own error (unknown function, undefined
+                // parameter) is the useful message.
+                spec.dc = try value(t, c)
+                spec.hasExplicitDC = true
+                k += 1
             } else if isValue(t) || t.kind == .word {
                 guard let v = try? value(t, c) else {
                     throw InputError(t.location, "unexpected '\(t.text)' in source '\(e.name)' (expected DC, AC, a value or a waveform)")

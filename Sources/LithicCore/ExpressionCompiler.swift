@@ -225,6 +225,12 @@ public struct ExpressionCompiler {
             let signed = name == "pwr" && allowRuntime
             let s = try push(.init(op: signed ? .signedPower : .power, a: x, b: y))
             return try fold(s, operands: [x, y])
+        case "sqr":
+            // ngspice's numparam square (xpressn.c): sqr(x) = x·x.
+            try arity(1)
+            let x = try emit(args[0], bindings: bindings, depth: depth)
+            let s = try push(.init(op: .multiply, a: x, b: x))
+            return try fold(s, operands: [x])
         case "limit":
             try arity(3)
             let x = try emit(args[0], bindings: bindings, depth: depth)

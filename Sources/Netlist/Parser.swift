@@ -45,7 +45,8 @@ public struct NetlistParser {
                     throw InputError(card.location, ".ends without a matching .subckt")
                 }
                 if tokens.count > 1, tokens[1].text != def.name {
-                    throw InputError(tokens[1].location, ".ends '\(tokens[1].text)' closes .subckt '\(def.name)'")
+                    // ngspice closes the innermost definition whatever the name says.
+                    warnings.append(Warning(tokens[1].location, ".ends '\(tokens[1].text)' closes .subckt '\(def.name)' (the name is ignored, as ngspice does)"))
                 }
                 def.body = body
                 stack.removeLast()
@@ -118,9 +119,26 @@ public struct NetlistParser {
                     }
                 }
                 if end > valueStart, depth == 0, t.kind == .comma { break }
+                // `.options vntol=10n noacct`: a flag follows a complete value (two operands
+                // side by side, no operator between them).
+                if allowFlags, end > valueStart, depth == 0, t.kind == .word, tokens[end - 1].kind == .word || tokens[end - 1].kind == .quoted
+                    || tokens[end - 1].kind == .braced || tokens[end - 1].kind == .close {
+                    let operators = ["+", "-", "*", "/", "^", "?", ":", "&", "|", "<", ">", "=", "!", "%"]
+                    let previous = tokens[end - 1].text
+                    if !operators.contains(where: { previous.hasSuffix($0) }) && !operators.contains(where: { t.text.hasPrefix($0) }) {
+                        break
+                    }
+                }
                 end += 1
             }
-            let value = try expression(tokens: tokens, from: valueStart, to: end, card: card)
+            let value: ArithmeticExpression
+            if nameToken.text == "version", end == valueStart + 1, tokens[valueStart].kind == .word,
+               (try? expression(tokens: tokens, from: valueStart, to: end, card: card)) == nil {
+                // BSIM model cards carry `version=3.3.0`: a label, not a number.
+                value = .name(tokens[valueStart].text)
+            } else {
+                value = try expression(tokens: tokens, from: valueStart, to: end, card: card)
+            }
             result.append(Assignment(name: nameToken.text, value: value, location: nameToken.location))
             k = end
         }

@@ -64,4 +64,27 @@ struct ParserTests {
         let (_, circuit) = try NetlistRun.prepare(path: path)
         #expect(circuit.nodeNames.contains("x1.m"))
     }
+
+    @Test("forms found in ngspice's own netlists: option flags after values, version labels, .ends names, quoted values")
+    func ngspiceForms() throws {
+        // `.options vntol=10n noacct`: the flag is not part of the value.
+        let (_, a) = try NetlistRun.prepare(text: "t\n.options abstol=10n vntol=10n noacct list node\nV1 1 0 DC=1\nR1 1 0 1k\n.op\n")
+        #expect(a.options.vntol == 10e-9 && a.options.abstol == 10e-9)
+        // A BSIM card's `version=3.3.0` is a label: the message is about the level, not a number.
+        do {
+            _ = try NetlistRun.prepare(text: "t\nM1 d g 0 0 nch w=1u l=1u\nV1 d 0 1\nV2 g 0 1\n.model nch nmos level=49 version=3.3.0\n.op\n")
+            Issue.record("level 49 accepted")
+        } catch let e as InputError {
+            #expect("\(e)".contains("level 49"), "\(e)")
+        }
+        // `.ends` with another name closes the open definition, with a warning.
+        let (_, b) = try NetlistRun.prepare(text: "t\n.subckt half p n\nR1 p n 1k\n.ends other\nX1 a 0 half\nV1 a 0 1\n.op\n")
+        #expect(b.warnings.contains { "\($0)".contains("closes .subckt 'half'") })
+        // A quoted value's own error is reported (not "unexpected" text).
+        #expect { _ = try NetlistRun.prepare(text: "t\nV1 a 0 'nosuch(2)'\nR1 a 0 1\n.op\n") } throws: { "\($0)".contains("unknown function 'nosuch'") }
+        // Resistor models: a model name where the value goes; a missing model is an undefined name.
+        let run = try NetlistRun.run(text: "t\n.model rm r (r=2k)\nV1 a 0 1\nR1 a 0 rm\n.op\n")
+        #expect(abs((run.outcome.plots.first?.vector("i(v1)")?.real.first ?? 0) + 0.5e-3) < 1e-12)
+        #expect(throws: InputError.self) { _ = try NetlistRun.prepare(text: "t\nV1 a 0 1\nR1 a 0 nomodel\n.op\n") }
+    }
 }
