@@ -12,6 +12,11 @@ public struct SourceReader {
     public static let maximumIncludeDepth = 32
 
     public private(set) var warnings: [Warning] = []
+    /// Analysis and measure commands found in `.control` blocks (`tran 1n 10n`, `op`, `meas tran …`),
+    /// as dot cards; used when the netlist itself has no analysis card (ngspice runs them there).
+    private var controlCards: [Card] = []
+    static let controlAnalyses: Set<String> = ["op", "tran", "ac", "dc", "noise", "tf"]
+    static let analysisCards: Set<String> = [".op", ".tran", ".ac", ".dc", ".noise", ".tf", ".eis", ".experiment"]
     /// Reads a file from disk; replaceable for tests and fuzzing.
     public var readFile: (String) -> [UInt8]?
 
@@ -36,6 +41,15 @@ public struct SourceReader {
         var cards: [Card] = []
         var stack: [String] = [Self.canonical(name)]
         try read(lines: lines, firstLine: 1, file: name, into: &cards, stack: &stack, topLevel: true)
+        let hasAnalysis = cards.contains { card in
+            Self.analysisCards.contains(String(card.text.prefix { $0 != " " && $0 != "\t" }))
+        }
+        if !hasAnalysis, controlCards.contains(where: { Self.controlAnalyses.contains(String($0.text.dropFirst().prefix { $0 != " " && $0 != "\t" })) }) {
+            for card in controlCards {
+                warnings.append(Warning(card.location, "'\(card.originalText.dropFirst())' taken from the .control block as '\(card.originalText)' (the netlist has no analysis card)"))
+            }
+            cards.append(contentsOf: controlCards)
+        }
         return (title, cards)
     }
 
@@ -115,14 +129,20 @@ public struct SourceReader {
             guard let first = body.utf8.first else { continue }
             let lowerBody = Self.asciiLower(body)
             if inControl {
-                if lowerBody.hasPrefix(".endc") { inControl = false }
+                if lowerBody.hasPrefix(".endc") { inControl = false; continue }
+                // Analysis and measure commands are kept aside (see controlCards).
+                let command = Self.stripComment(body).trimmingSpaces()
+                let word = Self.asciiLower(String(command.prefix { $0 != " " && $0 != "\t" }))
+                if Self.controlAnalyses.contains(word) || word == "meas" || word == "measure" {
+                    controlCards.append(Card(text: "." + Self.asciiLower(command), originalText: "." + command, location: location))
+                }
                 continue
             }
             if first == 42 { continue }  // * comment
             if lowerBody.hasPrefix(".control") {
                 inControl = true
                 controlStart = location
-                warnings.append(Warning(location, ".control block skipped (Lithic runs the netlist's analyses in batch)"))
+                warnings.append(Warning(location, ".control block skipped (Lithic runs the netlist's analyses in batch; its analysis and meas commands are used when the netlist has no analysis card)"))
                 continue
             }
             if "=[]?()&%\"!:".utf8.contains(first) {

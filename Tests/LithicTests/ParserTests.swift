@@ -86,5 +86,13 @@ struct ParserTests {
         let run = try NetlistRun.run(text: "t\n.model rm r (r=2k)\nV1 a 0 1\nR1 a 0 rm\n.op\n")
         #expect(abs((run.outcome.plots.first?.vector("i(v1)")?.real.first ?? 0) + 0.5e-3) < 1e-12)
         #expect(throws: InputError.self) { _ = try NetlistRun.prepare(text: "t\nV1 a 0 1\nR1 a 0 nomodel\n.op\n") }
+        // Analysis and meas commands of a .control block run when the netlist has no analysis card…
+        let control = try NetlistRun.run(text: "t\nV1 a 0 PULSE(0 2 1u 1u 1u 1 2)\nR1 a 0 1k\n.control\nset x = 1\nop\ntran 0.1u 5u\nmeas tran va FIND v(a) AT=4u\nplot v(a)\n.endc\n")
+        #expect(control.outcome.plots.map(\.kind) == ["op", "tran"])
+        #expect(control.measures.first?.value == 2)
+        #expect(control.circuit.warnings.contains { "\($0)".contains("taken from the .control block") })
+        // …and not when it has one.
+        let both = try NetlistRun.run(text: "t\nV1 a 0 1\nR1 a 0 1k\n.op\n.control\ntran 1u 5u\n.endc\n")
+        #expect(both.outcome.plots.map(\.kind) == ["op"])
     }
 }
