@@ -113,10 +113,32 @@ extension Elaborator {
     /// L·W·RSH > 0 (narrowing and shortening at each edge: what the installed ngspice 39 computes,
     /// measured, although its source reads as one edge), else the model's R; then
     /// R·(1 + tc1·ΔT + tc2·ΔT²)·scale with ΔT = T − TNOM, divided by m.
-    mutating func resistor(_ e: ElementStatement, name: String, _ c: Context) throws -> Resistor {
+    ///
+    /// A resistance that reads run-time quantities (`R1 a b r={v(x)*1k}`, ngspice's behavioural
+    /// resistor) becomes a B-source I = v(a, b)/expression; the function then returns nil.
+    mutating func resistor(_ e: ElementStatement, name: String, _ c: Context) throws -> Resistor? {
         let loc = e.card.location
         let (p, a) = try split(e)
         try require(p, 2, e, "two nodes and a resistance")
+        let runtime: (ArithmeticExpression, SourceLocation)? = try {
+            for t in p.dropFirst(2).prefix(1) where t.kind == .braced || t.kind == .quoted {
+                let x = try t.expression()
+                if x.isRuntime { return (x, t.location) }
+            }
+            for x in a where x.name == "r" || x.name == "resistance" {
+                if let v = x.value, v.isRuntime { return (v, x.location) }
+            }
+            return nil
+        }()
+        if let (expression, at) = runtime {
+            for x in a where !["r", "resistance"].contains(x.name) {
+                warnings.append(Warning(x.location, "'\(x.name)' ignored on the behavioural resistor '\(e.name)'"))
+            }
+            let across = ArithmeticExpression.voltage(p[0].text, p[1].text == "0" ? nil : p[1].text)
+            try behavioural(name: name, kind: .current, a: node(p[0].text, c), b: node(p[1].text, c),
+                            expression: .binary(.divide, across, expression), at: at, c)
+            return nil
+        }
         var r: Double?
         var model: [String: Double]?
         for t in p.dropFirst(2).prefix(2) {
@@ -186,7 +208,7 @@ extension Elaborator {
         if letter != "x" && letter != "y" { try register(name, loc) }
         switch letter {
         case "r":
-            groups.append(try resistor(e, name: name, c))
+            if let r = try resistor(e, name: name, c) { groups.append(r) }
         case "c":
             let (p, a) = try split(e)
             try require(p, 2, e, "two nodes and a capacitance")

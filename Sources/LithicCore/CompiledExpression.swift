@@ -44,7 +44,13 @@ public struct CompiledExpression: Sendable {
         case constant, input, negate, not, add, subtract, multiply, divide, modulo, integerDivide
         case power, signedPower, equal, notEqual, less, lessEqual, greater, greaterEqual, and, or
         case select, function1, function2, pwl, limit
+        /// a / (b ± ε), ε = 1e-32 away from zero: division in run-time (B-source) expressions, as
+        /// ngspice's parse trees divide, so a node voltage that starts at 0 in the first Newton
+        /// iterate gives a huge but finite value instead of an infinite Jacobian.
+        case guardedDivide
     }
+    /// The ε of `guardedDivide`.
+    static let divisionGuard = 1e-32
     enum Function1: UInt8, Sendable {
         case sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, asinh, acosh, atanh
         case exp, ln, log10, sqrt, abs, floor, ceil, nint, int, sgn, step, step2, ramp
@@ -165,6 +171,13 @@ public struct CompiledExpression: Sendable {
                         adj[a + j] += g / y
                         adj[b + j] -= g * v[a + j] / (y * y)
                     }
+                case .guardedDivide:
+                    for j in 0..<G where adj[r + j] != 0 {
+                        let g = adj[r + j], raw = v[b + j]
+                        let y = raw >= 0 ? raw + Self.divisionGuard : raw - Self.divisionGuard
+                        adj[a + j] += g / y
+                        adj[b + j] -= g * v[a + j] / (y * y)
+                    }
                 case .power, .signedPower:
                     let isPower = ins.op == .power
                     for j in 0..<G where adj[r + j] != 0 {
@@ -240,6 +253,11 @@ public struct CompiledExpression: Sendable {
                 case .subtract: for j in 0..<G { v[r + j] = v[a + j] - v[b + j] }
                 case .multiply: for j in 0..<G { v[r + j] = v[a + j] * v[b + j] }
                 case .divide: for j in 0..<G { v[r + j] = v[a + j] / v[b + j] }
+                case .guardedDivide:
+                    for j in 0..<G {
+                        let raw = v[b + j]
+                        v[r + j] = v[a + j] / (raw >= 0 ? raw + Self.divisionGuard : raw - Self.divisionGuard)
+                    }
                 case .modulo: for j in 0..<G { v[r + j] = fmod(v[a + j], v[b + j]) }
                 case .integerDivide: for j in 0..<G { v[r + j] = (v[a + j] / v[b + j]).rounded(.towardZero) }
                 case .power: for j in 0..<G { v[r + j] = Glibc.pow(Swift.abs(v[a + j]), v[b + j]) }

@@ -152,7 +152,7 @@ public struct ExpressionCompiler {
             case .add: o = .add
             case .subtract: o = .subtract
             case .multiply: o = .multiply
-            case .divide: o = .divide
+            case .divide: o = allowRuntime ? .guardedDivide : .divide
             case .modulo: o = .modulo
             case .integerDivide: o = .integerDivide
             case .power: o = .power

@@ -134,6 +134,10 @@ public struct SourceReader {
                 let command = Self.stripComment(body).trimmingSpaces()
                 let word = Self.asciiLower(String(command.prefix { $0 != " " && $0 != "\t" }))
                 if Self.controlAnalyses.contains(word) || word == "meas" || word == "measure" {
+                    if command.contains("$") {
+                        warnings.append(Warning(location, "'\(command)' in the .control block uses control-language variables; not used"))
+                        continue
+                    }
                     controlCards.append(Card(text: "." + Self.asciiLower(command), originalText: "." + command, location: location))
                 }
                 continue
