@@ -76,6 +76,14 @@ struct Run: ParsableCommand {
         var written: [String] = []
         var kindCount: [String: Int] = [:]
         let plots = result.outcome.plots.map { result.filtered($0) }
+        if !quiet {
+            // A `.save`/`.print` name that no analysis produced (a typo, or ngspice's @device[param]).
+            let produced = Set(result.outcome.plots.flatMap { $0.vectors.map(\.name) })
+            for name in result.savedNames().sorted() where name != "v(all)" && !produced.contains(name) && !result.outcome.plots.isEmpty {
+                let hint = name.hasPrefix("@") || name.hasPrefix("v(@") ? " (device parameters @device[…] are not output by Lithic)" : ""
+                StandardError.write("warning: .save/.print '\(name)' matches no vector of any analysis\(hint)\n")
+            }
+        }
         for plot in plots {
             kindCount[plot.kind, default: 0] += 1
             let n = kindCount[plot.kind] ?? 1
