@@ -41,6 +41,9 @@ public struct SimulatorOptions: Sendable {
     /// MOSFET length and width when an instance gives none (m; ngspice `.options defl defw`, 100 µm).
     public var defaultLength = 100e-6
     public var defaultWidth = 100e-6
+    /// `.options scale`: instance geometry (MOSFET and resistor L, W; areas by its square,
+    /// perimeters by itself) is given in units of this many metres, as ngspice.
+    public var geometryScale = 1.0
     /// The most transient breakpoints (source corners) held at once; more are fetched as the run
     /// passes them (not a netlist option: a bound on memory, lowered by tests).
     public var breakpointWindow = 100_000

@@ -44,6 +44,26 @@ extension Elaborator {
         throw InputError(loc, "model '\(name)' is not defined")
     }
 
+    /// A model by name or, when only binned cards `name.1`, `name.2`, … exist (ngspice model
+    /// binning), the bin with LMIN ≤ L < LMAX and WMIN ≤ W < WMAX (limits default to 0 and ∞).
+    func binnedModel(_ name: String, length: Double, width: Double, _ c: Context, at loc: SourceLocation) throws -> (ModelStatement, ParameterScope) {
+        if let found = try? lookupModel(name, c, at: loc) { return found }
+        var bins: [(ModelStatement, ParameterScope)] = []
+        for scope in [c] + c.parent.reversed() {
+            for (key, value) in scope.models where key.hasPrefix(name + ".") && Int(key.dropFirst(name.count + 1)) != nil {
+                if !bins.contains(where: { $0.0.name == value.0.name }) { bins.append(value) }
+            }
+        }
+        guard !bins.isEmpty else { return try lookupModel(name, c, at: loc) }
+        for (card, scope) in bins.sorted(by: { $0.0.name < $1.0.name }) {
+            let p = try modelParameters(card, scope)
+            if length >= (p["lmin"] ?? 0), length < (p["lmax"] ?? .infinity), width >= (p["wmin"] ?? 0), width < (p["wmax"] ?? .infinity) {
+                return (card, scope)
+            }
+        }
+        throw InputError(loc, "no bin of model '\(name)' (\(bins.map(\.0.name).sorted().joined(separator: ", "))) covers L = \(length), W = \(width)")
+    }
+
     func lookupSubcircuit(_ name: String, _ c: Context) -> SubcircuitDefinition? {
         if let d = c.subcircuits[name] { return d }
         for p in c.parent.reversed() { if let d = p.subcircuits[name] { return d } }
@@ -158,7 +178,8 @@ extension Elaborator {
             guard let v = x.value else { continue }
             switch x.name {
             case "r", "resistance": r = try c.scope.evaluate(v, at: x.location)
-            case "l", "w", "m", "tc1", "tc2", "temp", "dtemp", "scale", "ac", "noisy": instance[x.name] = try c.scope.evaluate(v, at: x.location)
+            case "l", "w": instance[x.name] = try c.scope.evaluate(v, at: x.location) * options.geometryScale
+            case "m", "tc1", "tc2", "temp", "dtemp", "scale", "ac", "noisy": instance[x.name] = try c.scope.evaluate(v, at: x.location)
             case "tc": instance["tc1"] = try c.scope.evaluate(v, at: x.location)
             default: warnings.append(Warning(x.location, "resistor parameter '\(x.name)' ignored"))
             }
@@ -399,11 +420,6 @@ extension Elaborator {
         case "m":
             let (p, a) = try split(e)
             try require(p, 5, e, "drain, gate, source and bulk nodes and a model name")
-            let (card, scope) = try lookupModel(p[4].text, c, at: p[4].location)
-            guard card.type == "nmos" || card.type == "pmos" else {
-                throw InputError(p[4].location, "model '\(card.name)' is of type '\(card.type)', not NMOS or PMOS")
-            }
-            let model = try mosfetModel(card, scope)
             var geometry: [String: Double] = ["l": options.defaultLength, "w": options.defaultWidth, "ad": 0, "as": 0, "pd": 0, "ps": 0,
                                               "nrd": 1, "nrs": 1, "m": 1]
             for x in a {
@@ -412,8 +428,19 @@ extension Elaborator {
                     warnings.append(Warning(x.location, "'\(e.name)': instance parameter '\(x.name)' ignored"))
                     continue
                 }
-                geometry[x.name] = try c.scope.evaluate(v, at: x.location)
+                let value = try c.scope.evaluate(v, at: x.location)
+                let scale = options.geometryScale
+                switch x.name {
+                case "l", "w", "pd", "ps": geometry[x.name] = value * scale
+                case "ad", "as": geometry[x.name] = value * scale * scale
+                default: geometry[x.name] = value
+                }
             }
+            let (card, scope) = try binnedModel(p[4].text, length: geometry["l"] ?? 0, width: geometry["w"] ?? 0, c, at: p[4].location)
+            guard card.type == "nmos" || card.type == "pmos" else {
+                throw InputError(p[4].location, "model '\(card.name)' is of type '\(card.type)', not NMOS or PMOS")
+            }
+            let model = try mosfetModel(card, scope)
             let off = p.dropFirst(5).contains { $0.text == "off" }
             let g = { (k: String) in geometry[k] ?? 0 }
             guard g("l") - 2 * model.lateralDiffusion > 0, g("w") > 0, g("m") > 0 else {

@@ -259,6 +259,7 @@ public struct Elaborator {
             case "rshunt": options.rshunt = try positive()
             case "defl": options.defaultLength = try positive()
             case "defw": options.defaultWidth = try positive()
+            case "scale": options.geometryScale = try positive()
             case "krylov":
                 // Lithic's own: the refactorisation-to-solve cost ratio from which transient
                 // Newton steps try GMRES on the previous factorisation (0 = always, off = never).

@@ -86,6 +86,27 @@ struct ParserTests {
         let run = try NetlistRun.run(text: "t\n.model rm r (r=2k)\nV1 a 0 1\nR1 a 0 rm\n.op\n")
         #expect(abs((run.outcome.plots.first?.vector("i(v1)")?.real.first ?? 0) + 0.5e-3) < 1e-12)
         #expect(throws: InputError.self) { _ = try NetlistRun.prepare(text: "t\nV1 a 0 1\nR1 a 0 nomodel\n.op\n") }
+        // Model binning (name.1, name.2 chosen by LMIN/LMAX/WMIN/WMAX) and `.options scale` for
+        // geometry in µm: bin 1 (VTO 0.5) for L = 1 µm, bin 2 (VTO 0.7) for L = 5 µm; square law
+        // Id = KP/2·W/L·(Vgs − VTO)² with W = 10 µm.
+        let binned = try NetlistRun.run(text: """
+            t
+            .options scale=1u
+            .model nb.1 nmos (level=1 vto=0.5 kp=100u lmin=0 lmax=2u)
+            .model nb.2 nmos (level=1 vto=0.7 kp=100u lmin=2u lmax=100u)
+            M1 d g 0 0 nb l=1 w=10
+            M2 d2 g 0 0 nb l=5 w=10
+            V1 g 0 1
+            Vd d 0 1
+            Vd2 d2 0 1
+            .op
+            """)
+        let id1 = -(binned.outcome.plots.first?.vector("i(vd)")?.real.first ?? 0)
+        let id2 = -(binned.outcome.plots.first?.vector("i(vd2)")?.real.first ?? 0)
+        #expect(abs(id1 / (50e-6 * 10 * 0.25) - 1) < 1e-6 && abs(id2 / (50e-6 * 2 * 0.09) - 1) < 1e-6, "\(id1), \(id2)")
+        #expect { _ = try NetlistRun.prepare(text: "t\n.model nb.1 nmos (level=1 lmax=2u)\nM1 d g 0 0 nb l=5u w=1u\nV1 d 0 1\nV2 g 0 1\n.op\n") } throws: {
+            "\($0)".contains("no bin of model 'nb'")
+        }
         // Analysis and meas commands of a .control block run when the netlist has no analysis card…
         let control = try NetlistRun.run(text: "t\nV1 a 0 PULSE(0 2 1u 1u 1u 1 2)\nR1 a 0 1k\n.control\nset x = 1\nop\ntran 0.1u 5u\nmeas tran va FIND v(a) AT=4u\nplot v(a)\n.endc\n")
         #expect(control.outcome.plots.map(\.kind) == ["op", "tran"])
