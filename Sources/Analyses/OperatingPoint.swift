@@ -112,11 +112,45 @@ extension BoundSystem {
         }
     }
 
+    /// Currents of devices that are not solution unknowns, asked for by name in `.save`/`.print`:
+    /// `i(r1)` or ngspice's `@r1[i]` (resistors, memristors, B-sources, …: every device whose
+    /// contract gives a terminal current from the solution alone; not capacitors). Each entry
+    /// is the vector's name, the device group and the device's name.
+    func deviceCurrentOutputs() -> [(name: String, group: Int, device: String)] {
+        let branches = Set(unknownNames.filter { $0.hasSuffix("#branch") }.map { String($0.dropLast(7)) })
+        var out: [(String, Int, String)] = []
+        for saved in circuit.saves {
+            let device: String
+            if saved.hasPrefix("i("), saved.hasSuffix(")") {
+                device = String(saved.dropFirst(2).dropLast())
+            } else if saved.hasPrefix("@"), saved.hasSuffix("[i]") {
+                device = String(saved.dropFirst().dropLast(3))
+            } else {
+                continue
+            }
+            guard !device.isEmpty, !branches.contains(device), !out.contains(where: { $0.0 == saved }) else { continue }
+            let group = x.withUnsafeBufferPointer { xp -> Int? in
+                guard let base = xp.baseAddress else { return nil }
+                return groups.firstIndex { $0.terminalCurrent(device: device, x: base) != nil }
+            }
+            if let group { out.append((saved, group, device)) }
+        }
+        return out
+    }
+
+    /// The present values of `deviceCurrentOutputs()`.
+    func deviceCurrents(_ outputs: [(name: String, group: Int, device: String)]) -> [Double] {
+        x.withUnsafeBufferPointer { xp in
+            guard let base = xp.baseAddress else { return outputs.map { _ in .nan } }
+            return outputs.map { groups[$0.group].terminalCurrent(device: $0.device, x: base) ?? .nan }
+        }
+    }
+
     /// The present solution as output values: node voltages then branch currents.
     func outputVectors() -> [(name: String, type: String, index: Int)] {
         // `.save`/`.print` restrict what is stored (ngspice semantics), which is what keeps a
         // 100 000-node transient small.
-        let saved = Set(circuit.saves.map { $0.contains("(") ? $0 : "v(\($0))" })
+        let saved = Set(circuit.saves.map { $0.contains("(") || $0.hasPrefix("@") ? $0 : "v(\($0))" })
         let all = saved.isEmpty || saved.contains("v(all)")
         var out: [(String, String, Int)] = []
         defer { _ = 0 }

@@ -45,6 +45,10 @@ public struct Simulator {
                     for o in system.outputVectors() {
                         plot.vectors.append(OutputVector(name: o.name, type: o.type, real: [system.x[o.index]]))
                     }
+                    let currents = system.deviceCurrentOutputs()
+                    for (o, value) in zip(currents, system.deviceCurrents(currents)) {
+                        plot.vectors.append(OutputVector(name: o.name, type: "current", real: [value]))
+                    }
                     plots.append(plot)
                 case .dcSweep(let sweeps):
                     plots.append(try system.dcSweep(sweeps, progress: progress.map { p in { p("dc", $0) } }))

@@ -85,9 +85,11 @@ extension BoundSystem {
         case "r": scaleName = "res-sweep"
         default: scaleName = "sweep"
         }
+        let currents = deviceCurrentOutputs()
         var plot = Plot(name: "DC transfer characteristic", kind: "dc",
                         vectors: [OutputVector(name: scaleName, type: scaleName.hasPrefix("i") ? "current" : "voltage")] +
-                            outputs.map { OutputVector(name: $0.name, type: $0.type) }, isComplex: false)
+                            outputs.map { OutputVector(name: $0.name, type: $0.type) } + currents.map { OutputVector(name: $0.name, type: "current") },
+                        isComplex: false)
         func set(_ name: String, _ value: Double) throws {
             linearFactorKey = nil  // the matrix may change with the swept value
             guard groups.contains(where: { $0.setSweepValue(value, device: name) }) else {
@@ -120,6 +122,7 @@ extension BoundSystem {
                 }
                 plot.vectors[0].real.append(v)
                 for (j, o) in outputs.enumerated() { plot.vectors[j + 1].real.append(x[o.index]) }
+                for (j, value) in deviceCurrents(currents).enumerated() { plot.vectors[outputs.count + 1 + j].real.append(value) }
                 done += 1
                 progress?(done / total)
             }

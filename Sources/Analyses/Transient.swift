@@ -33,8 +33,10 @@ extension BoundSystem {
         let options = circuit.options
         let n = dimension
         let outputs = outputVectors()
+        let currents = deviceCurrentOutputs()
         var plot = Plot(name: "Transient Analysis", kind: "tran",
-                        vectors: [OutputVector(name: "time", type: "time")] + outputs.map { OutputVector(name: $0.name, type: $0.type) },
+                        vectors: [OutputVector(name: "time", type: "time")] + outputs.map { OutputVector(name: $0.name, type: $0.type) }
+                            + currents.map { OutputVector(name: $0.name, type: "current") },
                         isComplex: false)
         // Points are recorded into one flat buffer and split into vectors at the end.
         let outputIndices = outputs.map(\.index)
@@ -43,9 +45,10 @@ extension BoundSystem {
         func record(_ t: Double) {
             recorded.append(t + timeOffset)
             for k in outputIndices { recorded.append(x[k]) }
+            if !currents.isEmpty { recorded.append(contentsOf: deviceCurrents(currents)) }
         }
         func finish() -> Plot {
-            let width = outputIndices.count + 1
+            let width = outputIndices.count + currents.count + 1
             let count = recorded.count / width
             for j in 0..<width {
                 var column = [Double](repeating: 0, count: count)

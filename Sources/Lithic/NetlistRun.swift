@@ -175,7 +175,7 @@ public struct NetlistRun {
     /// Vectors to write: `.save`/`.print` names when given, else all.
     public func savedNames() -> Set<String> {
         Set(circuit.saves.map { s -> String in
-            if s.contains("(") { return s }
+            if s.contains("(") || s.hasPrefix("@") { return s }
             return "v(\(s))"
         })
     }

@@ -80,7 +80,7 @@ struct Run: ParsableCommand {
             // A `.save`/`.print` name that no analysis produced (a typo, or ngspice's @device[param]).
             let produced = Set(result.outcome.plots.flatMap { $0.vectors.map(\.name) })
             for name in result.savedNames().sorted() where name != "v(all)" && !produced.contains(name) && !result.outcome.plots.isEmpty {
-                let hint = name.hasPrefix("@") || name.hasPrefix("v(@") ? " (device parameters @device[…] are not output by Lithic)" : ""
+                let hint = name.hasPrefix("@") ? " (of ngspice's @device[…] parameters Lithic outputs only the current [i] of devices whose current follows from the solution: resistors, memristors, behavioural sources, inductors)" : ""
                 StandardError.write("warning: .save/.print '\(name)' matches no vector of any analysis\(hint)\n")
             }
         }

@@ -116,4 +116,31 @@ struct ParserTests {
         let both = try NetlistRun.run(text: "t\nV1 a 0 1\nR1 a 0 1k\n.op\n.control\ntran 1u 5u\n.endc\n")
         #expect(both.outcome.plots.map(\.kind) == ["op"])
     }
+
+    @Test("device currents by name: .save i(r2) and ngspice's @r1[i], in op, dc and tran; a memristor's current from its state")
+    func deviceCurrents() throws {
+        let run = try NetlistRun.run(text: "t\nV1 a 0 PWL(0 0 1m 2)\nR1 a b 1k\nR2 b 0 3k\n.save v(b) @r1[i] i(r2)\n.op\n.dc V1 0 2 1\n.tran 0.1m 1m\n")
+        for kind in ["dc", "tran"] {
+            let plot = try #require(run.outcome.plots.first { $0.kind == kind })
+            let vb = try #require(plot.vector("v(b)")).real, i1 = try #require(plot.vector("@r1[i]")).real, i2 = try #require(plot.vector("i(r2)")).real
+            for k in vb.indices {
+                #expect(abs(i2[k] - vb[k] / 3000) < 1e-15 && abs(i1[k] - vb[k] / 3000) < 1e-15, "\(kind) point \(k)")
+            }
+        }
+        #expect(run.outcome.plots.first { $0.kind == "op" }?.vector("i(r2)") != nil)
+        // The linear-drift memristor: i = v / (R_on·x + R_off·(1 − x)).
+        let mem = try NetlistRun.run(text: """
+            t
+            V1 a 0 PWL(0 0 0.25 1 0.75 -1 1.0 0) r=0
+            YMEMRISTOR m1 a 0 mm x0=0.1
+            .model mm memristor level=1 ron=100 roff=16k d=10n uv=1e-14 p=2 wt=2
+            .save v(a) x(ym1) i(ym1)
+            .tran 0.0025 1.0 0 0.0025
+            """)
+        let tran = try #require(mem.outcome.plots.first { $0.kind == "tran" })
+        let v = try #require(tran.vector("v(a)")).real, x = try #require(tran.vector("x(ym1)")).real, i = try #require(tran.vector("i(ym1)")).real
+        for k in v.indices {
+            #expect(abs(i[k] - v[k] / (100 * x[k] + 16000 * (1 - x[k]))) <= 1e-12 * max(abs(i[k]), 1e-9))
+        }
+    }
 }
