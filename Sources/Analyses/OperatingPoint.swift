@@ -150,7 +150,7 @@ extension BoundSystem {
     func outputVectors() -> [(name: String, type: String, index: Int)] {
         // `.save`/`.print` restrict what is stored (ngspice semantics), which is what keeps a
         // 100 000-node transient small.
-        let saved = Set(circuit.saves.map { $0.contains("(") || $0.hasPrefix("@") ? $0 : "v(\($0))" })
+        let saved = circuit.savedVectorNames
         let all = saved.isEmpty || saved.contains("v(all)")
         var out: [(String, String, Int)] = []
         defer { _ = 0 }

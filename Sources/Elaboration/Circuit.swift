@@ -78,6 +78,11 @@ public struct Circuit {
     public var capacitorInitialConditions: [(Int, Int, Double, Double)]
     public var inductorInitialConditions: [(String, Double)]
     public var saves: [String]
+    /// The vector names `.save`/`.print` ask for: `v(…)`, `i(…)` and `@device[…]` as written, a
+    /// bare node name as `v(name)`. Empty means everything.
+    public var savedVectorNames: Set<String> {
+        Set(saves.map { $0.contains("(") || $0.hasPrefix("@") ? $0 : "v(\($0))" })
+    }
     public var measures: [([Token], Card)]
     /// `.eis` requests (tokens after the keyword), run by the facade after the analyses.
     public var impedanceSpectroscopy: [([Token], Card)] = []

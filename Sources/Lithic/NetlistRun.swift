@@ -173,12 +173,7 @@ public struct NetlistRun {
     }
 
     /// Vectors to write: `.save`/`.print` names when given, else all.
-    public func savedNames() -> Set<String> {
-        Set(circuit.saves.map { s -> String in
-            if s.contains("(") || s.hasPrefix("@") { return s }
-            return "v(\(s))"
-        })
-    }
+    public func savedNames() -> Set<String> { circuit.savedVectorNames }
 
     /// The plot with only saved vectors kept (the scale always stays).
     public func filtered(_ plot: Plot) -> Plot {

@@ -102,11 +102,15 @@ struct CrossbarOperationTests {
         }
     }
 
+    /// The LLZO filament model and 64 target conductances log-uniform in 1–100 µS (an 8×8 array).
+    static func llzoTargets(seed: UInt64) throws -> (MemristorModel, [Double]) {
+        var rng = SplitMix64(seed: seed)
+        return (try MemristorModel.from(["level": 10], at: .commandLine), (0..<64).map { _ in 1e-6 * pow(100, rng.nextUniform()) })
+    }
+
     @Test("write-verify programming of an 8×8 LLZO array: every cell within 5 %, V/3 disturbs less than V/2")
     func programming() throws {
-        let model = try MemristorModel.from(["level": 10], at: .commandLine)
-        var rng = SplitMix64(seed: 9)
-        let targets = (0..<64).map { _ in 1e-6 * pow(100, rng.nextUniform()) }
+        let (model, targets) = try Self.llzoTargets(seed: 9)
         let start = [Double](repeating: 0.85, count: 64)
         var a = CrossbarArray(rows: 8, columns: 8, cells: .memristors(model, initialStates: start))
         a.wireResistance = 2.5
@@ -130,9 +134,7 @@ struct CrossbarOperationTests {
     func overshootingPulses() throws {
         // At ±1.5 V the LLZO filament switches in under the 1 ns minimum pulse: with a fixed
         // amplitude write-verify ping-ponged between ON and OFF and 0 of 64 cells converged.
-        let model = try MemristorModel.from(["level": 10], at: .commandLine)
-        var rng = SplitMix64(seed: 5)
-        let targets = (0..<64).map { _ in 1e-6 * pow(100, rng.nextUniform()) }
+        let (model, targets) = try Self.llzoTargets(seed: 5)
         let a = CrossbarArray(rows: 8, columns: 8, cells: .memristors(model, initialStates: [Double](repeating: 0.6, count: 64)))
         var s = CrossbarArray.ProgrammingSettings()
         s.setVoltage = 1.5; s.resetVoltage = -1.5
@@ -266,9 +268,7 @@ struct CrossbarOperationTests {
 
     @Test("1T1R programming: gates cut off the unselected rows, so only the selected row's half-selected cells are disturbed")
     func programmingWithTransistors() throws {
-        let model = try MemristorModel.from(["level": 10], at: .commandLine)
-        var rng = SplitMix64(seed: 3)
-        let targets = (0..<64).map { _ in 1e-6 * pow(100, rng.nextUniform()) }
+        let (model, targets) = try Self.llzoTargets(seed: 3)
         var plain = CrossbarArray(rows: 8, columns: 8, cells: .memristors(model, initialStates: [Double](repeating: 0.85, count: 64)))
         var gated = plain
         gated.access = .transistor(AccessTransistor())
