@@ -6,7 +6,12 @@ enum Repository {
     static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static var netlists: URL { root.appendingPathComponent("netlists") }
     static var examples: URL { root.appendingPathComponent("examples") }
+    /// The `lithic` executable under test: `$LITHIC_BINARY` when set (a build in another scratch
+    /// folder), else the debug or release build in `.build/`.
     static var binary: URL {
+        if let override = ProcessInfo.processInfo.environment["LITHIC_BINARY"], !override.isEmpty {
+            return URL(fileURLWithPath: override)
+        }
         let candidates = [".build/debug/lithic", ".build/release/lithic"].map { root.appendingPathComponent($0) }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
