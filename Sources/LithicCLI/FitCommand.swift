@@ -7,13 +7,17 @@ struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fit an equivalent circuit to measured impedance spectra (one file, or many in parallel).",
         discussion: """
-        Circuits in impedance.py syntax (R0-p(R1,CPE1)-Wo1) or Boukamp CDC (R(RQ)Wo). Files: CSV, BioLogic .mpt, \
-        Gamry .DTA, ZPlot .z, column text exports. Weights: unit, modulus (1/|Z|), proportional, boukamp (1/|Z|², \
+        Circuits in impedance.py syntax (R0-p(R1,CPE1)-Wo1) or Boukamp CDC (R(RQ)Wo). Files: every layout of \
+        `lithic fit --list-formats` (CSV/TSV, BioLogic .mpt/.mpr, Gamry .DTA, ZPlot .z, Autolab, VersaStudio .par, PARSTAT, \
+        CH Instruments, PowerSuite, Ivium), recognised from the content; `lithic read FILE` shows what was understood. \
+        A file holding several spectra (Gamry ZCURVE tables, BioLogic loops, segments, repeated sweeps) is fitted spectrum \
+        by spectrum; FILE#N selects one. Exit status 2 when any file fails (the failures are listed). Weights: unit, modulus (1/|Z|), proportional, boukamp (1/|Z|², \
         impedance.py's weight_by_modulus). Writes <stem>.fit.json, <stem>.fit.csv per file, summary.csv/json for a batch.
         """
     )
 
-    @Argument(help: "Spectrum files.") var files: [String]
+    @Argument(help: "Spectrum files (FILE#N: the N-th spectrum of a file).") var files: [String] = []
+    @Flag(help: "List the spectrum file layouts Lithic recognises and exit.") var listFormats = false
     @Option(help: "Equivalent circuit.") var circuit: String?
     @Option(help: "Fit a netlist's .param values instead of an equivalent circuit.") var netlist: String?
     @Option(parsing: .upToNextOption, help: "With --netlist: the two nodes the spectrum was measured between.") var port: [String] = []
@@ -39,6 +43,11 @@ struct Fit: ParsableCommand {
     }
 
     func run() throws {
+        if listFormats {
+            print(Read.formatList())
+            return
+        }
+        guard !files.isEmpty else { throw InputError(.commandLine, "give one or more spectrum files (or --list-formats)") }
         guard let weighting = Weighting(rawValue: weight) else {
             throw InputError(.commandLine, "--weight must be one of \(Weighting.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -73,6 +82,7 @@ struct Fit: ParsableCommand {
             start = try initial.split(separator: ",").map { try parseNumber(String($0), "--initial") }
         }
         let workers = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        let files = Self.expandSpectra(self.files)
         let showProgress = !quiet && isatty(2) == 1 && files.count > 1
         let began = Date()
         var items = FitWorkflow.batch(paths: files, circuit: model, initial: start, settings: settings, dropInductive: dropInductive,
@@ -87,7 +97,7 @@ struct Fit: ParsableCommand {
         }
         var failures = 0
         for item in items {
-            let stem = "\(output)/\(URL(fileURLWithPath: item.path).deletingPathExtension().lastPathComponent)"
+            let stem = "\(output)/\(Self.stem(item.path))"
             guard let r = item.result, let s = item.spectrum else {
                 failures += 1
                 StandardError.write("\(item.error ?? "failed")\n")
@@ -120,7 +130,29 @@ struct Fit: ParsableCommand {
             StandardError.write(String(format: "fitted %d of %d spectra in %.3f s; outputs in %@\n",
                                                       items.count - failures, items.count, Date().timeIntervalSince(began), output))
         }
-        if failures == items.count { throw ExitCode(2) }
+        if failures > 0 {
+            if items.count > 1 {
+                StandardError.write("\(failures) of \(items.count) spectra failed:\n")
+                for item in items where item.result == nil { StandardError.write("  \(item.path): \(item.error ?? "failed")\n") }
+            }
+            throw ExitCode(2)
+        }
+    }
+
+    /// Each file that holds several spectra becomes FILE#1 … FILE#N; unreadable files stay as
+    /// they are (their error is reported by the fit).
+    static func expandSpectra(_ files: [String]) -> [String] {
+        files.flatMap { path -> [String] in
+            guard SpectrumReader.selection(path).file == path, let f = try? SpectrumReader.readFile(path: path), f.spectra.count > 1 else { return [path] }
+            return (1...f.spectra.count).map { "\(path)#\($0)" }
+        }
+    }
+
+    /// Output stem of a spectrum: the file name without extension, `-N` for FILE#N.
+    static func stem(_ path: String) -> String {
+        let (file, index) = SpectrumReader.selection(path)
+        let base = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        return file == path ? base : "\(base)-\(index)"
     }
 
     /// Repeats a single fit in this process; its time becomes the median over the repeats (the
@@ -154,7 +186,7 @@ struct Fit: ParsableCommand {
         let spectrum = try FitWorkflow.load(files[0], dropInductive: dropInductive)
         let began = Date()
         let r = try NetlistFit.fit(spectrum: spectrum, netlist: path, plus: port[0], minus: port[1], vary: names, initial: start, weighting: weighting)
-        let stem = "\(output)/\(URL(fileURLWithPath: files[0]).deletingPathExtension().lastPathComponent)"
+        let stem = "\(output)/\(Self.stem(files[0]))"
         try AtomicFile.write(FitWorkflow.reportJSON(r, source: files[0]), to: stem + ".fit.json")
         try AtomicFile.write(FitWorkflow.reportCSV(r, spectrum: spectrum), to: stem + ".fit.csv")
         if plot {

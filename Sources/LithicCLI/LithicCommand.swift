@@ -9,7 +9,7 @@ struct LithicCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lithic",
         abstract: "A circuit emulator for solid-state battery interfaces and memristors.",
-        subcommands: [Run.self, Fit.self, DRT.self, KK.self, EIS.self, CrossbarCommand.self, DevicesCommand.self]
+        subcommands: [Run.self, Fit.self, Read.self, DRT.self, KK.self, EIS.self, CrossbarCommand.self, DevicesCommand.self]
     )
 
     static func main() {

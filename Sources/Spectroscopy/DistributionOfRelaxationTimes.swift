@@ -5,20 +5,43 @@ import LithicCore
 import RealModule
 
 /// The distribution of relaxation times (DRT) of a spectrum:
-/// Z(ω) = R∞ [+ jωL] + ∫ γ(ln τ)/(1 + jωτ) d ln τ, with γ ≥ 0.
+/// Z(ω) = R∞ [+ jωL] + ∫ γ(ln τ)/(1 + jωτ) d ln τ, with γ ≥ 0, R∞ ≥ 0 and L ≥ 0.
 ///
 /// γ is expanded on a grid of `ln τ` (Gaussian radial basis functions, as pyDRTtools, or
 /// piecewise-linear hat functions), the basis integrals are computed once by quadrature, and the
-/// coefficients minimise ‖W(Ax − Z)‖² + λ‖Dx‖² under x ≥ 0 (Tikhonov with a second-derivative
-/// penalty D; non-negative least squares, Lawson–Hanson). W weights each point by 1/|Z|. The
-/// regularisation λ is chosen by generalised cross-validation (GCV, on the unconstrained
-/// problem) or the corner of the L-curve (maximum curvature). Time constants are τ = 1/(2πf).
+/// unknowns — R∞, the series inductance L when it is part of the model, and the basis
+/// coefficients — minimise ‖W(Ax − Z)‖² + λ‖Dx‖² under x ≥ 0 (Tikhonov with a
+/// second-derivative penalty D acting on γ only, so R∞ and L are not pulled towards zero;
+/// non-negative least squares, Lawson–Hanson). W weights each point by 1/|Z|; the columns are
+/// scaled to unit norm before the solve (L's column grows with ω over many decades). λ is
+/// relative to the mean diagonal of AᵀA and chosen by generalised cross-validation (GCV, on the
+/// unconstrained problem) or the corner of the L-curve (maximum curvature).
+///
+/// **The τ range.** The grid spans the measured range, τ from 1/(2πf_max) to 1/(2πf_min),
+/// extended by `tauMarginDecades` on each side (0 by default). A grid reaching far beyond the
+/// data lets R∞ leak into a peak at τ ≪ 1/ω_max (an RC with a tiny τ is a resistance at every
+/// measured frequency) and a series L or a capacitive tail into peaks beyond the slow end:
+/// peaks nobody measured, and R∞ pushed to its bound 0.
+///
+/// **The series inductance** is an unknown when the spectrum has inductive points (Z'' > 0)
+/// or when asked for (`SeriesInductance.included`); otherwise L = 0 and inductive points are
+/// left to the residual.
+///
+/// Time constants are τ = 1/(2πf) (pyDRTtools places its collocation points at τ = 1/f, but
+/// its kernel uses ω = 2πf too, so its τ axis is the same physical τ).
 public struct DistributionOfRelaxationTimes: Sendable {
     public enum Basis: String, Sendable, CaseIterable { case gaussian, piecewiseLinear = "pwl" }
     public enum Selection: String, Sendable, CaseIterable { case gcv, lcurve }
+    public enum SeriesInductance: String, Sendable, CaseIterable {
+        /// L is an unknown when the spectrum has a point with Z'' > 0.
+        case automatic = "auto"
+        case included = "on"
+        case excluded = "off"
+    }
 
     public struct Peak: Sendable {
-        /// Time constant at the maximum (s) and the corresponding frequency 1/(2πτ) (Hz).
+        /// Time constant at the maximum (s; parabolic interpolation in ln τ between grid points)
+        /// and the corresponding frequency 1/(2πτ) (Hz).
         public var tau: Double
         public var frequency: Double
         /// Resistance of the peak: ∫γ d ln τ between the neighbouring minima (Ω).
@@ -28,8 +51,12 @@ public struct DistributionOfRelaxationTimes: Sendable {
 
     public var tau: [Double]
     public var gamma: [Double]
+    /// The τ range of the grid (s) and its margin beyond the measured range (decades).
+    public var tauRange: (lower: Double, upper: Double)
+    public var tauMarginDecades: Double
     public var seriesResistance: Double
     public var inductance: Double
+    public var inductanceIncluded: Bool
     public var lambda: Double
     public var peaks: [Peak]
     /// Model impedance and rms relative residual.
@@ -38,34 +65,50 @@ public struct DistributionOfRelaxationTimes: Sendable {
     /// (λ, residual norm, penalty norm, GCV score) for every λ tried.
     public var scan: [(Double, Double, Double, Double)]
 
+    /// A peak is a local maximum of γ whose prominence (its height above the higher of the two
+    /// minima that separate it from higher ground on either side) is at least this fraction of
+    /// the largest γ: ripples of the regularised solution are not peaks.
+    public static let peakProminence = 0.05
+
     /// Computes the DRT of (f, Z).
     public static func compute(frequencies f: [Double], impedances z: [Complex<Double>], basis: Basis = .gaussian,
                                selection: Selection = .gcv, lambda fixedLambda: Double? = nil, pointsPerDecade: Double = 10,
-                               includeInductance: Bool = true) throws -> DistributionOfRelaxationTimes {
+                               inductance: SeriesInductance = .automatic, tauMarginDecades: Double = 0) throws -> DistributionOfRelaxationTimes {
         let n = f.count
-        guard n >= 5 else { throw InputError(.commandLine, "DRT needs at least 5 points, got \(n)") }
-        guard let fmin = f.min(), let fmax = f.max(), fmin > 0, fmax > fmin else {
-            throw InputError(.commandLine, "DRT needs positive, distinct frequencies")
+        guard n >= 5, z.count == n else { throw InputError(.commandLine, "DRT needs at least 5 points, got \(n)") }
+        guard let fmin = f.min(), let fmax = f.max(), fmin > 0, fmax > fmin, f.allSatisfy(\.isFinite) else {
+            throw InputError(.commandLine, "DRT needs positive, distinct, finite frequencies")
         }
-        // Grid of ln τ one decade beyond the measured range on each side.
-        let lo = log(1 / (2 * Double.pi * fmax)) - log(10), hi = log(1 / (2 * Double.pi * fmin)) + log(10)
-        let m = max(Int(((hi - lo) / log(10) * pointsPerDecade).rounded()) + 1, 8)
+        guard z.allSatisfy({ $0.real.isFinite && $0.imaginary.isFinite && $0.length > 0 }) else {
+            throw InputError(.commandLine, "DRT needs finite, non-zero impedances")
+        }
+        guard tauMarginDecades >= 0, tauMarginDecades <= 3 else { throw InputError(.commandLine, "the τ margin must be 0 to 3 decades") }
+        guard pointsPerDecade >= 2, pointsPerDecade <= 100 else { throw InputError(.commandLine, "points per decade must be in [2, 100]") }
+        let withL: Bool
+        switch inductance {
+        case .automatic: withL = z.contains { $0.imaginary > 0 }
+        case .included: withL = true
+        case .excluded: withL = false
+        }
+        let ln10 = log(10.0)
+        let lo = log(1 / (2 * Double.pi * fmax)) - tauMarginDecades * ln10, hi = log(1 / (2 * Double.pi * fmin)) + tauMarginDecades * ln10
+        let m = max(Int(((hi - lo) / ln10 * pointsPerDecade).rounded()) + 1, 8)
         let step = (hi - lo) / Double(m - 1)
         let grid = (0..<m).map { lo + Double($0) * step }
         // Columns: R∞, [L], γ_0 … γ_{m−1}.
-        let extra = includeInductance ? 2 : 1
+        let extra = withL ? 2 : 1
         let cols = extra + m
         var a = [Double](repeating: 0, count: 2 * n * cols)
         var b = [Double](repeating: 0, count: 2 * n)
-        let width = basis == .gaussian ? step : step  // RBF width equal to the grid spacing (FWHM ≈ 1.67 step)
+        let width = step  // RBF width equal to the grid spacing (FWHM ≈ 1.67 step)
         let quadrature = 120
         for i in 0..<n {
             let w = 2 * Double.pi * f[i]
-            let weight = 1 / max(z[i].length, 1e-300)
+            let weight = 1 / z[i].length
             b[2 * i] = z[i].real * weight
             b[2 * i + 1] = z[i].imaginary * weight
             a[(2 * i) * cols] = weight
-            if includeInductance { a[(2 * i + 1) * cols + 1] = w * weight * 1e-6 }  // L in µH for scaling
+            if withL { a[(2 * i + 1) * cols + 1] = w * weight }
             let lnw = log(w)
             for k in 0..<m {
                 // ∫ φ_k(y) K(ω, y) dy with K = 1/(1 + jω e^y); quadrature over the support of φ_k.
@@ -89,6 +132,13 @@ public struct DistributionOfRelaxationTimes: Sendable {
                 a[(2 * i + 1) * cols + extra + k] = im * weight
             }
         }
+        // Unit-norm column scaling s: the solve is in y = x / s (y ≥ 0 ⇔ x ≥ 0).
+        var s = [Double](repeating: 1, count: cols)
+        for c in 0..<cols {
+            var t = 0.0
+            for r in 0..<(2 * n) { t += a[r * cols + c] * a[r * cols + c] }
+            s[c] = t > 0 ? 1 / t.squareRoot() : 1
+        }
         let (ata, atb) = DenseLinearAlgebra.normalEquations(a, rows: 2 * n, columns: cols, b)
         // Second-derivative penalty on γ.
         var dtd = [Double](repeating: 0, count: cols * cols)
@@ -98,28 +148,33 @@ public struct DistributionOfRelaxationTimes: Sendable {
             for p in 0..<3 { for q in 0..<3 { dtd[idx[p] * cols + idx[q]] += coef[p] * coef[q] } }
         }
         let scale = (0..<cols).map { ata[$0 * cols + $0] }.reduce(0, +) / Double(cols)
-        let free: Set<Int> = includeInductance ? [1] : []
+        var atbScaled = atb
+        for i in 0..<cols { atbScaled[i] *= s[i] }
         func solve(_ lambda: Double) -> (x: [Double], residual: Double, penalty: Double, gcv: Double) {
             var g = ata
             for i in 0..<(cols * cols) { g[i] += lambda * scale * dtd[i] }
-            for k in 0..<cols { g[k * cols + k] += 1e-12 * scale }
-            let x = DenseLinearAlgebra.nonNegativeLeastSquares(gram: g, atb, size: cols, free: free)
+            var gs = g
+            for i in 0..<cols { for j in 0..<cols { gs[i * cols + j] *= s[i] * s[j] } }
+            for k in 0..<cols { gs[k * cols + k] += 1e-12 }
+            var x = nonNegativeLeastSquares(gram: gs, atbScaled, size: cols)
+            for c in 0..<cols { x[c] = max(0, x[c]) * s[c] }
             var r2 = 0.0
             for row in 0..<(2 * n) {
-                var s = -b[row]
-                for c in 0..<cols { s += a[row * cols + c] * x[c] }
-                r2 += s * s
+                var t = -b[row]
+                for c in 0..<cols { t += a[row * cols + c] * x[c] }
+                r2 += t * t
             }
             var pen = 0.0
             for k in 1..<(m - 1) {
                 let d = x[extra + k - 1] - 2 * x[extra + k] + x[extra + k + 1]
                 pen += d * d
             }
-            // GCV on the unconstrained problem: trace of the influence matrix = tr((G)⁻¹ AᵀA).
+            // GCV on the unconstrained problem: trace of the influence matrix = tr(G⁻¹ AᵀA),
+            // invariant under the column scaling.
             var gcv = Double.infinity
-            if let inv = DenseLinearAlgebra.invertSymmetric(g, size: cols) {
+            if let inv = DenseLinearAlgebra.invertSymmetric(gs, size: cols) {
                 var trace = 0.0
-                for i in 0..<cols { for k in 0..<cols { trace += inv[i * cols + k] * ata[k * cols + i] } }
+                for i in 0..<cols { for k in 0..<cols { trace += inv[i * cols + k] * ata[k * cols + i] * s[k] * s[i] } }
                 let dof = Double(2 * n) - trace
                 if dof > 0 { gcv = Double(2 * n) * r2 / (dof * dof) }
             }
@@ -129,6 +184,7 @@ public struct DistributionOfRelaxationTimes: Sendable {
         var chosen: Double
         var best: (x: [Double], residual: Double, penalty: Double, gcv: Double)
         if let l = fixedLambda {
+            guard l > 0, l.isFinite else { throw InputError(.commandLine, "λ must be positive") }
             chosen = l
             best = solve(l)
             scan.append((l, best.residual, best.penalty, best.gcv))
@@ -162,13 +218,13 @@ public struct DistributionOfRelaxationTimes: Sendable {
         // γ on the grid: Σ x_k φ_k(y_j).
         var gamma = [Double](repeating: 0, count: m)
         for j in 0..<m {
-            var s = 0.0
+            var t = 0.0
             for k in 0..<m {
                 let d = grid[j] - grid[k]
                 let phi = basis == .gaussian ? exp(-pow(d / width, 2)) : max(0, 1 - abs(d) / step)
-                s += x[extra + k] * phi
+                t += x[extra + k] * phi
             }
-            gamma[j] = s
+            gamma[j] = t
         }
         var fitted: [Complex<Double>] = []
         var rel = 0.0
@@ -181,20 +237,98 @@ public struct DistributionOfRelaxationTimes: Sendable {
             let d = zf - z[i]
             rel += (d.real * d.real + d.imaginary * d.imaginary) / (mag * mag)
         }
-        // Peaks: local maxima above 1 % of the largest, with the area between neighbouring minima.
+        return DistributionOfRelaxationTimes(tau: grid.map { exp($0) }, gamma: gamma, tauRange: (exp(lo), exp(hi)),
+                                             tauMarginDecades: tauMarginDecades, seriesResistance: x[0],
+                                             inductance: withL ? x[1] : 0, inductanceIncluded: withL, lambda: chosen,
+                                             peaks: peaks(logTau: grid, gamma: gamma), fitted: fitted,
+                                             rmsRelative: (rel / Double(2 * n)).squareRoot(), scan: scan)
+    }
+
+    /// min ½yᵀGy − cᵀy subject to y ≥ 0 (Lawson–Hanson active set on the Gram matrix, with the
+    /// usual guard against cycling: a variable that enters with a non-positive value is blocked
+    /// until another variable changes the passive set). G is the column-scaled Gram matrix of the
+    /// DRT problem (unit diagonal plus the penalty), so a 1e-12 ridge keeps each passive
+    /// subsystem positive definite.
+    static func nonNegativeLeastSquares(gram g: [Double], _ c: [Double], size n: Int) -> [Double] {
+        var x = [Double](repeating: 0, count: n)
+        var passive = [Bool](repeating: false, count: n)
+        var blocked = [Bool](repeating: false, count: n)
+        let tolerance = 1e-12 * max(c.map(abs).max() ?? 0, 1e-300)
+        func solvePassive() -> [Double]? {
+            let idx = (0..<n).filter { passive[$0] }
+            let p = idx.count
+            var sub = [Double](repeating: 0, count: p * p)
+            var rhs = [Double](repeating: 0, count: p)
+            for (a, i) in idx.enumerated() {
+                rhs[a] = c[i]
+                for (b, j) in idx.enumerated() { sub[a * p + b] = g[i * n + j] }
+                sub[a * p + a] += 1e-12 * max(g[i * n + i], 1e-300)
+            }
+            guard let l = DenseLinearAlgebra.cholesky(sub, size: p) else { return nil }
+            let sol = DenseLinearAlgebra.choleskySolve(l, size: p, rhs)
+            var full = [Double](repeating: 0, count: n)
+            for (a, i) in idx.enumerated() { full[i] = sol[a] }
+            return full
+        }
+        for _ in 0..<(4 * n + 20) {
+            var best = -1, bestW = tolerance
+            for j in 0..<n where !passive[j] && !blocked[j] {
+                var w = c[j]
+                for k in 0..<n where x[k] != 0 { w -= g[j * n + k] * x[k] }
+                if w > bestW { bestW = w; best = j }
+            }
+            if best < 0 { break }
+            passive[best] = true
+            for _ in 0...n {
+                guard let z = solvePassive() else { passive[best] = false; blocked[best] = true; break }
+                let nonPositive = (0..<n).filter { passive[$0] && z[$0] <= 0 }
+                if nonPositive.isEmpty {
+                    x = z
+                    blocked = [Bool](repeating: false, count: n)
+                    break
+                }
+                if nonPositive == [best] && x[best] == 0 {
+                    passive[best] = false
+                    blocked[best] = true
+                    break
+                }
+                var alpha = 1.0
+                for j in nonPositive where x[j] - z[j] > 0 { alpha = min(alpha, x[j] / (x[j] - z[j])) }
+                for j in 0..<n where passive[j] { x[j] += alpha * (z[j] - x[j]) }
+                for j in 0..<n where passive[j] && x[j] <= 0 { passive[j] = false; x[j] = 0 }
+                if !passive[best] { blocked[best] = true; break }
+            }
+        }
+        return x
+    }
+
+    /// Peaks of γ on an evenly spaced ln τ grid (see `peakProminence`); each with the area
+    /// between its neighbouring minima.
+    public static func peaks(logTau grid: [Double], gamma: [Double], prominence: Double = peakProminence) -> [Peak] {
+        let m = gamma.count
+        guard m >= 3, grid.count == m, let top = gamma.max(), top > 0 else { return [] }
+        let step = (grid[m - 1] - grid[0]) / Double(m - 1)
         var peaks: [Peak] = []
-        let top = gamma.max() ?? 0
-        for j in 1..<(m - 1) where gamma[j] > gamma[j - 1] && gamma[j] >= gamma[j + 1] && gamma[j] > 0.01 * top {
+        for j in 1..<(m - 1) where gamma[j] > gamma[j - 1] && gamma[j] >= gamma[j + 1] {
+            // Prominence: walk each way until higher ground or the end, keeping the minimum.
+            var leftMin = gamma[j], rightMin = gamma[j]
+            var k = j - 1
+            while k >= 0 && gamma[k] <= gamma[j] { leftMin = min(leftMin, gamma[k]); k -= 1 }
+            k = j + 1
+            while k < m && gamma[k] <= gamma[j] { rightMin = min(rightMin, gamma[k]); k += 1 }
+            guard gamma[j] - max(leftMin, rightMin) >= prominence * top else { continue }
             var l = j, r = j
             while l > 0 && gamma[l - 1] < gamma[l] { l -= 1 }
-            while r < m - 1 && gamma[r + 1] < gamma[r] { r += 1 }
+            while r < m - 1 && gamma[r + 1] <= gamma[r] { r += 1 }
             var area = 0.0
             for k in l..<r { area += 0.5 * (gamma[k] + gamma[k + 1]) * step }
-            let t = exp(grid[j])
+            // Parabola through the three points around the maximum.
+            let y0 = gamma[j - 1], y1 = gamma[j], y2 = gamma[j + 1]
+            let den = y0 - 2 * y1 + y2
+            let shift = den < 0 ? max(-0.5, min(0.5, 0.5 * (y0 - y2) / den)) : 0
+            let t = exp(grid[j] + shift * step)
             peaks.append(Peak(tau: t, frequency: 1 / (2 * Double.pi * t), resistance: area, height: gamma[j]))
         }
-        return DistributionOfRelaxationTimes(tau: grid.map { exp($0) }, gamma: gamma, seriesResistance: x[0],
-                                             inductance: includeInductance ? x[1] * 1e-6 : 0, lambda: chosen, peaks: peaks,
-                                             fitted: fitted, rmsRelative: (rel / Double(2 * n)).squareRoot(), scan: scan)
+        return peaks
     }
 }

@@ -12,12 +12,53 @@ import RealModule
 /// fitted to within its noise; the relative residuals Δ' = (Z' − Ẑ')/|Z|, Δ'' = (Z'' − Ẑ'')/|Z|
 /// show where it does not (drift, non-linearity, non-stationarity).
 ///
-/// The number of elements M: μ = 1 − Σ_{Rₖ<0}|Rₖ| / Σ_{Rₖ≥0}|Rₖ| falls as the fit starts to
-/// over-fit. Lithic searches **downward** from a large M and keeps the largest M with μ ≥ c
-/// (c = 0.85), as pyimpspec does; the upward search of impedance.py stops at a small M where μ
-/// is still noisy and leaves residuals of several per cent on valid data (EIS.md §5).
+/// **How many elements the points support.** The fit has 1 + M (+ C, + L) unknowns and 2N
+/// equations, but the real and imaginary parts of a Kramers–Kronig-consistent spectrum are not
+/// independent: one determines the other up to R₀ (and the series C and L). N points therefore
+/// determine at most N + 1 numbers, and M ≤ N − (C ? 1 : 0) − (L ? 1 : 0). A larger M is an
+/// interpolant that can absorb non-KK behaviour (a 30-point spectrum "fitted" by 50 RC
+/// elements nearly passes whatever it is); pyimpspec caps M at N too. The bound is in
+/// `elementBound` and printed by `lithic kk`.
+///
+/// **The fit** is a Householder QR factorisation of the column-scaled weighted design matrix
+/// (no normal equations, whose squared condition number ruins large M), and the pseudo-χ²
+/// (Boukamp 1995, eq. 14) χ²_ps = Σᵢ (Δ'ᵢ² + Δ''ᵢ²) is the sum of the squares of the residuals
+/// recomputed from the coefficients, so it is non-negative by construction (a shortcut
+/// ‖b‖² − xᵀAᵀb can round below zero on a near-perfect fit).
+///
+/// **Choosing M.** μ = 1 − Σ_{Rₖ<0}|Rₖ| / Σ_{Rₖ≥0}|Rₖ| falls as the fit starts to over-fit.
+/// Every M from 1 to the bound is fitted; the candidates are the fits whose χ²_ps is within 4×
+/// (rms within 2×) of the best any M achieves, and among them Lithic keeps the largest M with
+/// μ ≥ c (c = 0.85: the downward μ search of pyimpspec), else the smallest candidate. The upward
+/// search of impedance.py stops at a small M where μ is still noisy and leaves residuals of
+/// several per cent on valid data (EIS.md §5); the χ²_ps restriction keeps the downward search
+/// from stopping on an under-fitting M when rounding plays the part of noise.
 public struct KramersKronigTest: Sendable {
+    /// Why M is bounded where it is.
+    public struct ElementBound: Sendable, Equatable {
+        /// Points of the spectrum, series elements besides R₀ (C, L), and the resulting bound
+        /// M ≤ N − series (at least 1), possibly lowered by the caller's `maximumElements`.
+        public var points: Int
+        public var seriesElements: Int
+        public var maximum: Int
+        public var requested: Int?
+
+        public var description: String {
+            var s = "M ≤ \(maximum): \(points) points determine at most \(points + 1) numbers (R₀, \(seriesElements) series element\(seriesElements == 1 ? "" : "s"), M RC elements)"
+            if let r = requested, r < points - seriesElements { s += ", lowered to \(r) on request" }
+            return s
+        }
+    }
+
+    /// One M of the scan.
+    public struct ScanPoint: Sendable {
+        public var elements: Int
+        public var mu: Double
+        public var pseudoChiSquare: Double
+    }
+
     public var elements: Int
+    public var elementBound: ElementBound
     public var mu: Double
     public var tau: [Double]
     public var resistances: [Double]
@@ -27,91 +68,58 @@ public struct KramersKronigTest: Sendable {
     public var fitted: [Complex<Double>]
     public var residualReal: [Double]
     public var residualImaginary: [Double]
-    /// Largest |Δ'| or |Δ''| and the rms over both.
+    /// Σᵢ (Δ'ᵢ² + Δ''ᵢ²), Boukamp's pseudo-χ² (≥ 0).
+    public var pseudoChiSquare: Double
+    /// Largest |Δ'| or |Δ''| and the rms over both (√(χ²_ps / 2N), pyimpspec's noise estimate).
     public var maximumResidual: Double
     public var rmsResidual: Double
-    /// (M, μ) for every M tried.
-    public var scan: [(Int, Double)]
+    /// Every M tried, from the bound down to 1.
+    public var scan: [ScanPoint]
 
     /// Whether every relative residual is below `threshold` (1 % by default).
     public func passes(threshold: Double = 0.01) -> Bool { maximumResidual < threshold }
 
+    /// The bound on M for `points` points (see the type's documentation).
+    public static func elementBound(points n: Int, capacitance: Bool, inductance: Bool, maximumElements: Int? = nil) -> ElementBound {
+        let series = (capacitance ? 1 : 0) + (inductance ? 1 : 0)
+        var m = max(n - series, 1)
+        if let r = maximumElements { m = max(1, min(m, r)) }
+        return ElementBound(points: n, seriesElements: series, maximum: m, requested: maximumElements)
+    }
+
     public static func run(frequencies f: [Double], impedances z: [Complex<Double>], cutoff c: Double = 0.85,
                            maximumElements: Int? = nil, capacitance: Bool = true, inductance: Bool = true) throws -> KramersKronigTest {
         let n = f.count
-        guard n >= 4 else { throw InputError(.commandLine, "lin-KK needs at least 4 points, got \(n)") }
-        guard let fmin = f.min(), let fmax = f.max(), fmin > 0, fmax > fmin else {
-            throw InputError(.commandLine, "lin-KK needs positive, distinct frequencies")
+        guard n >= 4, z.count == n else { throw InputError(.commandLine, "lin-KK needs at least 4 points, got \(n)") }
+        guard let fmin = f.min(), let fmax = f.max(), fmin > 0, fmax > fmin, f.allSatisfy(\.isFinite) else {
+            throw InputError(.commandLine, "lin-KK needs positive, distinct, finite frequencies")
         }
-        let extras = 1 + (capacitance ? 1 : 0) + (inductance ? 1 : 0)
-        let upper = min(maximumElements ?? 2 * n, 2 * n - extras - 1, 80)
-        guard upper >= 1 else { throw InputError(.commandLine, "too few points for lin-KK") }
-        var scan: [(Int, Double)] = []
-        // Fit every M once; then choose. The downward μ search alone can stop on an under-fitting
-        // M when the data are noise-free (rounding then plays the part of noise and keeps μ low
-        // over a wide range), so the choice is restricted to fits whose rms residual is within 2×
-        // of the best any M achieves: among those, the largest M with μ ≥ c (the downward
-        // search), else the smallest such M.
-        var fits: [(m: Int, x: [Double], mu: Double, rms: Double)] = []
-        for m in stride(from: upper, through: 1, by: -1) {
-            let (x, mu) = fit(f, z, m: m, fmin: fmin, fmax: fmax, capacitance: capacitance, inductance: inductance)
-            scan.append((m, mu))
-            let r = residuals(f, z, x: x, m: m, fmin: fmin, fmax: fmax, capacitance: capacitance, inductance: inductance)
-            let all = r.0 + r.1
-            fits.append((m, x, mu, (all.reduce(0) { $0 + $1 * $1 } / Double(all.count)).squareRoot()))
+        guard z.allSatisfy({ $0.real.isFinite && $0.imaginary.isFinite && $0.length > 0 }) else {
+            throw InputError(.commandLine, "lin-KK needs finite, non-zero impedances")
         }
-        let best = fits.map(\.rms).min() ?? 0
-        let good = fits.filter { $0.rms <= max(2 * best, best + 1e-6) }
-        let result: (m: Int, x: [Double], mu: Double)
-        if let pick = good.first(where: { $0.mu >= c }) ?? good.last ?? fits.last {
-            result = (pick.m, pick.x, pick.mu)
-        } else {
-            result = (1, [], 1)
+        let bound = elementBound(points: n, capacitance: capacitance, inductance: inductance, maximumElements: maximumElements)
+        var fits: [Fit] = []
+        for m in stride(from: bound.maximum, through: 1, by: -1) {
+            fits.append(fit(f, z, m: m, fmin: fmin, fmax: fmax, capacitance: capacitance, inductance: inductance))
         }
-        let m0 = result.m
-        let taus = timeConstants(m0, fmin: fmin, fmax: fmax)
-        var fitted: [Complex<Double>] = []
-        var dr: [Double] = [], di: [Double] = []
-        for i in 0..<n {
-            let w = 2 * Double.pi * f[i]
-            var zh = Complex<Double>(result.x.first ?? 0, 0)
-            for k in 0..<m0 { zh += Complex(result.x[1 + k], 0) / Complex(1, w * taus[k]) }
-            var col = 1 + m0
-            if capacitance { let invC = result.x[col]; zh += Complex(0, -invC / w); col += 1 }
-            if inductance { zh += Complex(0, w * result.x[col]) }
-            fitted.append(zh)
-            let mag = z[i].length
-            dr.append((z[i].real - zh.real) / mag)
-            di.append((z[i].imaginary - zh.imaginary) / mag)
+        let best = fits.map(\.pseudoChiSquare).min() ?? 0
+        let good = fits.filter { $0.pseudoChiSquare <= max(4 * best, best + 2e-12 * Double(n)) }
+        guard let pick = good.first(where: { $0.mu >= c }) ?? good.last ?? fits.last else {
+            throw InputError(.commandLine, "lin-KK: no fit")
         }
-        let all = dr + di
-        let maxAbs = all.map(abs).max() ?? 0
-        let rms = (all.reduce(0) { $0 + $1 * $1 } / Double(all.count)).squareRoot()
+        let m0 = pick.m
+        let x = pick.x
         var col = 1 + m0
         var cap: Double?
-        if capacitance { cap = result.x[col] != 0 ? 1 / result.x[col] : .infinity; col += 1 }
-        let ind: Double? = inductance ? result.x[col] : nil
-        return KramersKronigTest(elements: m0, mu: result.mu, tau: taus, resistances: Array(result.x[1...m0]), seriesResistance: result.x[0],
-                                 capacitance: cap, inductance: ind, fitted: fitted, residualReal: dr, residualImaginary: di,
-                                 maximumResidual: maxAbs, rmsResidual: rms, scan: scan)
-    }
-
-    static func residuals(_ f: [Double], _ z: [Complex<Double>], x: [Double], m: Int, fmin: Double, fmax: Double,
-                          capacitance: Bool, inductance: Bool) -> ([Double], [Double]) {
-        let taus = timeConstants(m, fmin: fmin, fmax: fmax)
-        var dr: [Double] = [], di: [Double] = []
-        for i in 0..<f.count {
-            let w = 2 * Double.pi * f[i]
-            var zh = Complex<Double>(x.first ?? 0, 0)
-            for k in 0..<m where 1 + k < x.count { zh += Complex(x[1 + k], 0) / Complex(1, w * taus[k]) }
-            var col = 1 + m
-            if capacitance, col < x.count { zh += Complex(0, -x[col] / w); col += 1 }
-            if inductance, col < x.count { zh += Complex(0, w * x[col]) }
-            let mag = z[i].length
-            dr.append((z[i].real - zh.real) / mag)
-            di.append((z[i].imaginary - zh.imaginary) / mag)
-        }
-        return (dr, di)
+        if capacitance { cap = x[col] != 0 ? 1 / x[col] : .infinity; col += 1 }
+        let ind: Double? = inductance ? x[col] : nil
+        let all = pick.residualReal + pick.residualImaginary
+        return KramersKronigTest(elements: m0, elementBound: bound, mu: pick.mu, tau: pick.tau, resistances: Array(x[1...m0]),
+                                 seriesResistance: x[0], capacitance: cap, inductance: ind, fitted: pick.fitted,
+                                 residualReal: pick.residualReal, residualImaginary: pick.residualImaginary,
+                                 pseudoChiSquare: pick.pseudoChiSquare, maximumResidual: all.map(abs).max() ?? 0,
+                                 rmsResidual: (pick.pseudoChiSquare / Double(2 * n)).squareRoot(),
+                                 scan: fits.map { ScanPoint(elements: $0.m, mu: $0.mu, pseudoChiSquare: $0.pseudoChiSquare) })
     }
 
     static func timeConstants(_ m: Int, fmin: Double, fmax: Double) -> [Double] {
@@ -120,9 +128,22 @@ public struct KramersKronigTest: Sendable {
         return (0..<m).map { t0 * pow(t1 / t0, Double($0) / Double(m - 1)) }
     }
 
-    /// Weighted linear least squares for M elements; returns the coefficients and μ.
+    struct Fit {
+        var m: Int
+        var tau: [Double]
+        /// R₀, R₁…R_M, [1/C], [L].
+        var x: [Double]
+        var mu: Double
+        var fitted: [Complex<Double>]
+        var residualReal: [Double]
+        var residualImaginary: [Double]
+        var pseudoChiSquare: Double
+    }
+
+    /// Weighted linear least squares for M elements (QR), with the residuals recomputed from
+    /// the coefficients.
     static func fit(_ f: [Double], _ z: [Complex<Double>], m: Int, fmin: Double, fmax: Double,
-                    capacitance: Bool, inductance: Bool) -> ([Double], Double) {
+                    capacitance: Bool, inductance: Bool) -> Fit {
         let n = f.count
         let taus = timeConstants(m, fmin: fmin, fmax: fmax)
         let cols = 1 + m + (capacitance ? 1 : 0) + (inductance ? 1 : 0)
@@ -144,22 +165,82 @@ public struct KramersKronigTest: Sendable {
             if capacitance { a[im + c] = -weight / w; c += 1 }
             if inductance { a[im + c] = weight * w }
         }
-        // Column scaling for conditioning, then normal equations with a tiny ridge.
-        var scale = [Double](repeating: 0, count: cols)
-        for c in 0..<cols {
-            var s = 0.0
-            for r in 0..<(2 * n) { s += a[r * cols + c] * a[r * cols + c] }
-            scale[c] = s > 0 ? 1 / s.squareRoot() : 1
+        let x = LeastSquaresQR.solve(a, rows: 2 * n, columns: cols, b)
+        var fitted: [Complex<Double>] = []
+        var dr: [Double] = [], di: [Double] = []
+        var chi = 0.0
+        for i in 0..<n {
+            let w = 2 * Double.pi * f[i]
+            var zh = Complex<Double>(x[0], 0)
+            for k in 0..<m { zh += Complex(x[1 + k], 0) / Complex(1, w * taus[k]) }
+            var col = 1 + m
+            if capacitance { zh += Complex(0, -x[col] / w); col += 1 }
+            if inductance { zh += Complex(0, w * x[col]) }
+            fitted.append(zh)
+            let mag = z[i].length
+            let r = (z[i].real - zh.real) / mag, s = (z[i].imaginary - zh.imaginary) / mag
+            dr.append(r)
+            di.append(s)
+            chi += r * r + s * s
         }
-        for r in 0..<(2 * n) { for c in 0..<cols { a[r * cols + c] *= scale[c] } }
-        var (ata, atb) = DenseLinearAlgebra.normalEquations(a, rows: 2 * n, columns: cols, b)
-        for c in 0..<cols { ata[c * cols + c] += 1e-13 }
-        guard let l = DenseLinearAlgebra.cholesky(ata, size: cols) else { return ([Double](repeating: 0, count: cols), 0) }
-        var x = DenseLinearAlgebra.choleskySolve(l, size: cols, atb)
-        for c in 0..<cols { x[c] *= scale[c] }
         var negative = 0.0, positive = 0.0
         for k in 0..<m { if x[1 + k] < 0 { negative += -x[1 + k] } else { positive += x[1 + k] } }
-        let mu = positive > 0 ? 1 - negative / positive : 0
-        return (x, mu)
+        let mu = positive > 0 ? max(0, 1 - negative / positive) : 0
+        return Fit(m: m, tau: taus, x: x, mu: mu, fitted: fitted, residualReal: dr, residualImaginary: di, pseudoChiSquare: chi)
+    }
+}
+
+/// Dense linear least squares min ‖Ax − b‖ by Householder QR with column scaling: the
+/// condition number enters once (normal equations square it). Columns whose pivot falls below
+/// 1e-12 of the largest are rank-deficient directions and get a zero coefficient (basic
+/// solution), so a nearly collinear design gives a finite answer instead of a blow-up.
+enum LeastSquaresQR {
+    /// `a` is row-major `rows × columns`, rows ≥ columns.
+    static func solve(_ a: [Double], rows m: Int, columns n: Int, _ b: [Double]) -> [Double] {
+        guard m >= n, n > 0, a.count == m * n, b.count == m else { return [Double](repeating: 0, count: max(n, 0)) }
+        // Column-major copy, scaled to unit norm.
+        var q = [Double](repeating: 0, count: m * n)
+        var scale = [Double](repeating: 1, count: n)
+        for c in 0..<n {
+            var s = 0.0
+            for r in 0..<m { s += a[r * n + c] * a[r * n + c] }
+            scale[c] = s > 0 ? 1 / s.squareRoot() : 1
+            for r in 0..<m { q[c * m + r] = a[r * n + c] * scale[c] }
+        }
+        var rhs = b
+        var diag = [Double](repeating: 0, count: n)
+        for k in 0..<n {
+            var norm = 0.0
+            for r in k..<m { norm += q[k * m + r] * q[k * m + r] }
+            norm = norm.squareRoot()
+            if norm == 0 { diag[k] = 0; continue }
+            let alpha = q[k * m + k] > 0 ? -norm : norm
+            q[k * m + k] -= alpha
+            var vnorm2 = 0.0
+            for r in k..<m { vnorm2 += q[k * m + r] * q[k * m + r] }
+            diag[k] = alpha
+            guard vnorm2 > 0 else { continue }
+            for c in (k + 1)..<n {
+                var dot = 0.0
+                for r in k..<m { dot += q[k * m + r] * q[c * m + r] }
+                let t = 2 * dot / vnorm2
+                for r in k..<m { q[c * m + r] -= t * q[k * m + r] }
+            }
+            var dot = 0.0
+            for r in k..<m { dot += q[k * m + r] * rhs[r] }
+            let t = 2 * dot / vnorm2
+            for r in k..<m { rhs[r] -= t * q[k * m + r] }
+        }
+        // Back substitution on R (diagonal in `diag`, above it in q[c * m + k] for c > k).
+        let largest = diag.map(abs).max() ?? 0
+        var x = [Double](repeating: 0, count: n)
+        for k in stride(from: n - 1, through: 0, by: -1) {
+            guard abs(diag[k]) > 1e-12 * largest else { x[k] = 0; continue }
+            var s = rhs[k]
+            for c in (k + 1)..<n { s -= q[c * m + k] * x[c] }
+            x[k] = s / diag[k]
+        }
+        for c in 0..<n { x[c] *= scale[c] }
+        return x
     }
 }

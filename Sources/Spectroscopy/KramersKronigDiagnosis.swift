@@ -13,10 +13,11 @@ import RealModule
 /// Patterns (checked in this order):
 /// - `mainsPickup`: at most six flagged points, each within ±15 % of a multiple (1–3) of 50 or
 ///   60 Hz, where an unshielded cell picks up the line voltage;
-/// - `lowFrequencyEnd`: the flagged points include the lowest frequency and at least 60 % of the
-///   points up to the highest flagged one: the signature of drift during the slow end of a sweep;
+/// - `lowFrequencyEnd`: at least 60 % of the flagged points form a block at the low-frequency
+///   end (see `classify`): the signature of drift during the slow end of a sweep;
 /// - `highFrequencyEnd`: the same at the top of the band (typical causes: cables, the
-///   instrument's bandwidth, an inductive tail the series L does not capture);
+///   instrument's bandwidth, an inductive tail the series L does not capture); when both ends
+///   hold such a block, the larger one names the pattern;
 /// - `scattered`: anything else.
 public struct KramersKronigDiagnosis: Sendable {
     public enum Pattern: String, Sendable {
@@ -61,17 +62,39 @@ public struct KramersKronigDiagnosis: Sendable {
             rerun = current
             if current.passes(threshold: threshold) { break }
         }
-        return KramersKronigDiagnosis(flagged: flagged, pattern: classify(flagged.map { f[$0] }, among: f), withoutFlagged: rerun)
+        return KramersKronigDiagnosis(flagged: flagged, pattern: classify(flagged: flagged, frequencies: f), withoutFlagged: rerun)
     }
 
-    static func classify(_ points: [Double], among all: [Double]) -> Pattern {
-        guard let lowest = points.min(), let highest = points.max(), let fmin = all.min(), let fmax = all.max() else { return .scattered }
-        let nearMains = points.count <= 6 && points.allSatisfy { p in
-            [50.0, 60.0].contains { line in (1...3).contains { k in abs(p / (Double(k) * line) - 1) <= 0.15 } }
+    /// The pattern the points `flagged` (indices into `frequencies`) form. Both ends of the band
+    /// are examined alike: from each end, the block is the longest stretch (in frequency order)
+    /// that starts at the end point or its neighbour and in which at least 60 % of the points
+    /// are flagged; the end whose block holds at least 60 % of all flagged points (the larger
+    /// block, if both do) names the pattern. A high-frequency block with one stray point at the
+    /// lowest frequency is therefore a high-frequency block, not drift.
+    public static func classify(flagged: [Int], frequencies f: [Double]) -> Pattern {
+        let valid = Array(Set(flagged.filter { f.indices.contains($0) }))
+        guard !valid.isEmpty else { return .scattered }
+        let nearMains = valid.count <= 6 && valid.allSatisfy { i in
+            [50.0, 60.0].contains { line in (1...3).contains { k in abs(f[i] / (Double(k) * line) - 1) <= 0.15 } }
         }
         if nearMains { return .mainsPickup }
-        if lowest == fmin, Double(points.count) >= 0.6 * Double(all.filter { $0 <= highest }.count) { return .lowFrequencyEnd }
-        if highest == fmax, Double(points.count) >= 0.6 * Double(all.filter { $0 >= lowest }.count) { return .highFrequencyEnd }
+        let isFlagged = Set(valid)
+        let ascending = f.indices.sorted { f[$0] < f[$1] }
+        func block(_ order: [Int]) -> Int {
+            let marks = order.map { isFlagged.contains($0) }
+            guard marks.first == true || (marks.count > 1 && marks[1]) else { return 0 }
+            var count = 0, best = 0
+            for (j, mark) in marks.enumerated() where mark {
+                count += 1
+                if Double(count) >= 0.6 * Double(j + 1) { best = count }
+            }
+            return best
+        }
+        let low = block(ascending), high = block(ascending.reversed())
+        let needed = 0.6 * Double(valid.count)
+        if Double(low) >= needed || Double(high) >= needed {
+            return low >= high ? .lowFrequencyEnd : .highFrequencyEnd
+        }
         return .scattered
     }
 }

@@ -9,245 +9,282 @@ public struct MeasuredSpectrum: Sendable {
     public var frequencies: [Double]
     public var impedances: [Complex<Double>]
     public var source: String
-    /// What was recognised: `csv`, `biologic-mpt`, `gamry-dta`, `zplot-z`, `columns`.
+    /// The layout recognised (a `SpectrumFormat` raw value: `csv`, `biologic-mpt`, `gamry-dta`, …).
     public var format: String
+    /// The file's line (1-based) of each point; for a binary file, the record number.
+    public var lines: [Int] = []
+    /// Which spectrum of the file this is (`ZCURVE 2`, `cycle 3`, `Segment2`, `sweep 2`); empty
+    /// when the file holds one.
+    public var label: String = ""
+    /// What the reader skipped or converted on the way (DC rows, −Z'' or |Z|/phase columns,
+    /// unit prefixes), for `lithic read`.
+    public var notes: [String] = []
+
+    public init(frequencies: [Double], impedances: [Complex<Double>], source: String, format: String,
+                lines: [Int] = [], label: String = "", notes: [String] = []) {
+        self.frequencies = frequencies
+        self.impedances = impedances
+        self.source = source
+        self.format = format
+        self.lines = lines
+        self.label = label
+        self.notes = notes
+    }
+
+    /// Points with Z'' > 0 (inductive), which many fits drop.
+    public var inductivePoints: Int { impedances.filter { $0.imaginary > 0 }.count }
 }
 
-/// Readers for the files impedance instruments write: 3-column CSV (with or without header;
-/// comma, semicolon, tab or blank separated; decimal commas), BioLogic EC-Lab `.mpt`, Gamry
-/// `.DTA` (ZCURVE table), Scribner ZPlot/ZView `.z`, and column text exports with a header line
-/// naming frequency, real and imaginary columns (Autolab, PARSTAT/VersaStudio text, CH
-/// Instruments, PowerSuite). Columns holding −Z'' are recognised by their header and converted.
-/// Anything malformed or truncated is an `InputError` naming the file, line and column.
+/// Everything a file held: its layout, how its text was encoded, and each spectrum.
+public struct SpectrumFile: Sendable {
+    public var path: String
+    public var format: SpectrumFormat
+    /// `UTF-8`, `UTF-16LE with BOM`, `Latin-1`, …, or `binary`.
+    public var encoding: String
+    /// `LF`, `CRLF`, `CR`, `CR CR LF`, `mixed (…)`, or `binary`.
+    public var lineEndings: String
+    public var spectra: [MeasuredSpectrum]
+}
+
+/// Readers for the files impedance instruments write (see `SpectrumFormat` for every layout):
+/// the format is recognised from the content, text in any encoding and with any line ends.
+/// A file with several spectra (Gamry ZCURVE tables, BioLogic loops, VersaStudio segments,
+/// repeated sweeps) gives each. Anything malformed or truncated is an `InputError` naming the
+/// file, its line (and column where there is one) and the reason; a point's own line is kept so
+/// that a NaN or a zero frequency met later is reported there too.
 public enum SpectrumReader {
-    public static func read(path: String) throws -> MeasuredSpectrum {
+    /// Reads every spectrum of a file.
+    public static func readFile(path: String) throws -> SpectrumFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw InputError(SourceLocation(file: path, line: 0, column: 0), "cannot read spectrum file '\(path)'")
         }
-        return try read(bytes: [UInt8](data), name: path)
+        return try readFile(bytes: [UInt8](data), name: path)
     }
 
-    public static func read(bytes: [UInt8], name: String) throws -> MeasuredSpectrum {
-        // Latin-1 fallback: instrument files often carry Ω or µ in a legacy code page.
-        let text = String(bytes: bytes, encoding: .utf8) ?? String(bytes.map { Character(Unicode.Scalar($0)) })
-        var lines = text.components(separatedBy: "\n").map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 }
-        if lines.last == "" { lines.removeLast() }
-        guard !lines.isEmpty else { throw InputError(SourceLocation(file: name, line: 1, column: 1), "empty spectrum file") }
-        let first = lines[0].trimmingSpaces()
-        let spectrum: MeasuredSpectrum
-        if first.hasPrefix("EC-Lab ASCII FILE") || first.hasPrefix("BT-Lab ASCII FILE") {
-            spectrum = try biologic(lines, name)
-        } else if first == "EXPLAIN" || lines.contains(where: { $0.hasPrefix("ZCURVE\tTABLE") }) {
-            spectrum = try gamry(lines, name)
-        } else if first.hasPrefix("ZPLOT") || lines.contains(where: { $0.trimmingSpaces() == "End Comments" }) {
-            spectrum = try zplot(lines, name)
-        } else if lines.contains(where: { $0.contains("<Segment1>") }) {
-            spectrum = try versaStudio(lines, name)
-        } else {
-            spectrum = try columns(lines, name)
+    /// The first spectrum of a file, or spectrum N of `PATH#N` (1-based) when `PATH#N` itself
+    /// is not a file.
+    public static func read(path: String) throws -> MeasuredSpectrum {
+        let (file, index) = selection(path)
+        let all = try readFile(path: file)
+        guard index >= 1, index <= all.spectra.count else {
+            throw InputError(SourceLocation(file: file, line: 0, column: 0),
+                             "spectrum #\(index) asked for, the file holds \(all.spectra.count) (\(all.format.rawValue))")
         }
-        try validate(spectrum)
-        return spectrum
+        var s = all.spectra[index - 1]
+        s.source = path
+        return s
+    }
+
+    /// Splits `PATH#N` into the file and the spectrum number when the whole is not a file.
+    public static func selection(_ path: String) -> (file: String, index: Int) {
+        guard !FileManager.default.fileExists(atPath: path), let hash = path.lastIndex(of: "#"),
+              let n = Int(path[path.index(after: hash)...]) else { return (path, 1) }
+        return (String(path[..<hash]), n)
+    }
+
+    /// The first spectrum of a file's bytes.
+    public static func read(bytes: [UInt8], name: String) throws -> MeasuredSpectrum {
+        let file = try readFile(bytes: bytes, name: name)
+        guard let first = file.spectra.first else {
+            throw InputError(location(name, 0), "no impedance data found (format \(file.format.rawValue))")
+        }
+        return first
+    }
+
+    /// Recognises the layout and reads every spectrum.
+    public static func readFile(bytes: [UInt8], name: String) throws -> SpectrumFile {
+        if BioLogicMPR.matches(bytes) {
+            let spectra = try BioLogicMPR.read(bytes, name: name)
+            try spectra.forEach(validate)
+            return SpectrumFile(path: name, format: .biologicMPR, encoding: "binary", lineEndings: "binary", spectra: spectra)
+        }
+        let text = SpectrumText(bytes: bytes)
+        let lines = text.lines
+        guard lines.contains(where: { !$0.trimmingSpaces().isEmpty }) else {
+            throw InputError(location(name, 1), "empty spectrum file")
+        }
+        let (format, spectra) = try readText(lines, name)
+        guard !spectra.isEmpty else {
+            throw InputError(location(name, 1), "no impedance data found (format \(format.rawValue))")
+        }
+        try spectra.forEach(validate)
+        return SpectrumFile(path: name, format: format, encoding: text.encoding, lineEndings: text.lineEndings, spectra: spectra)
+    }
+
+    static func readText(_ lines: [String], _ name: String) throws -> (SpectrumFormat, [MeasuredSpectrum]) {
+        let first = lines.first { !$0.trimmingSpaces().isEmpty }.map { unquote($0.trimmingSpaces()) } ?? ""
+        if first.hasPrefix("EC-Lab ASCII FILE") || first.hasPrefix("BT-Lab ASCII FILE") {
+            return (.biologicMPT, try biologic(lines, name))
+        }
+        if first == "EXPLAIN" || lines.contains(where: { $0.hasPrefix("ZCURVE\tTABLE") }) {
+            return (.gamryDTA, try gamry(lines, name))
+        }
+        if first.contains("Z60W") {
+            return (.autolabFRA, try zplot(lines, name, format: .autolabFRA))
+        }
+        if first.hasPrefix("ZPLOT") || first.hasPrefix("ZPlot") || lines.contains(where: { $0.trimmingSpaces() == "End Comments" }) {
+            return (.zplot, try zplot(lines, name, format: .zplot))
+        }
+        if lines.contains(where: { $0.contains("<Segment") }) {
+            return (.versaStudio, try versaStudio(lines, name))
+        }
+        if lines.contains(where: { $0.trimmingSpaces().hasPrefix("Title=") }), lines.contains(where: { $0.contains("primary_data") }) {
+            return (.ivium, try ivium(lines, name))
+        }
+        return try columns(lines, name)
     }
 
     static func location(_ name: String, _ line: Int, _ column: Int = 1) -> SourceLocation {
         SourceLocation(file: name, line: line, column: column)
     }
 
+    /// Every point has a positive finite frequency and a finite impedance; the error names the
+    /// point's line.
     static func validate(_ s: MeasuredSpectrum) throws {
         guard !s.frequencies.isEmpty else {
             throw InputError(location(s.source, 0), "no impedance data found (format \(s.format))")
         }
+        let what = s.label.isEmpty ? "" : " (\(s.label))"
         for (k, f) in s.frequencies.enumerated() where !(f > 0 && f.isFinite) {
-            throw InputError(location(s.source, 0), "frequency \(f) of point \(k + 1) is not a positive finite number")
+            let line = k < s.lines.count ? s.lines[k] : 0
+            let reason = f == 0 ? "frequency 0 inside the impedance table (a DC row?)" : "frequency \(f) is not a positive finite number"
+            throw InputError(location(s.source, line), "\(reason) at point \(k + 1)\(what)")
         }
         for (k, z) in s.impedances.enumerated() where !(z.real.isFinite && z.imaginary.isFinite) {
-            throw InputError(location(s.source, 0), "impedance of point \(k + 1) is not finite")
+            let line = k < s.lines.count ? s.lines[k] : 0
+            throw InputError(location(s.source, line), "impedance \(z.real) + \(z.imaginary)j of point \(k + 1)\(what) is not finite")
         }
     }
 
-    /// Splits a data line on tabs, semicolons, commas or blanks; returns fields with their columns.
+    // MARK: - Fields and numbers
+
+    /// Splits a line on `separator` (or runs of blanks when nil), honouring double quotes;
+    /// returns each field, trimmed and unquoted, with its 1-based column.
     static func fields(_ line: String, separator: Character?) -> [(String, Int)] {
         var out: [(String, Int)] = []
         var current = ""
         var start = 1
         var column = 1
-        let isSeparator: (Character) -> Bool = { c in
-            if let separator { return c == separator }
-            return c == " " || c == "\t"
-        }
+        var quoted = false
+        var pendingEmpty = false
         for ch in line {
-            if isSeparator(ch) {
-                if !current.isEmpty || separator != nil { out.append((current.trimmingSpaces(), start)) }
+            if ch == "\"" { quoted.toggle() }
+            let splits: Bool
+            if quoted { splits = false } else if let separator { splits = ch == separator } else { splits = ch == " " || ch == "\t" }
+            if splits {
+                if separator != nil || !current.isEmpty { out.append((unquote(current.trimmingSpaces()), start)) }
                 current = ""
                 start = column + 1
+                pendingEmpty = separator != nil
             } else {
                 if current.isEmpty { start = column }
                 current.append(ch)
+                pendingEmpty = false
             }
             column += 1
         }
-        if !current.isEmpty || separator != nil { out.append((current.trimmingSpaces(), start)) }
+        if !current.isEmpty || pendingEmpty { out.append((unquote(current.trimmingSpaces()), start)) }
         return out
     }
 
+    static func unquote(_ s: String) -> String {
+        if s.count >= 2, s.first == "\"", s.last == "\"" { return String(s.dropFirst().dropLast()).trimmingSpaces() }
+        return s
+    }
+
+    /// A decimal number (decimal comma when asked); `nan`/`inf` are numbers (caught by
+    /// validation at their line), hex and other forms are not.
     static func number(_ s: String, decimalComma: Bool) -> Double? {
         let t = decimalComma ? s.replacing(",", with: ".") : s
+        guard let c = t.first, c.isNumber || c == "-" || c == "+" || c == "." || c == "n" || c == "N" || c == "i" || c == "I" else { return nil }
+        if t.contains("x") || t.contains("X") { return nil }
         return Double(t)
     }
 
-    static func guessSeparator(_ line: String) -> Character? {
-        if line.contains("\t") { return "\t" }
-        if line.contains(";") { return ";" }
-        if line.contains(",") { return "," }
-        return nil
+    /// How a data line is split: the separator giving the most numeric fields (tab, semicolon,
+    /// comma, blanks, in that order on a tie) and whether commas are decimal marks.
+    static func classify(_ line: String) -> (separator: Character?, decimalComma: Bool, numeric: Int, count: Int) {
+        var best: (Character?, Bool, Int, Int) = (nil, false, 0, 0)
+        let hasComma = line.contains(",")
+        let candidates: [(Character?, Bool)] = [("\t", hasComma && !line.contains(".")), ("\t", false), (";", hasComma), (",", false), (nil, hasComma && !line.contains(".")), (nil, false)]
+        for (sep, comma) in candidates {
+            if let sep, !line.contains(sep) { continue }
+            let fs = fields(line, separator: sep)
+            let numeric = fs.filter { number($0.0, decimalComma: comma) != nil }.count
+            if numeric > best.2 { best = (sep, comma, numeric, fs.count) }
+        }
+        return best
     }
 
-    /// Reads rows starting at `start` until the first blank line or end, picking three columns.
-    static func table(_ lines: [String], from start: Int, name: String, separator: Character?, decimalComma: Bool,
-                      frequency: Int, real: Int, imaginary: Int, negateImaginary: Bool, format: String,
-                      stopAtNonNumeric: Bool = false) throws -> MeasuredSpectrum {
-        var f: [Double] = [], z: [Complex<Double>] = []
-        for i in start..<lines.count {
-            let line = lines[i]
-            if line.trimmingSpaces().isEmpty { if f.isEmpty { continue } else { break } }
-            let fs = fields(line, separator: separator)
-            let needed = max(frequency, real, imaginary)
-            guard fs.count > needed else {
-                if stopAtNonNumeric && !f.isEmpty { break }
-                throw InputError(location(name, i + 1), "expected at least \(needed + 1) columns, found \(fs.count) (truncated line?)")
+    // MARK: - Points into spectra
+
+    /// A row read off a table, before it is known which spectrum it belongs to.
+    struct RawPoint {
+        var frequency: Double
+        var impedance: Complex<Double>
+        var line: Int
+        var cycle: Double?
+        /// Blocks of one table separated by text lines (a repeated header, a section title).
+        var block = 0
+    }
+
+    /// Groups points into spectra: by the cycle column when there is one, then at blocks of DC
+    /// rows (frequency 0: skipped at either end, a separator between two sweeps) and, when
+    /// `splitSweeps`, where the frequency returns to the sweep's first value.
+    static func spectra(_ points: [RawPoint], name: String, format: SpectrumFormat, blockLabel: String = "sweep",
+                        splitSweeps: Bool = true, notes: [String] = []) -> [MeasuredSpectrum] {
+        var groups: [[RawPoint]] = []
+        var labels: [String] = []
+        var current: [RawPoint] = []
+        var skippedDC: [(Int, Int)] = []
+        var skippedRows = 0
+        func close(_ label: String) {
+            if !current.isEmpty { groups.append(current); labels.append(label) }
+            current = []
+        }
+        var k = 0
+        var cycleLabel = ""
+        while k < points.count {
+            let p = points[k]
+            if let last = current.last, last.cycle != p.cycle || last.block != p.block {
+                close(cycleLabel)
             }
-            var values: [Double] = []
-            for c in [frequency, real, imaginary] {
-                guard let v = number(fs[c].0, decimalComma: decimalComma) else {
-                    if stopAtNonNumeric && !f.isEmpty { return MeasuredSpectrum(frequencies: f, impedances: z, source: name, format: format) }
-                    throw InputError(location(name, i + 1, fs[c].1), "'\(fs[c].0)' is not a number")
+            if let c = p.cycle { cycleLabel = "cycle \(c.exactInteger.map(String.init) ?? "\(c)")" }
+            if p.frequency == 0 {
+                // A run of DC rows: skipped at an end, a separator when it splits two sweeps; a
+                // single zero among impedance rows stays (and is an error at its line).
+                var end = k
+                while end < points.count, points[end].frequency == 0, points[end].cycle == p.cycle, points[end].block == p.block { end += 1 }
+                let atStart = current.isEmpty, atEnd = end == points.count || points[end].cycle != p.cycle || points[end].block != p.block
+                if atStart || atEnd || end - k >= 2 {
+                    skippedDC.append((points[k].line, points[end - 1].line))
+                    skippedRows += end - k
+                    close(cycleLabel)
+                    k = end
+                    continue
                 }
-                values.append(v)
+            } else if splitSweeps, current.count >= 3, let head = current.first, head.frequency > 0,
+                      current[1].frequency > 0, abs(log(p.frequency / head.frequency)) < log(1.02),
+                      let previous = current.last, previous.frequency > 0,
+                      (p.frequency - previous.frequency) * (current[1].frequency - head.frequency) < 0 {
+                close(cycleLabel)
             }
-            f.append(values[0])
-            z.append(Complex(values[1], negateImaginary ? -values[2] : values[2]))
+            current.append(p)
+            k += 1
         }
-        return MeasuredSpectrum(frequencies: f, impedances: z, source: name, format: format)
-    }
-
-    /// Headerless or headed 3-column text, or column text with a named header.
-    static func columns(_ lines: [String], _ name: String) throws -> MeasuredSpectrum {
-        // Find the header: the last non-numeric line before the first numeric one.
-        var firstData = -1
-        for (i, l) in lines.enumerated() {
-            let t = l.trimmingSpaces()
-            guard !t.isEmpty else { continue }
-            let sep = guessSeparator(t)
-            let fs = fields(t, separator: sep)
-            let decimalComma = sep == ";" || (sep != "," && t.contains(","))
-            if fs.count >= 3, fs.prefix(3).allSatisfy({ number($0.0, decimalComma: decimalComma) != nil }) { firstData = i; break }
-        }
-        guard firstData >= 0 else {
-            throw InputError(location(name, 1), "no numeric data rows found (expected frequency, Z', Z'' columns)")
-        }
-        let sample = lines[firstData].trimmingSpaces()
-        let separator = guessSeparator(sample)
-        let decimalComma = separator == ";" || (separator != "," && sample.contains(","))
-        var header: [String] = []
-        for i in stride(from: firstData - 1, through: 0, by: -1) where !lines[i].trimmingSpaces().isEmpty {
-            header = fields(lines[i], separator: guessSeparator(lines[i])).map { $0.0.lowercased() }
-            break
-        }
-        var fc = 0, rc = 1, ic = 2
-        var negate = false
-        var format = "csv"
-        if header.count >= 3 {
-            func find(_ test: (String) -> Bool) -> Int? { header.firstIndex(where: test) }
-            let f = find { $0.hasPrefix("freq") || $0.contains("frequency") || $0 == "f" || $0.hasPrefix("f (hz") || $0.hasPrefix("f/hz") }
-            let r = find { h in
-                let s = h.replacing(" ", with: "")
-                return s.hasPrefix("z'") && !s.hasPrefix("z''") || s.hasPrefix("zre") || s.hasPrefix("re(z") || s.hasPrefix("z_re") || s.hasPrefix("real") || s.hasPrefix("z'(")
+        close(cycleLabel)
+        var out: [MeasuredSpectrum] = []
+        let dcNote = skippedDC.isEmpty ? [] : ["skipped \(skippedRows) DC row(s) (frequency 0, not impedance data): lines "
+            + skippedDC.map { $0.0 == $0.1 ? "\($0.0)" : "\($0.0)–\($0.1)" }.joined(separator: ", ")]
+        for (g, group) in groups.enumerated() {
+            var label = labels[g]
+            if groups.count > 1, label.isEmpty || labels.filter({ $0 == label }).count > 1 {
+                label = label.isEmpty ? "\(blockLabel) \(g + 1)" : "\(label), \(blockLabel) \(g + 1)"
             }
-            let i = find { h in
-                let s = h.replacing(" ", with: "")
-                return s.hasPrefix("z''") || s.hasPrefix("-z''") || s.hasPrefix("z\"") || s.hasPrefix("-z\"") || s.hasPrefix("zim") || s.hasPrefix("-zim")
-                    || s.hasPrefix("im(z") || s.hasPrefix("-im(z") || s.hasPrefix("z_im") || s.hasPrefix("-z_im") || s.hasPrefix("imag") || s.hasPrefix("-imag")
-            }
-            if let f, let r, let i {
-                fc = f; rc = r; ic = i
-                negate = header[i].replacing(" ", with: "").hasPrefix("-")
-                format = "columns"
-            }
+            out.append(MeasuredSpectrum(frequencies: group.map(\.frequency), impedances: group.map(\.impedance), source: name,
+                                        format: format.rawValue, lines: group.map(\.line), label: groups.count > 1 ? label : "",
+                                        notes: notes + dcNote))
         }
-        return try table(lines, from: firstData, name: name, separator: separator, decimalComma: decimalComma,
-                         frequency: fc, real: rc, imaginary: ic, negateImaginary: negate, format: format)
-    }
-
-    /// BioLogic EC-Lab `.mpt`: "Nb header lines : N", the last header line names the columns.
-    static func biologic(_ lines: [String], _ name: String) throws -> MeasuredSpectrum {
-        guard let countLine = lines.firstIndex(where: { $0.hasPrefix("Nb header lines") }),
-              let n = Int(lines[countLine].components(separatedBy: ":").last?.trimmingSpaces() ?? ""),
-              n >= 1, n <= lines.count else {
-            throw InputError(location(name, 2), "BioLogic file without a valid 'Nb header lines' count")
-        }
-        let header = lines[n - 1].components(separatedBy: "\t").map { $0.trimmingSpaces() }
-        guard let f = header.firstIndex(where: { $0.hasPrefix("freq/Hz") }),
-              let r = header.firstIndex(where: { $0.hasPrefix("Re(Z)/Ohm") }),
-              let i = header.firstIndex(where: { $0.hasPrefix("-Im(Z)/Ohm") || $0.hasPrefix("Im(Z)/Ohm") }) else {
-            throw InputError(location(name, n), "BioLogic header has no freq/Hz, Re(Z)/Ohm and -Im(Z)/Ohm columns")
-        }
-        let sample = n < lines.count ? lines[n] : ""
-        let decimalComma = sample.contains(",") && !sample.contains(".")
-        return try table(lines, from: n, name: name, separator: "\t", decimalComma: decimalComma, frequency: f, real: r, imaginary: i,
-                         negateImaginary: header[i].hasPrefix("-"), format: "biologic-mpt")
-    }
-
-    /// Gamry `.DTA`: the ZCURVE TABLE (column names, units, then rows starting with a tab).
-    static func gamry(_ lines: [String], _ name: String) throws -> MeasuredSpectrum {
-        guard let t = lines.firstIndex(where: { $0.hasPrefix("ZCURVE\tTABLE") }), t + 2 < lines.count else {
-            throw InputError(location(name, 1), "Gamry file without a ZCURVE TABLE")
-        }
-        let header = lines[t + 1].components(separatedBy: "\t").map { $0.trimmingSpaces() }
-        guard let f = header.firstIndex(of: "Freq"), let r = header.firstIndex(of: "Zreal"), let i = header.firstIndex(of: "Zimag") else {
-            throw InputError(location(name, t + 2), "ZCURVE table has no Freq, Zreal and Zimag columns")
-        }
-        // Rows follow the units line; the table ends at the first line not starting with a tab.
-        var rows = t + 3
-        var end = rows
-        while end < lines.count, lines[end].hasPrefix("\t") { end += 1 }
-        if end == rows { throw InputError(location(name, t + 3), "ZCURVE table is empty (aborted run?)") }
-        let decimalComma = lines[rows].contains(",") && !lines[rows].contains(".")
-        let slice = Array(lines[0..<end])
-        rows = max(rows, 0)
-        return try table(slice, from: rows, name: name, separator: "\t", decimalComma: decimalComma, frequency: f, real: r, imaginary: i,
-                         negateImaginary: false, format: "gamry-dta")
-    }
-
-    /// VersaStudio `.par`: the first segment `<Segment1>` … `</Segment1>`; its data rows start
-    /// four lines after the opening tag (after the definition lines) and are comma-separated with
-    /// frequency in column 10 and Z', Z'' in columns 15 and 16 (1-based), the layout impedance.py
-    /// reads too.
-    static func versaStudio(_ lines: [String], _ name: String) throws -> MeasuredSpectrum {
-        guard let open = lines.firstIndex(where: { $0.contains("<Segment1>") }) else {
-            throw InputError(location(name, 1), "VersaStudio file without <Segment1>")
-        }
-        guard let close = lines[open...].firstIndex(where: { $0.contains("</Segment1>") }) else {
-            throw InputError(location(name, open + 1), "<Segment1> is not closed (truncated file?)")
-        }
-        // Skip the definition lines: data rows are those whose first field is a number.
-        var start = open + 1
-        while start < close, fields(lines[start], separator: ",").first.map({ Double($0.0) == nil }) ?? true { start += 1 }
-        guard start < close else { throw InputError(location(name, open + 1), "<Segment1> holds no data rows") }
-        return try table(Array(lines[0..<close]), from: start, name: name, separator: ",", decimalComma: false, frequency: 9, real: 14, imaginary: 15,
-                         negateImaginary: false, format: "versastudio-par")
-    }
-
-    /// Scribner ZPlot/ZView `.z`: header to "End Comments", then comma-separated rows
-    /// Freq, Ampl, Bias, Time, Z', Z'', GD, Err, Range.
-    static func zplot(_ lines: [String], _ name: String) throws -> MeasuredSpectrum {
-        guard let endComments = lines.firstIndex(where: { $0.trimmingSpaces() == "End Comments" }) else {
-            throw InputError(location(name, 1), "ZPlot file without an 'End Comments' line")
-        }
-        // Rows are comma- or tab-separated depending on the ZPlot version.
-        let sample = endComments + 1 < lines.count ? lines[endComments + 1] : ""
-        let separator: Character = sample.contains("\t") ? "\t" : ","
-        return try table(lines, from: endComments + 1, name: name, separator: separator, decimalComma: false, frequency: 0, real: 4, imaginary: 5,
-                         negateImaginary: false, format: "zplot-z")
+        return out
     }
 }
