@@ -46,6 +46,8 @@ echo "wrote BENCHMARKS.md" >&2
 # Fitting against impedance.py (same run): refresh the peer reference, then time both.
 scripts/peer-impedance.sh
 python3 scripts/bench-fit.py
+# lin-KK and DRT against pyimpspec and pyDRTtools (installs them in the peers' virtualenv; own section).
+scripts/peer-kk-drt.sh
 scripts/bench-eis.sh
 scripts/bench-cycler.sh
 python3 scripts/bench-memristor.py

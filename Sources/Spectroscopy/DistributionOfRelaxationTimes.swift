@@ -73,7 +73,8 @@ public struct DistributionOfRelaxationTimes: Sendable {
     /// Computes the DRT of (f, Z).
     public static func compute(frequencies f: [Double], impedances z: [Complex<Double>], basis: Basis = .gaussian,
                                selection: Selection = .gcv, lambda fixedLambda: Double? = nil, pointsPerDecade: Double = 10,
-                               inductance: SeriesInductance = .automatic, tauMarginDecades: Double = 0) throws -> DistributionOfRelaxationTimes {
+                               inductance: SeriesInductance = .automatic, tauMarginDecades: Double = 0,
+                               penaltyOrder: Int = 2) throws -> DistributionOfRelaxationTimes {
         let n = f.count
         guard n >= 5, z.count == n else { throw InputError(.commandLine, "DRT needs at least 5 points, got \(n)") }
         guard let fmin = f.min(), let fmax = f.max(), fmin > 0, fmax > fmin, f.allSatisfy(\.isFinite) else {
@@ -83,6 +84,7 @@ public struct DistributionOfRelaxationTimes: Sendable {
             throw InputError(.commandLine, "DRT needs finite, non-zero impedances")
         }
         guard tauMarginDecades >= 0, tauMarginDecades <= 3 else { throw InputError(.commandLine, "the τ margin must be 0 to 3 decades") }
+        guard penaltyOrder == 1 || penaltyOrder == 2 else { throw InputError(.commandLine, "the penalty is on the 1st or 2nd derivative") }
         guard pointsPerDecade >= 2, pointsPerDecade <= 100 else { throw InputError(.commandLine, "points per decade must be in [2, 100]") }
         let withL: Bool
         switch inductance {
@@ -140,14 +142,15 @@ public struct DistributionOfRelaxationTimes: Sendable {
             s[c] = t > 0 ? 1 / t.squareRoot() : 1
         }
         let (ata, atb) = DenseLinearAlgebra.normalEquations(a, rows: 2 * n, columns: cols, b)
-        // Second-derivative penalty on γ.
+        // Derivative penalty on the γ coefficients: second differences (default) or first.
         var dtd = [Double](repeating: 0, count: cols * cols)
-        for k in 1..<(m - 1) {
-            let idx = [extra + k - 1, extra + k, extra + k + 1]
-            let coef = [1.0, -2.0, 1.0]
-            for p in 0..<3 { for q in 0..<3 { dtd[idx[p] * cols + idx[q]] += coef[p] * coef[q] } }
+        let stencil: [Double] = penaltyOrder == 1 ? [-1, 1] : [1, -2, 1]
+        for k in 0...(m - stencil.count) {
+            for p in stencil.indices { for q in stencil.indices { dtd[(extra + k + p) * cols + extra + k + q] += stencil[p] * stencil[q] } }
         }
-        let scale = (0..<cols).map { ata[$0 * cols + $0] }.reduce(0, +) / Double(cols)
+        // λ is relative to the mean diagonal of the γ block of AᵀA (not R∞'s or L's: L's column
+        // grows with ω and would make λ depend on the top frequency).
+        let scale = (extra..<cols).map { ata[$0 * cols + $0] }.reduce(0, +) / Double(m)
         var atbScaled = atb
         for i in 0..<cols { atbScaled[i] *= s[i] }
         func solve(_ lambda: Double) -> (x: [Double], residual: Double, penalty: Double, gcv: Double) {
@@ -165,8 +168,9 @@ public struct DistributionOfRelaxationTimes: Sendable {
                 r2 += t * t
             }
             var pen = 0.0
-            for k in 1..<(m - 1) {
-                let d = x[extra + k - 1] - 2 * x[extra + k] + x[extra + k + 1]
+            for k in 0...(m - stencil.count) {
+                var d = 0.0
+                for p in stencil.indices { d += stencil[p] * x[extra + k + p] }
                 pen += d * d
             }
             // GCV on the unconstrained problem: trace of the influence matrix = tr(G⁻¹ AᵀA),
