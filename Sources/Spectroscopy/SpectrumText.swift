@@ -4,7 +4,7 @@
 /// UTF-16 (little- or big-endian, with a BOM, or without one from some Windows tools), or a
 /// legacy 8-bit code page carrying `µ`/`°`/`Ω` (read as Latin-1). Lines end in LF, CRLF, old
 /// Mac CR, or CR CR LF (a CRLF file passed once more through a text-mode conversion, as
-/// PowerSuite's exports are). NUL characters, which Ivium's exports interleave, are dropped.
+/// PowerSuite's exports are). NUL, FS and RS control characters, which Ivium's exports carry, are dropped.
 /// `lines[k]` is line `k + 1` of the file.
 struct SpectrumText {
     var lines: [String]
@@ -39,7 +39,7 @@ struct SpectrumText {
                 seen["LF", default: 0] += 1
                 lines.append(String(current))
                 current = String.UnicodeScalarView()
-            } else if s != "\u{0}" {
+            } else if s != "\u{0}", s != "\u{1c}", s != "\u{1e}" {
                 current.append(s)
             }
             i += 1
