@@ -104,6 +104,8 @@ let package = Package(
         // Build with `swift build -c release --product FuzzNetlist --sanitize=fuzzer` (scripts/fuzz.sh);
         // a plain build compiles it as a no-op executable.
         .executableTarget(name: "FuzzNetlist", dependencies: ["Lithic"]),
+        // The measured-spectrum readers alone (every layout's framing; much faster per input).
+        .executableTarget(name: "FuzzSpectrum", dependencies: ["Spectroscopy"]),
 
         // MARK: Tests
         .testTarget(name: "LithicTests", dependencies: ["Lithic"], exclude: ["Fixtures"]),
