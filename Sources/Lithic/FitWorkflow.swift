@@ -24,16 +24,32 @@ public enum FitWorkflow {
         public var result: FitResult?
         public var error: String?
         public var spectrum: Spectrum?
+        /// Reduced χ² over the median reduced χ² of its neighbours in the batch (up to two on each
+        /// side, in the order the files were given); nil without a result or neighbours.
+        public var neighbourRatio: Double?
+        /// The residual jumps against the neighbours: `neighbourRatio` above `jumpFactor` or below
+        /// its inverse (an outlier spectrum, or a fit that ended in a worse minimum than theirs).
+        public var residualJump: Bool { neighbourRatio.map { $0 > FitWorkflow.jumpFactor || $0 < 1 / FitWorkflow.jumpFactor } ?? false }
     }
 
+    /// The factor by which a fit's reduced χ² must differ from its neighbours' median to be
+    /// flagged. Reduced χ² of equally good fits of spectra with the same noise scatter by about
+    /// ±√(2/ν) (ν = 2N − p, ±20 % at 50 points); a factor 3 is far outside that.
+    public static let jumpFactor = 3.0
+
     /// Fits many files on all cores. Files are split into contiguous chunks, one per worker; inside
-    /// a chunk each fit starts from its neighbour's result (a series of spectra changes slowly),
-    /// falling back to the given or guessed start when that fit is worse.
+    /// a chunk each fit runs the same multi-start search as a single `lithic fit` of that file,
+    /// with the neighbour's result (a series of spectra changes slowly) as one more start. The
+    /// single fit's starts are a subset of the batch fit's, so a batch fit is never worse than the
+    /// same file fitted alone (`CNLSFitter.fit(_:initial:extraStarts:)`).
     public static func batch(paths: [String], circuit: EquivalentCircuit, initial: [Double]?, settings: FitSettings,
                              dropInductive: Bool, jobs: Int, progress: ((Int, Int) -> Void)?) -> [Item] {
         let workers = max(1, min(jobs, paths.count))
         let box = ResultsBox(count: paths.count)
         let chunk = (paths.count + workers - 1) / max(workers, 1)
+        // Files in parallel, or (one worker) the starts of each fit in parallel: not both.
+        var inner = settings
+        if workers > 1 { inner.threads = 1 }
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             let lo = w * chunk, hi = min(paths.count, lo + chunk)
             guard lo < hi else { return }
@@ -44,30 +60,9 @@ public enum FitWorkflow {
                 do {
                     let spectrum = try load(path, dropInductive: dropInductive)
                     item.spectrum = spectrum
-                    // Warm start first: a converged fit from the neighbour's parameters whose
-                    // reduced χ² is no worse than 4× the neighbour's is kept; otherwise the full
-                    // multi-start search runs and the better of the two wins.
-                    var result: FitResult?
-                    if let warm = previous {
-                        var quick = settings
-                        quick.starts = 1
-                        if let r = try? CNLSFitter(circuit: circuit, settings: quick).fit(spectrum, initial: warm.values),
-                           r.converged, r.reducedChiSquare <= 4 * warm.reducedChiSquare {
-                            result = r
-                        }
-                    }
-                    if result == nil {
-                        let start = initial ?? InitialGuess.guess(circuit, for: spectrum)
-                        var full = try CNLSFitter(circuit: circuit, settings: settings).fit(spectrum, initial: start)
-                        if let warm = previous {
-                            var quick = settings
-                            quick.starts = 1
-                            if let r = try? CNLSFitter(circuit: circuit, settings: quick).fit(spectrum, initial: warm.values), r.chiSquare < full.chiSquare {
-                                full = r
-                            }
-                        }
-                        result = full
-                    }
+                    let start = initial ?? InitialGuess.guess(circuit, for: spectrum)
+                    let result = try CNLSFitter(circuit: circuit, settings: inner)
+                        .fit(spectrum, initial: start, extraStarts: previous.map { [$0.values] } ?? [])
                     previous = result
                     item.result = result
                 } catch {
@@ -77,7 +72,23 @@ public enum FitWorkflow {
                 progress?(box.completed, paths.count)
             }
         }
-        return box.items.map { $0 ?? Item(path: "", result: nil, error: "not run") }
+        var items = box.items.map { $0 ?? Item(path: "", result: nil, error: "not run") }
+        let ratios = neighbourRatios(items.map { $0.result?.reducedChiSquare })
+        for k in items.indices { items[k].neighbourRatio = ratios[k] }
+        return items
+    }
+
+    /// Each value over the median of its neighbours' (up to two on each side; missing ones
+    /// skipped), nil where the value or every neighbour is missing.
+    public static func neighbourRatios(_ values: [Double?]) -> [Double?] {
+        values.indices.map { k in
+            guard let v = values[k], v.isFinite else { return nil }
+            let around = (max(0, k - 2)...min(values.count - 1, k + 2)).filter { $0 != k }
+                .compactMap { values[$0] }.filter(\.isFinite).sorted()
+            guard !around.isEmpty else { return nil }
+            let median = around.count % 2 == 1 ? around[around.count / 2] : (around[around.count / 2 - 1] + around[around.count / 2]) / 2
+            return median > 0 ? v / median : (v > 0 ? .infinity : 1)
+        }
     }
 
     /// Thread-safe collection of batch results.
@@ -135,13 +146,16 @@ public enum FitWorkflow {
 
     /// One row per file: parameters with errors, χ², rms, AIC, BIC (CSV).
     public static func summaryCSV(_ items: [Item], names: [String]) -> String {
-        var s = "file,converged,rms_relative,chi_square,reduced_chi_square,aic,bic," + names.flatMap { [$0, "\($0)_stderr"] }.joined(separator: ",") + ",error\n"
+        var s = "file,converged,rms_relative,chi_square,reduced_chi_square,aic,bic," + names.flatMap { [$0, "\($0)_stderr"] }.joined(separator: ",")
+            + ",neighbour_ratio,residual_jump,error\n"
         for it in items {
+            let ratio = it.neighbourRatio.map { "\($0)" } ?? ""
             if let r = it.result {
                 s += "\(it.path),\(r.converged),\(r.rmsRelative),\(r.chiSquare),\(r.reducedChiSquare),\(r.aic),\(r.bic),"
-                s += r.values.indices.map { "\(r.values[$0]),\(r.standardErrors[$0])" }.joined(separator: ",") + ",\n"
+                s += r.values.indices.map { "\(r.values[$0]),\(r.standardErrors[$0])" }.joined(separator: ",") + ",\(ratio),\(it.residualJump),\n"
             } else {
-                s += "\(it.path),false,,,,,," + names.map { _ in "," }.joined() + "\"\(it.error ?? "")\"\n"
+                let error = (it.error ?? "failed").replacing("\"", with: "\"\"")
+                s += "\(it.path),false,,,,,," + names.map { _ in ",," }.joined() + ",false,\"\(error)\"\n"
             }
         }
         return s
@@ -149,7 +163,15 @@ public enum FitWorkflow {
 
     public static func summaryJSON(_ items: [Item]) -> String {
         "[\n" + items.map { it in
-            if let r = it.result { return reportJSON(r, source: it.path).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") }
+            if let r = it.result {
+                var report = reportJSON(r, source: it.path)
+                // The batch fields go in front of the closing brace of the file's report.
+                if report.hasSuffix("\n}\n") {
+                    report.removeLast(3)
+                    report += ",\n  \"neighbour_ratio\": \(it.neighbourRatio.map { json($0) } ?? "null"),\n  \"residual_jump\": \(it.residualJump)\n}\n"
+                }
+                return report.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+            }
             return "  {\"source\": \(OutputWriters.jsonString(it.path)), \"error\": \(OutputWriters.jsonString(it.error ?? ""))}"
         }.joined(separator: ",\n") + "\n]\n"
     }
