@@ -27,6 +27,7 @@ R_inf is compared with the series resistance of a `lithic fit` of R0-p(R1,CPE1)-
 Usage: peer-kk-drt.py LITHIC_BINARY FIXTURES OUT.json   (also rewrites BENCHMARKS.md's section)
 """
 import csv, json, math, os, subprocess, sys, tempfile, time
+from importlib import metadata
 
 import numpy as np
 
@@ -113,6 +114,9 @@ def lithic_side(path, circuit, work):
     if d.returncode != 0:
         raise RuntimeError(f"lithic drt {path}: {d.stderr}")
     drtj = json.load(open(stem + ".drt.json"))
+    # The same with the grid one decade beyond the measured range: how much of R_inf leaks away.
+    wide = run(["drt", path, "-o", work, "--tau-margin", "1"])
+    drtj["series_resistance_margin_1"] = json.load(open(stem + ".drt.json"))["series_resistance"] if wide.returncode == 0 else None
     fit = run(["fit", path, "--circuit", circuit, "-o", work, "--quiet"])
     r0 = None
     if fit.returncode == 0:
@@ -177,6 +181,7 @@ def main():
                               "rms_residual": kkj["rms_residual"], "diagnosis": kkj.get("diagnosis"), "seconds": kk_s},
                 "pyimpspec": pk,
                 "lithic_drt": {"lambda": drtj["lambda"], "series_resistance": drtj["series_resistance"],
+                               "series_resistance_margin_1": drtj["series_resistance_margin_1"],
                                "inductance": drtj["inductance"], "tau_min": drtj["tau_min"], "tau_max": drtj["tau_max"],
                                "peaks": lp, "rms_relative": drtj["rms_relative"], "seconds": drt_s},
                 "pydrttools": pd,
@@ -189,8 +194,8 @@ def main():
                   f"ratios {ratios}", file=sys.stderr)
     reference = {
         "generator": "scripts/peer-kk-drt.py",
-        "pyimpspec": getattr(pyimpspec, "__version__", "5.1.3"),
-        "pydrttools": "0.2",
+        "pyimpspec": metadata.version("pyimpspec"),
+        "pydrttools": metadata.version("pydrttools"),
         "threshold": THRESHOLD, "peak_prominence": PROMINENCE, "tau_factor": TAU_FACTOR,
         "spectra": results,
     }
@@ -229,9 +234,10 @@ def write_section(ref):
               f"(local maxima with prominence ≥ {100 * ref['peak_prominence']:.0f} % of the largest γ); τ ratio = Lithic / pyDRTtools, paired in τ order; "
               f"stated agreement: within a factor {ref['tau_factor']}. Peaks are compared inside the measured range 1/(2πf_max)…1/(2πf_min); "
               "pyDRTtools' peaks beyond it are shown in brackets (Lithic's grid does not reach there: a peak nobody measured). "
-              "R∞ beside the series resistance of a `lithic fit` of the named circuit.", "",
-              "| spectrum | Lithic peaks τ (s) | pyDRTtools peaks τ (s) | τ ratios | Lithic R∞ | pyDRTtools R∞ | fit R0 (circuit) | Lithic L | pyDRTtools L |",
-              "|---|---|---|---|---|---|---|---|---|"]
+              "R∞ beside the series resistance of a `lithic fit` of the named circuit, and Lithic's R∞ with the grid one decade beyond the "
+              "measured range (`--tau-margin 1`): what leaks into peaks nobody measured.", "",
+              "| spectrum | Lithic peaks τ (s) | pyDRTtools peaks τ (s) | τ ratios | Lithic R∞ | Lithic R∞, margin 1 | pyDRTtools R∞ | fit R0 (circuit) | Lithic L | pyDRTtools L |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
     same_count = 0
     within = 0
     for s in ref["spectra"]:
@@ -246,11 +252,15 @@ def write_section(ref):
             same_count += 1
             within += all(1 / ref["tau_factor"] <= r <= ref["tau_factor"] for r in ratios)
         rt = "count differs" if ratios is None else ", ".join(f"{r:.2f}" for r in ratios)
-        lines.append(f"| {s['file']} | {lt} | {pt} | {rt} | {g(ld['series_resistance'], '{:.4g}')} | {g(pd['series_resistance'], '{:.4g}')} | "
+        lines.append(f"| {s['file']} | {lt} | {pt} | {rt} | {g(ld['series_resistance'], '{:.4g}')} | {g(ld['series_resistance_margin_1'], '{:.4g}')} | "
+                     f"{g(pd['series_resistance'], '{:.4g}')} | "
                      f"{g(s['fit']['R0'], '{:.4g}')} ({s['fit']['circuit']}) | {g(ld['inductance'])} | {g(pd['inductance'])} |")
     lines += ["", f"Same number of peaks (in the measured range) on {same_count} of {len(ref['spectra'])} spectra; all paired τ within {ref['tau_factor']}× on {within} of them.",
               "Times: pyimpspec's KK " + ", ".join(f"{s['pyimpspec']['seconds']:.2f}" for s in ref["spectra"]) + " s; Lithic's `lithic kk` process "
-              + ", ".join(f"{s['lithic_kk']['seconds']:.2f}" for s in ref["spectra"]) + " s (the binary the script was given)."]
+              + ", ".join(f"{s['lithic_kk']['seconds']:.2f}" for s in ref["spectra"]) + " s (the binary the script was given).",
+              "Installing the peers: `pip install pyimpspec pydrttools` works from PyPI, but pydrttools 0.2 does not declare three of its imports "
+              "(cvxopt, scikit-learn, PyQt5) and its package `__init__` imports its Qt GUI, which sets matplotlib's Qt5Agg backend: "
+              "scripts/peer-kk-drt.sh installs the three and the script creates an offscreen QApplication before importing it."]
     with open(os.path.join(ROOT, "BENCHMARKS.md"), "a") as fh:
         fh.write("\n".join(lines) + "\n")
 
