@@ -9,4 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The static Foundation archive makes the linker warn about its own use of mktemp; not ours.
 # pipefail: the pipeline fails exactly when the build does.
-swift build -c release --product lithic --static-swift-stdlib -Xlinker -no-pie -Xlinker --icf=all "$@" 2>&1 | { grep --line-buffered -v -e "use of \`mktemp' is dangerous" || true; }
+# LITHIC_RELEASE_SCRATCH: build into that folder instead of .build (the binary is then
+# $LITHIC_RELEASE_SCRATCH/release/lithic), so that engineers sharing a checkout do not rebuild each
+# other's release tree; unset, the build goes to .build as always.
+scratch=()
+if [[ -n "${LITHIC_RELEASE_SCRATCH:-}" ]]; then scratch=(--scratch-path "$LITHIC_RELEASE_SCRATCH"); fi
+swift build -c release --product lithic --static-swift-stdlib -Xlinker -no-pie -Xlinker --icf=all ${scratch[@]+"${scratch[@]}"} "$@" 2>&1 | { grep --line-buffered -v -e "use of \`mktemp' is dangerous" || true; }

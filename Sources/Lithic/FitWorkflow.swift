@@ -109,7 +109,7 @@ public enum FitWorkflow {
         var s = "{\n  \"source\": \(OutputWriters.jsonString(source)),\n  \"circuit\": \(OutputWriters.jsonString(r.circuit)),\n"
         s += "  \"weighting\": \"\(r.weighting.rawValue)\",\n  \"converged\": \(r.converged),\n"
         s += "  \"chi_square\": \(json(r.chiSquare)),\n  \"reduced_chi_square\": \(json(r.reducedChiSquare)),\n"
-        s += "  \"rms_relative\": \(json(r.rmsRelative)),\n  \"aic\": \(json(r.aic)),\n  \"bic\": \(json(r.bic)),\n  \"evaluations\": \(r.evaluations),\n  \"fit_seconds\": \(json(r.seconds)),\n"
+        s += "  \"rms_relative\": \(json(r.rmsRelative)),\n  \"aic\": \(json(r.aic)),\n  \"bic\": \(json(r.bic)),\n  \"evaluations\": \(r.evaluations),\n  \"starts_run\": \(r.startsRun),\n  \"fit_seconds\": \(json(r.seconds)),\n"
         s += "  \"parameters\": [\n"
         s += r.names.indices.map { k in
             "    {\"name\": \"\(r.names[k])\", \"value\": \(json(r.values[k])), \"stderr\": \(json(r.standardErrors[k])), " +
