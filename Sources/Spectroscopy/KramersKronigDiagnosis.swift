@@ -67,10 +67,11 @@ public struct KramersKronigDiagnosis: Sendable {
 
     /// The pattern the points `flagged` (indices into `frequencies`) form. Both ends of the band
     /// are examined alike: from each end, the block is the longest stretch (in frequency order)
-    /// that starts at the end point or its neighbour and in which at least 60 % of the points
-    /// are flagged; the end whose block holds at least 60 % of all flagged points (the larger
-    /// block, if both do) names the pattern. A high-frequency block with one stray point at the
-    /// lowest frequency is therefore a high-frequency block, not drift.
+    /// that starts at the end point or its neighbour, has no three unflagged points in a row, and
+    /// in which at least 60 % of the points are flagged; the end whose block holds at least 60 %
+    /// of all flagged points (the larger block, if both do) names the pattern. A high-frequency
+    /// block with a stray point at the lowest frequency is therefore a high-frequency block, not
+    /// drift, even when the block covers most of the band.
     public static func classify(flagged: [Int], frequencies f: [Double]) -> Pattern {
         let valid = Array(Set(flagged.filter { f.indices.contains($0) }))
         guard !valid.isEmpty else { return .scattered }
@@ -83,10 +84,16 @@ public struct KramersKronigDiagnosis: Sendable {
         func block(_ order: [Int]) -> Int {
             let marks = order.map { isFlagged.contains($0) }
             guard marks.first == true || (marks.count > 1 && marks[1]) else { return 0 }
-            var count = 0, best = 0
-            for (j, mark) in marks.enumerated() where mark {
-                count += 1
-                if Double(count) >= 0.6 * Double(j + 1) { best = count }
+            var count = 0, best = 0, gap = 0
+            for (j, mark) in marks.enumerated() {
+                if mark {
+                    count += 1
+                    gap = 0
+                    if Double(count) >= 0.6 * Double(j + 1) { best = count }
+                } else {
+                    gap += 1
+                    if gap > 2 { break }  // a block ends at three unflagged points in a row
+                }
             }
             return best
         }

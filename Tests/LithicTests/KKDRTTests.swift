@@ -105,6 +105,10 @@ struct KKDRTTests {
         let top = Array(0..<8)
         #expect(KramersKronigDiagnosis.classify(flagged: top + [f.count - 1], frequencies: f) == .highFrequencyEnd)
         #expect(KramersKronigDiagnosis.classify(flagged: Array((f.count - 10)..<f.count) + [0], frequencies: f) == .lowFrequencyEnd)
+        // A block over two thirds of the band from the top, plus the lowest point: still the top
+        // (the earlier rule, "includes the lowest frequency and 60 % of the points below the
+        // highest flagged one", called this drift).
+        #expect(KramersKronigDiagnosis.classify(flagged: Array(0..<40) + [f.count - 1], frequencies: f) == .highFrequencyEnd)
         // Ascending order gives the same answers.
         let ascending = Array(f.reversed())
         #expect(KramersKronigDiagnosis.classify(flagged: top.map { f.count - 1 - $0 }, frequencies: ascending) == .highFrequencyEnd)
