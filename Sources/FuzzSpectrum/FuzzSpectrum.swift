@@ -1,18 +1,22 @@
 import Spectroscopy
 
-/// libFuzzer entry point for every measured-spectrum reader: the bytes are read as they are
-/// (format recognised from the content, any encoding) and inside each format's framing, so
-/// every reader's body sees fuzzed rows. A reader either returns spectra or throws an
-/// InputError; it must never crash, trap, read out of bounds or hang.
+/// libFuzzer entry point for every measured-spectrum reader. The first byte picks the framing
+/// (none, one of each text layout's opening lines, or the .mpr magic with a data-module
+/// header), the rest is the file, so each execution is one read and the fuzzer learns which
+/// framing reaches which reader. A reader either returns spectra or throws an InputError; it
+/// must never crash, trap, read out of bounds or hang.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSpectrum(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    _ = try? SpectrumReader.readFile(bytes: bytes, name: "fuzz")
-    for frame in framings {
-        _ = try? SpectrumReader.readFile(bytes: frame + bytes, name: "fuzz")
+    guard size > 0 else { return 0 }
+    let bytes = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
+    let choice = Int(data[0]) % (framings.count + 2)
+    if choice == 0 {
+        _ = try? SpectrumReader.readFile(bytes: bytes, name: "fuzz")
+    } else if choice <= framings.count {
+        _ = try? SpectrumReader.readFile(bytes: framings[choice - 1] + bytes, name: "fuzz")
+    } else {
+        _ = try? SpectrumReader.readFile(bytes: mprMagic + bytes, name: "fuzz.mpr")
     }
-    // The binary reader behind its magic, with the module header of the data module.
-    _ = try? SpectrumReader.readFile(bytes: mprMagic + bytes, name: "fuzz.mpr")
     return 0
 }
 

@@ -159,31 +159,42 @@ public enum SpectrumReader {
     // MARK: - Fields and numbers
 
     /// Splits a line on `separator` (or runs of blanks when nil), honouring double quotes;
-    /// returns each field, trimmed and unquoted, with its 1-based column.
+    /// returns each field, trimmed and unquoted, with its 1-based column (in characters). A
+    /// separator at the end gives a last, empty field. Works on the UTF-8 bytes (separators are
+    /// ASCII), slicing the line rather than building fields character by character.
     static func fields(_ line: String, separator: Character?) -> [(String, Int)] {
+        let sep = separator?.asciiValue
+        let bytes = line.utf8
         var out: [(String, Int)] = []
-        var current = ""
-        var start = 1
+        var start = bytes.startIndex, startColumn = 1
+        var inField = false, quoted = false, sawSeparator = false
         var column = 1
-        var quoted = false
-        var pendingEmpty = false
-        for ch in line {
-            if ch == "\"" { quoted.toggle() }
-            let splits: Bool
-            if quoted { splits = false } else if let separator { splits = ch == separator } else { splits = ch == " " || ch == "\t" }
+        var i = bytes.startIndex
+        while i != bytes.endIndex {
+            let b = bytes[i]
+            if b == 0x22 { quoted.toggle() }
+            let splits = !quoted && (sep.map { b == $0 } ?? (b == 0x20 || b == 0x09))
             if splits {
-                if separator != nil || !current.isEmpty { out.append((unquote(current.trimmingSpaces()), start)) }
-                current = ""
-                start = column + 1
-                pendingEmpty = separator != nil
-            } else {
-                if current.isEmpty { start = column }
-                current.append(ch)
-                pendingEmpty = false
+                if inField {
+                    out.append((unquote(String(line[start..<i]).trimmingSpaces()), startColumn))
+                } else if sep != nil {
+                    out.append(("", column))
+                }
+                inField = false
+                sawSeparator = true
+            } else if !inField, sep == nil || (b != 0x20 && b != 0x09) {
+                inField = true
+                start = i
+                startColumn = column
             }
-            column += 1
+            if b & 0xC0 != 0x80 { column += 1 }
+            i = bytes.index(after: i)
         }
-        if !current.isEmpty || pendingEmpty { out.append((unquote(current.trimmingSpaces()), start)) }
+        if inField {
+            out.append((unquote(String(line[start..<bytes.endIndex]).trimmingSpaces()), startColumn))
+        } else if sep != nil, sawSeparator {
+            out.append(("", column))
+        }
         return out
     }
 
@@ -205,7 +216,9 @@ public enum SpectrumReader {
     /// comma, blanks, in that order on a tie) and whether commas are decimal marks.
     static func classify(_ line: String) -> (separator: Character?, decimalComma: Bool, numeric: Int, count: Int) {
         var best: (Character?, Bool, Int, Int) = (nil, false, 0, 0)
-        let hasComma = line.contains(",")
+        // A data row has at least three digits; most header and comment lines are rejected here.
+        guard line.utf8.lazy.filter({ $0 >= 0x30 && $0 <= 0x39 }).count >= 3 else { return best }
+        let hasComma = line.utf8.contains(0x2C)
         let candidates: [(Character?, Bool)] = [("\t", hasComma && !line.contains(".")), ("\t", false), (";", hasComma), (",", false), (nil, hasComma && !line.contains(".")), (nil, false)]
         for (sep, comma) in candidates {
             if let sep, !line.contains(sep) { continue }
