@@ -135,6 +135,9 @@ public final class BoundSystem {
             c.smallSignal = s.smallSignal
             c.gmin = s.gmin
             c.temperature = s.temperature
+            c.reltol = circuit.options.reltol
+            c.vntol = circuit.options.vntol
+            c.abstol = circuit.options.abstol
             for g in groups { g.load(&c) }
             limited = c.limitedCount
         }}}}}}}}

@@ -29,7 +29,10 @@ public enum MeasureEvaluator {
             let analysis = tokens[0].text
             let name = tokens[1].text
             guard ["tran", "ac", "dc", "op", "cycles", "cycler"].contains(analysis) else {
-                throw InputError(tokens[0].location, ".measure analysis must be tran, ac, dc or op, got '\(analysis)'")
+                // ngspice 39 (and its current tree, measure.c's chkAnalysisType) rejects abbreviations
+                // such as `tra` too; its examples/measure/buggy-meas-tran.sp is that error on purpose.
+                let guess = ["tran", "ac", "dc", "op"].first { $0.hasPrefix(analysis) || analysis.hasPrefix($0) }
+                throw InputError(tokens[0].location, ".measure analysis must be tran, ac, dc or op, got '\(analysis)'" + (guess.map { " (did you mean '\($0)'? ngspice does not accept '\(analysis)' either)" } ?? ""))
             }
             guard let plot = plots.first(where: { $0.kind == analysis }) else {
                 results.append(MeasureResult(name: name, analysis: analysis, value: nil, message: "no \(analysis) analysis was run"))

@@ -94,7 +94,17 @@ public struct BehavioralSource: Device {
         else { plan = BehavioralBatchPlan(devices); first.core.batchPlan = plan }
         let time = ctx.time ?? 0
         let x = ctx.x, f = ctx.f, jf = ctx.jf
-        for group in plan.groups { group.load(x: x, f: f, jf: jf, time: time) }
+        // A convergence test in operating points and DC sweeps (where Newton starts far from the
+        // answer), like ngspice's asrcconv.c but on the linearisation: a source whose value differs
+        // from the linear prediction of the previous evaluation by more than
+        // RELTOL·max(|value|, |prediction|) + VNTOL (a V= source) or + ABSTOL (I=) keeps Newton
+        // iterating. Without it an expression with a steep slope near its singular point (sqrt,
+        // ln of a small node voltage) stops on the update test at a point that is no solution:
+        // 1 mA into G = 1m·sqrt(v) ∥ 1 kΩ stopped at v = 2e-16 V instead of 0.382 V (ngspice 39
+        // stops there too).
+        let test: BehavioralBatchPlan.ConvergenceTest? = ctx.statesFrozen && !ctx.smallSignal
+            ? .init(reltol: ctx.reltol, vntol: ctx.vntol, abstol: ctx.abstol) : nil
+        for group in plan.groups { ctx.limitedCount += group.load(x: x, f: f, jf: jf, time: time, test: test) }
     }
 
     /// Adds the source's residual and Jacobian for expression value `value`, whose derivative with
@@ -182,8 +192,15 @@ final class BehavioralBatchPlan {
         let workspace = BatchWorkspace()
         init(expression: CompiledExpression) { self.expression = expression }
 
-        func load(x: UnsafeMutablePointer<Double>, f: UnsafeMutablePointer<Double>, jf: UnsafeMutablePointer<Double>, time: Double) {
+        /// Each member's value, inputs and gradient at the previous evaluation (value NaN before
+        /// the first), for the convergence test.
+        var previous: [Double] = [], previousInputs: [Double] = [], previousGradients: [Double] = []
+
+        /// Evaluates and stamps every member; returns how many failed the convergence test.
+        func load(x: UnsafeMutablePointer<Double>, f: UnsafeMutablePointer<Double>, jf: UnsafeMutablePointer<Double>, time: Double,
+                  test: ConvergenceTest?) -> Int {
             let G = members.count, m = expression.inputs.count
+            var moving = 0
             inputs.withUnsafeMutableBufferPointer { inputs in
             values.withUnsafeMutableBufferPointer { values in
             gradients.withUnsafeMutableBufferPointer { gradients in
@@ -227,7 +244,32 @@ final class BehavioralBatchPlan {
                 }
             }}}}}
             }}}
+            if let test {
+                previous.withUnsafeMutableBufferPointer { p in
+                previousInputs.withUnsafeMutableBufferPointer { pin in
+                previousGradients.withUnsafeMutableBufferPointer { pg in
+                inputs.withUnsafeBufferPointer { inputs in
+                gradients.withUnsafeBufferPointer { gradients in
+                values.withUnsafeBufferPointer { v in
+                branch.withUnsafeBufferPointer { br in
+                    for j in 0..<G {
+                        // The linear prediction from the previous evaluation, against the value.
+                        var predicted = p[j]
+                        for k in 0..<m { predicted += pg[k * G + j] * (inputs[k * G + j] - pin[k * G + j]) }
+                        let new = v[j]
+                        let tolerance = test.reltol * Swift.max(Swift.abs(new), Swift.abs(predicted)) + (br[j] == 0 ? test.abstol : test.vntol)
+                        if Swift.abs(new - predicted) > tolerance { moving += 1 }
+                        p[j] = new
+                    }
+                    for i in 0..<(m * G) { pin[i] = inputs[i]; pg[i] = gradients[i] }
+                }}}}}}}
+            }
+            return moving
         }
+    }
+    /// Tolerances of the behavioural sources' convergence test.
+    struct ConvergenceTest {
+        var reltol: Double, vntol: Double, abstol: Double
     }
     let deviceCount: Int
     let groups: [Group]
@@ -270,6 +312,9 @@ final class BehavioralBatchPlan {
             g.inputs = [Double](repeating: 0, count: Swift.max(m, 1) * G)
             g.gradients = g.inputs
             g.values = [Double](repeating: 0, count: G)
+            g.previous = [Double](repeating: .nan, count: G)
+            g.previousInputs = g.inputs
+            g.previousGradients = g.inputs
         }
         self.groups = groups
     }

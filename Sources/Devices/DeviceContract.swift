@@ -134,8 +134,11 @@ public struct LoadContext {
     /// (fractional elements) stamp it through `addAdmittance` instead, and hold their internal
     /// transient-only nodes with an identity row here.
     public var smallSignal = false
-    /// Incremented by devices whose limiting changed the operating point this iteration.
+    /// Incremented by devices whose limiting changed the operating point this iteration, and by
+    /// devices whose own convergence test fails (a behavioural source whose value still moves).
     public var limitedCount = 0
+    /// The Newton tolerances (`.options reltol vntol abstol`), for devices' convergence tests.
+    public var reltol = 1e-3, vntol = 1e-6, abstol = 1e-12
 
     public init(x: UnsafeMutablePointer<Double>, f: UnsafeMutablePointer<Double>, q: UnsafeMutablePointer<Double>,
                 jf: UnsafeMutablePointer<Double>, jq: UnsafeMutablePointer<Double>, limitState: UnsafeMutablePointer<Double>,

@@ -31,6 +31,13 @@ public struct Resistor: Device {
     public let a: Int, b: Int
     public var resistance: Double
     public var acResistance: Double?
+    /// Whether the resistor contributes noise to `.noise` (ngspice's instance `noisy=0` turns
+    /// both its thermal and its flicker noise off).
+    public var noisy = true
+    /// Flicker noise, as ngspice's resnoise.c: a current PSD m·KF·|I/m|^AF / (A_eff·f^EF) with
+    /// I the resistor's DC current, m the parallel multiplier and A_eff = (L − 2·SHORT)^LF ·
+    /// (W − 2·NARROW)^WF when the instance gives L or W, else 1. nil when KF = 0.
+    public var flicker: ResistorFlickerNoise?
     var slots = ConductanceSlots()
     public init(name: String, a: Int, b: Int, resistance: Double, acResistance: Double? = nil) {
         self.name = name; self.a = a; self.b = b; self.resistance = resistance; self.acResistance = acResistance
@@ -42,9 +49,18 @@ public struct Resistor: Device {
         add(slots.aa, dg, 0); add(slots.ab, -dg, 0); add(slots.ba, -dg, 0); add(slots.bb, dg, 0)
     }
     public mutating func bind(_ binder: inout MatrixBinder) throws { slots = ConductanceSlots(&binder, a, b) }
-    /// Johnson-Nyquist noise 4kT/R.
+    /// Johnson-Nyquist noise 4kT/R and, with a KF, flicker noise of the DC current; none when
+    /// `noisy` is off.
     public func noiseSources(x: UnsafePointer<Double>, temperature: Double) -> [NoiseSource] {
-        [.thermal(a, b, conductance: 1 / resistance, temperature: temperature)]
+        guard noisy else { return [] }
+        var out: [NoiseSource] = [.thermal(a, b, conductance: 1 / resistance, temperature: temperature)]
+        if let flicker {
+            let i = (x[a] - x[b]) / resistance
+            let m = flicker.multiplier
+            let density = m * flicker.coefficient * pow(abs(i / m), flicker.exponent) / flicker.area
+            out.append(NoiseSource(a, b, density, frequencyExponent: flicker.frequencyExponent))
+        }
+        return out
     }
     @inline(__always)
     public func load(_ c: inout LoadContext) {
@@ -55,6 +71,19 @@ public struct Resistor: Device {
     }
     public mutating func setSweepValue(_ value: Double) -> Bool { resistance = value; return true }
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { (x[a] - x[b]) / resistance }
+}
+
+/// The flicker noise of a resistor model (`.model NAME R kf= af= ef= lf= wf=`), see `Resistor.flicker`.
+public struct ResistorFlickerNoise: Sendable {
+    /// KF and AF (defaults 0 and 1), EF the exponent of 1/f (default 1).
+    public var coefficient: Double, exponent: Double, frequencyExponent: Double
+    /// The effective noise area A_eff (m^(LF+WF), 1 without instance geometry) and the parallel
+    /// multiplier m (instance m= times enclosing subcircuit m=).
+    public var area: Double, multiplier: Double
+    public init(coefficient: Double, exponent: Double, frequencyExponent: Double, area: Double, multiplier: Double) {
+        self.coefficient = coefficient; self.exponent = exponent; self.frequencyExponent = frequencyExponent
+        self.area = area; self.multiplier = multiplier
+    }
 }
 
 /// Linear capacitor `C<name> n+ n- value [IC=v]` (F): q = C·(v+ − v−).

@@ -79,19 +79,38 @@ extension Elaborator {
         return noise
     }
 
-    /// Evaluates every parameter of a model card in the model's scope.
+    /// Vendor text fields of model cards (`MFG=OnSemi`, `TYPE=silicon`); as ngspice, a word
+    /// there is not a number and is ignored (a number is kept, and warned about by the model).
+    static let textModelFields: Set<String> = ["mfg", "type", "iave", "vpk", "vendor", "part", "package", "case", "icrating", "subtype"]
+
+    /// Whether a model card's parameter is a text field holding a word (skipped, not evaluated).
+    func isTextField(_ a: Assignment, _ scope: ParameterScope) -> Bool {
+        guard let v = a.value, Self.textModelFields.contains(a.name) || a.name == "version" else { return false }
+        guard case .name(let word) = v else { return false }
+        return (try? scope.parameterValue(word)) == nil
+    }
+
+    /// Evaluates every parameter of a model card in the model's scope; text fields are skipped.
     func modelParameters(_ m: ModelStatement, _ scope: ParameterScope) throws -> [String: Double] {
         var result: [String: Double] = [:]
         for a in m.parameters {
             guard let v = a.value else { continue }
-            // Vendor text fields (MFG=OnSemi, TYPE=silicon) in diode cards are not numbers; skip them.
-            if m.type == "d", ["mfg", "type", "iave", "vpk"].contains(a.name) { continue }
-            // A model's `version=4.3.0` (BSIM cards) is a label; a numeric one is kept.
-            if a.name == "version", case .name = v { continue }
+            if isTextField(a, scope) { continue }
             let x = try scope.evaluate(v, at: a.location)
             result[a.name] = x
         }
         return result
+    }
+
+    /// `modelParameters`, warning once about every text field it skipped (a model's `version=`
+    /// label, e.g. BSIM's 4.3.0, is skipped without a word).
+    mutating func checkedModelParameters(_ m: ModelStatement, _ scope: ParameterScope) throws -> [String: Double] {
+        for a in m.parameters where a.name != "version" && isTextField(a, scope) {
+            if case .name(let word)? = a.value {
+                warn(a.location, "parameter \(a.name.uppercased())=\(word) of model '\(m.name)' is text, not a number; results ignore it")
+            }
+        }
+        return try modelParameters(m, scope)
     }
 
     /// Splits element tokens into positional tokens and trailing `name=value` assignments.
@@ -111,6 +130,13 @@ extension Elaborator {
     func value(_ t: Token, _ c: Context) throws -> Double {
         let v = try c.scope.evaluate(try t.expression(), at: t.location)
         return v
+    }
+
+    /// The positional value of an R, C or L: a number, an expression or RKM notation (`4k7`,
+    /// `1r5` for resistors; `SINumber.parseRKM`).
+    func elementValue(_ t: Token, _ c: Context, resistor: Bool = false) throws -> Double {
+        if t.kind == .word, SINumber.parse(t.text) == nil, let v = SINumber.parseRKM(t.text, resistor: resistor) { return v }
+        return try value(t, c)
     }
 
     func require(_ tokens: [Token], _ n: Int, _ e: ElementStatement, _ usage: String) throws {
@@ -166,9 +192,11 @@ extension Elaborator {
                 guard found.0.type == "r" || found.0.type == "res" else {
                     throw InputError(t.location, "model '\(found.0.name)' is of type '\(found.0.type)', not R")
                 }
-                model = try modelParameters(found.0, found.1)
+                let parameters = try checkedModelParameters(found.0, found.1)
+                checkResistorModel(found.0, parameters)
+                model = parameters
             } else if r == nil {
-                r = try value(t, c)
+                r = try elementValue(t, c, resistor: true)
             } else {
                 throw InputError(t.location, "unexpected '\(t.text)' in resistor '\(e.name)'")
             }
@@ -179,16 +207,22 @@ extension Elaborator {
             switch x.name {
             case "r", "resistance": r = try c.scope.evaluate(v, at: x.location)
             case "l", "w": instance[x.name] = try c.scope.evaluate(v, at: x.location) * options.geometryScale
-            case "m", "tc1", "tc2", "temp", "dtemp", "scale", "ac", "noisy": instance[x.name] = try c.scope.evaluate(v, at: x.location)
+            case "m", "tc1", "tc2", "temp", "dtemp", "scale", "ac": instance[x.name] = try c.scope.evaluate(v, at: x.location)
+            case "noisy", "noise": instance["noisy"] = try c.scope.evaluate(v, at: x.location)
             case "tc": instance["tc1"] = try c.scope.evaluate(v, at: x.location)
-            default: warnings.append(Warning(x.location, "resistor parameter '\(x.name)' ignored"))
+            case "tce":
+                if try c.scope.evaluate(v, at: x.location) != 0 { warn(x.location, notModelled("tce", of: "resistor '\(e.name)'")) }
+            case "bv_max":
+                warn(x.location, "parameter bv_max of resistor '\(e.name)' is not checked (Lithic does not warn when the voltage exceeds it)")
+            default: warn(x.location, notModelled(x.name, of: "resistor '\(e.name)'", known: false))
             }
         }
+        let shortening = model?["short"] ?? model?["dlr"] ?? 0, narrowing = model?["narrow"] ?? model?["dw"] ?? 0
+        let width = instance["w"] ?? model?["defw"] ?? model?["w"] ?? 10e-6
+        let length = instance["l"] ?? model?["defl"] ?? model?["l"] ?? 10e-6
         if r == nil, let model {
-            let width = instance["w"] ?? model["defw"] ?? 10e-6, length = instance["l"] ?? model["defl"] ?? 10e-6
             let sheet = model["rsh"] ?? 0
             if length * width * sheet > 0 {
-                let shortening = model["short"] ?? model["dlr"] ?? 0, narrowing = model["narrow"] ?? model["dw"] ?? 0
                 guard length - 2 * shortening > 0, width - 2 * narrowing > 0 else {
                     throw InputError(loc, "resistor '\(e.name)': L − 2·SHORT and W − 2·NARROW must be positive")
                 }
@@ -201,7 +235,7 @@ extension Elaborator {
         guard let nominal = r else { throw InputError(loc, "resistor '\(e.name)' has no value") }
         let temperature = instance["temp"] ?? (options.temperature + (instance["dtemp"] ?? 0))
         let difference = temperature - (model?["tnom"] ?? options.nominalTemperature)
-        let tc1 = instance["tc1"] ?? model?["tc1"] ?? 0, tc2 = instance["tc2"] ?? model?["tc2"] ?? 0
+        let tc1 = instance["tc1"] ?? model?["tc1"] ?? model?["tc1r"] ?? 0, tc2 = instance["tc2"] ?? model?["tc2"] ?? model?["tc2r"] ?? 0
         let factor = (1 + tc1 * difference + tc2 * difference * difference) * (instance["scale"] ?? 1)
         let m = instance["m"] ?? 1
         let rv = nominal * factor
@@ -212,7 +246,75 @@ extension Elaborator {
             guard v != 0, v.isFinite else { throw InputError(loc, "resistor '\(e.name)' has invalid ac= value \(acNominal)") }
             ac = v / (m * c.multiplier)
         }
-        return Resistor(name: name, a: node(p[0].text, c), b: node(p[1].text, c), resistance: rv / (m * c.multiplier), acResistance: ac)
+        var resistor = Resistor(name: name, a: node(p[0].text, c), b: node(p[1].text, c), resistance: rv / (m * c.multiplier), acResistance: ac)
+        resistor.noisy = (instance["noisy"] ?? 1) != 0
+        if let model, let kf = model["kf"], kf != 0 {
+            let af = model["af"] ?? 1, ef = model["ef"] ?? 1
+            guard kf > 0, kf.isFinite, af > 0, af.isFinite, ef.isFinite else {
+                throw InputError(loc, "resistor '\(e.name)': flicker noise needs KF ≥ 0 and AF > 0, got KF=\(kf), AF=\(af)")
+            }
+            // As ngspice's ressetup.c: the noise area only when the instance gives L or W.
+            var area = 1.0
+            if instance["l"] != nil || instance["w"] != nil {
+                area = pow(length - 2 * shortening, model["lf"] ?? 1) * pow(width - 2 * narrowing, model["wf"] ?? 1)
+                guard area > 0, area.isFinite else { throw InputError(loc, "resistor '\(e.name)': the flicker-noise area (L − 2·SHORT)^LF·(W − 2·NARROW)^WF must be positive") }
+            }
+            resistor.flicker = ResistorFlickerNoise(coefficient: kf, exponent: af, frequencyExponent: ef, area: area, multiplier: m * c.multiplier)
+        }
+        return resistor
+    }
+
+    /// ngspice's capacitor and inductor scaling (captemp.c, indtemp.c): (1 + TC1·ΔT + TC2·ΔT²)·SCALE
+    /// with ΔT = TEMP − TNOM, TEMP the instance's `temp=` or the circuit's plus `dtemp=`.
+    func temperatureFactor(_ p: [String: Double]) -> Double {
+        let temperature = p["temp"] ?? (options.temperature + (p["dtemp"] ?? 0))
+        let difference = temperature - options.nominalTemperature
+        let tc1 = p["tc1"] ?? 0, tc2 = p["tc2"] ?? 0
+        return (1 + tc1 * difference + tc2 * difference * difference) * (p["scale"] ?? 1)
+    }
+
+    /// Lithic's BJT, JFET and MOSFET take their model parameters as they are written (the thermal
+    /// voltage alone follows TEMP); ngspice scales IS, BF, VTO, KP, PHI, junction potentials and
+    /// capacitances from TNOM to TEMP. A run away from TNOM says so.
+    mutating func warnTemperature(_ card: ModelStatement, _ p: [String: Double], kind: String) {
+        let nominal = p["tnom"] ?? options.nominalTemperature
+        guard options.temperature != nominal else { return }
+        warn(card.location, "the temperature dependence of \(kind) '\(card.name)' is not modelled (its parameters are taken as at TNOM = \(nominal) °C, the circuit is at \(options.temperature) °C); results ignore it")
+    }
+
+    /// The resistor model parameters ngspice defines (res.c), whether or not Lithic models them.
+    static let resistorModelParameters: Set<String> = [
+        "r", "res", "rsh", "narrow", "dw", "short", "dlr", "tc1", "tc1r", "tc2", "tc2r", "tce", "defw", "w", "defl", "l",
+        "kf", "af", "lf", "wf", "ef", "tnom", "bv_max",
+    ]
+
+    /// Warnings for the parameters of a resistor model card that Lithic does not model.
+    mutating func checkResistorModel(_ card: ModelStatement, _ p: [String: Double]) {
+        for k in p.keys.sorted() {
+            if !Self.resistorModelParameters.contains(k) {
+                warn(card.location, notModelled(k, of: "resistor model '\(card.name)'", known: false))
+            } else if k == "tce", p[k] != 0 {
+                warn(card.location, notModelled(k, of: "resistor model '\(card.name)'"))
+            } else if k == "bv_max" {
+                warn(card.location, "parameter bv_max of resistor model '\(card.name)' is not checked (Lithic does not warn when the voltage exceeds it)")
+            }
+        }
+    }
+
+    /// The text of a warning for a parameter Lithic does not model: "parameter X of <what> is
+    /// not modelled; results ignore it" (`known: false` adds that the simulator does not know it).
+    func notModelled(_ parameter: String, of what: String, known: Bool = true) -> String {
+        known ? "parameter \(parameter) of \(what) is not modelled; results ignore it"
+              : "parameter \(parameter) of \(what) is not recognised; results ignore it"
+    }
+
+    /// Appends a warning unless the same message at the same place was given already (a model
+    /// card shared by many instances is checked once per instance).
+    mutating func warn(_ location: SourceLocation, _ message: String) {
+        let key = "\(location):\(message)"
+        guard !warnedKeys.contains(key) else { return }
+        warnedKeys.insert(key)
+        warnings.append(Warning(location, message))
     }
 
     mutating func element(_ e: ElementStatement, in c: Context, depth: Int) throws {
@@ -233,18 +335,23 @@ extension Elaborator {
         case "c":
             let (p, a) = try split(e)
             try require(p, 2, e, "two nodes and a capacitance")
-            var cap: Double? = p.count >= 3 ? try value(p[2], c) : nil
+            var cap: Double? = p.count >= 3 ? try elementValue(p[2], c) : nil
             var ic: Double?
             var m = 1.0
+            var thermal: [String: Double] = [:]
             for x in a {
                 guard let v = x.value else { continue }
                 switch x.name {
-                case "c", "capacitance": cap = try c.scope.evaluate(v, at: x.location)
+                case "c", "cap", "capacitance": cap = try c.scope.evaluate(v, at: x.location)
                 case "ic": ic = try c.scope.evaluate(v, at: x.location)
                 case "m": m = try c.scope.evaluate(v, at: x.location)
-                default: break
+                case "tc1", "tc2", "temp", "dtemp", "scale": thermal[x.name] = try c.scope.evaluate(v, at: x.location)
+                case "bv_max": warn(x.location, "parameter bv_max of capacitor '\(e.name)' is not checked (Lithic does not warn when the voltage exceeds it)")
+                case "w", "l": break  // as ngspice, geometry only sizes a capacitor from a model (C = CJ·W·L …), not one with a value
+                default: warn(x.location, notModelled(x.name, of: "capacitor '\(e.name)'", known: false))
                 }
             }
+            cap = cap.map { $0 * temperatureFactor(thermal) }
             guard let cv = cap, cv.isFinite else { throw InputError(loc, "capacitor '\(e.name)' has no valid value") }
             let na = node(p[0].text, c), nb = node(p[1].text, c)
             groups.append(Capacitor(name: name, a: na, b: nb, capacitance: cv * m * c.multiplier, initialVoltage: ic))
@@ -252,18 +359,21 @@ extension Elaborator {
         case "l":
             let (p, a) = try split(e)
             try require(p, 2, e, "two nodes and an inductance")
-            var ind: Double? = p.count >= 3 ? try value(p[2], c) : nil
+            var ind: Double? = p.count >= 3 ? try elementValue(p[2], c) : nil
             var ic: Double?
             var m = 1.0
+            var thermal: [String: Double] = [:]
             for x in a {
                 guard let v = x.value else { continue }
                 switch x.name {
                 case "l", "inductance": ind = try c.scope.evaluate(v, at: x.location)
                 case "ic": ic = try c.scope.evaluate(v, at: x.location)
                 case "m": m = try c.scope.evaluate(v, at: x.location)
-                default: break
+                case "tc1", "tc2", "temp", "dtemp", "scale": thermal[x.name] = try c.scope.evaluate(v, at: x.location)
+                default: warn(x.location, notModelled(x.name, of: "inductor '\(e.name)'", known: x.name == "nt"))
                 }
             }
+            ind = ind.map { $0 * temperatureFactor(thermal) }
             guard let lv = ind, lv.isFinite, lv != 0 else { throw InputError(loc, "inductor '\(e.name)' has no valid value") }
             groups.append(Inductor(name: name, a: node(p[0].text, c), b: node(p[1].text, c), inductance: lv / (m * c.multiplier), initialCurrent: ic))
             branchDevices.append(name)
@@ -350,6 +460,9 @@ extension Elaborator {
                 end = j; break
             }
             guard end > k + 2 else { throw InputError(toks[k].location, "B-source '\(e.name)' has an empty expression") }
+            for j in end..<toks.count where j + 1 < toks.count && toks[j + 1].kind == .equals && toks[j].kind == .word {
+                warn(toks[j].location, notModelled(toks[j].text, of: "B-source '\(e.name)'"))
+            }
             let expr = try NetlistParser.expression(tokens: toks, from: k + 2, to: end, card: e.card)
             let kind: BehavioralSource.Kind = toks[k].text == "v" ? .voltage : .current
             try behavioural(name: name, kind: kind, a: node(p[0].text, c), b: node(p[1].text, c), expression: expr, at: toks[k + 2].location, c)
@@ -422,10 +535,18 @@ extension Elaborator {
             try require(p, 5, e, "drain, gate, source and bulk nodes and a model name")
             var geometry: [String: Double] = ["l": options.defaultLength, "w": options.defaultWidth, "ad": 0, "as": 0, "pd": 0, "ps": 0,
                                               "nrd": 1, "nrs": 1, "m": 1]
+            // As ngspice: L= and W= on the model card are the defaults of instances that give
+            // none (before .options defl/defw); a binned model is chosen by the instance's own.
+            if let (card, scope) = try? lookupModel(p[4].text, c, at: p[4].location), card.type == "nmos" || card.type == "pmos" {
+                let parameters = try checkedModelParameters(card, scope)
+                let scale = options.geometryScale
+                if let l = parameters["l"] { geometry["l"] = l * scale }
+                if let w = parameters["w"] { geometry["w"] = w * scale }
+            }
             for x in a {
                 guard let v = x.value else { continue }
                 guard geometry[x.name] != nil else {
-                    warnings.append(Warning(x.location, "'\(e.name)': instance parameter '\(x.name)' ignored"))
+                    warn(x.location, notModelled(x.name, of: "'\(e.name)'", known: false))
                     continue
                 }
                 let value = try c.scope.evaluate(v, at: x.location)
@@ -459,7 +580,11 @@ extension Elaborator {
             guard card.type == expected else {
                 throw InputError(p[needed - 1].location, "model '\(card.name)' is of type '\(card.type)', not \(expected.uppercased())")
             }
-            let params = try modelParameters(card, scope)
+            let params = try checkedModelParameters(card, scope)
+            let switchParameters: Set<String> = letter == "s" ? ["vt", "vh", "ron", "roff"] : ["it", "ih", "ron", "roff"]
+            for k in params.keys.sorted() where !switchParameters.contains(k) {
+                warn(card.location, notModelled(k, of: "switch model '\(card.name)'", known: ["gon", "goff"].contains(k)))
+            }
             var model = SwitchModel()
             model.threshold = params[letter == "s" ? "vt" : "it"] ?? 0
             model.hysteresis = abs(params[letter == "s" ? "vh" : "ih"] ?? 0)
@@ -475,7 +600,12 @@ extension Elaborator {
         case "y":
             try extensionDevice(e, in: c)
         default:
-            throw InputError(loc, "unknown or unsupported element type '\(letter)' in '\(e.name)' (supported: R C L K V I E F G H B D J M Q S T W X Y)")
+            let features: [Character: String] = [
+                "o": "lossy transmission line (LTRA)", "p": "coupled multiconductor line (CPL)", "u": "uniform distributed RC line (URC)",
+                "z": "MESFET", "a": "XSPICE code model", "n": "OSDI (Verilog-A) device",
+            ]
+            let what = features[letter].map { "\($0) element '\(e.name)'" } ?? "element type '\(letter)' in '\(e.name)'"
+            throw InputError(loc, "unsupported: \(what) (Lithic has R C L K V I E F G H B D J M Q S T W X Y)")
         }
     }
 
@@ -487,12 +617,12 @@ extension Elaborator {
     }
 
     mutating func diodeModel(_ card: ModelStatement, _ scope: ParameterScope) throws -> DiodeModel {
-        let p = try modelParameters(card, scope)
+        let p = try checkedModelParameters(card, scope)
         var m = DiodeModel()
         let known: Set<String> = ["is", "n", "rs", "cjo", "cj0", "cj", "vj", "pb", "m", "mj", "fc", "bv", "ibv", "tt", "eg", "xti", "tnom", "level", "kf", "af"]
         // As ngspice: unrecognised parameters (vendor fields such as IAVE, VPK) are ignored with a warning.
         for k in p.keys.sorted() where !known.contains(k) {
-            warnings.append(Warning(card.location, "diode model '\(card.name)': unrecognised parameter '\(k)' ignored"))
+            warn(card.location, notModelled(k, of: "diode model '\(card.name)'", known: false))
         }
         if let v = p["is"] { m.saturationCurrent = v }
         if let v = p["n"] { m.emission = v }
@@ -616,7 +746,7 @@ extension Elaborator {
             guard let v = x.value else { continue }
             if x.name == "area" { area = try c.scope.evaluate(v, at: x.location) }
             else if x.name == "m" { area *= try c.scope.evaluate(v, at: x.location) }
-            else { warnings.append(Warning(x.location, "'\(e.name)': instance parameter '\(x.name)' ignored")) }
+            else { warn(x.location, notModelled(x.name, of: "'\(e.name)'", known: false)) }
         }
         guard area > 0, area.isFinite else { throw InputError(e.card.location, "'\(e.name)': area must be positive, got \(area)") }
         return area * c.multiplier
@@ -624,15 +754,16 @@ extension Elaborator {
 
     /// A level-1 JFET model card (ngspice's default level).
     mutating func jfetModel(_ card: ModelStatement, _ scope: ParameterScope) throws -> JFETModel {
-        let p = try modelParameters(card, scope)
+        let p = try checkedModelParameters(card, scope)
         if let level = p["level"], level != 1 {
             throw InputError(card.location, "JFET model '\(card.name)': level \(level) is not supported (Lithic has the level-1 model)")
         }
         let known: Set<String> = ["level", "vto", "vt0", "beta", "lambda", "b", "rd", "rs", "cgs", "cgd", "pb", "m", "fc", "is", "n",
                                   "kf", "af", "tnom", "vtotc", "betatce", "xti", "eg"]
         for k in p.keys.sorted() where !known.contains(k) {
-            warnings.append(Warning(card.location, "JFET model '\(card.name)': unrecognised parameter '\(k)' ignored"))
+            warn(card.location, notModelled(k, of: "JFET model '\(card.name)'", known: false))
         }
+        warnTemperature(card, p, kind: "JFET model")
         var m = JFETModel()
         m.polarity = card.type == "pjf" ? -1 : 1
         if let v = p["vto"] ?? p["vt0"] { m.threshold = v }
@@ -659,7 +790,7 @@ extension Elaborator {
 
     /// A Gummel-Poon bipolar model card (level 1, ngspice's default).
     mutating func bjtModel(_ card: ModelStatement, _ scope: ParameterScope) throws -> BJTModel {
-        let p = try modelParameters(card, scope)
+        let p = try checkedModelParameters(card, scope)
         if let level = p["level"], level != 1 {
             throw InputError(card.location, "bipolar model '\(card.name)': level \(level) is not supported (Lithic has the Gummel-Poon model, level 1)")
         }
@@ -667,14 +798,15 @@ extension Elaborator {
                                   "rb", "rbm", "irb", "re", "rc", "cje", "vje", "pe", "mje", "me", "cjc", "vjc", "pc", "mjc", "mc", "xcjc", "cjs", "ccs",
                                   "vjs", "ps", "mjs", "ms", "fc", "tf", "xtf", "vtf", "itf", "ptf", "tr", "eg", "xti", "xtb", "tnom", "kf", "af"]
         for k in p.keys.sorted() where !known.contains(k) {
-            warnings.append(Warning(card.location, "bipolar model '\(card.name)': unrecognised parameter '\(k)' ignored"))
+            warn(card.location, notModelled(k, of: "bipolar model '\(card.name)'", known: false))
         }
         for k in ["irb", "ptf"] where (p[k] ?? 0) != 0 {
-            warnings.append(Warning(card.location, "bipolar model '\(card.name)': \(k.uppercased()) is not modelled (ignored)"))
+            warn(card.location, notModelled(k.uppercased(), of: "bipolar model '\(card.name)'"))
         }
         if let x = p["xcjc"], x != 1 {
             warnings.append(Warning(card.location, "bipolar model '\(card.name)': XCJC = \(x) taken as 1 (all of CJC at the internal base)"))
         }
+        warnTemperature(card, p, kind: "bipolar model")
         var m = BJTModel()
         m.polarity = card.type == "pnp" ? -1 : 1
         // SPICE reads 0 for VAF, VAR, IKF, IKR as "infinite".
@@ -727,17 +859,18 @@ extension Elaborator {
     /// A level-1 MOSFET model card; other levels are input errors (ngspice's BSIM and level 2/3
     /// models are not implemented).
     mutating func mosfetModel(_ card: ModelStatement, _ scope: ParameterScope) throws -> MOSFETModel {
-        let p = try modelParameters(card, scope)
+        let p = try checkedModelParameters(card, scope)
         let level = p["level"] ?? 1
         guard level == 1 else {
             throw InputError(card.location, "MOSFET model '\(card.name)': level \(level) is not supported (Lithic has the level-1 Shichman-Hodges model)")
         }
         let known: Set<String> = ["level", "vto", "vt0", "kp", "gamma", "phi", "lambda", "rd", "rs", "cbd", "cbs", "is", "pb", "cgso", "cgdo",
                                   "cgbo", "rsh", "cj", "mj", "cjsw", "mjsw", "js", "tox", "ld", "uo", "u0", "nsub", "fc", "tnom", "kf", "af",
-                                  "nss", "tpg"]
+                                  "nss", "tpg", "l", "w"]
         for k in p.keys.sorted() where !known.contains(k) {
-            warnings.append(Warning(card.location, "MOSFET model '\(card.name)': unrecognised parameter '\(k)' ignored"))
+            warn(card.location, notModelled(k, of: "MOSFET model '\(card.name)'", known: false))
         }
+        warnTemperature(card, p, kind: "MOSFET model")
         var m = MOSFETModel()
         m.polarity = card.type == "pmos" ? -1 : 1
         if let v = p["tox"], v > 0 { m.oxideThickness = v }
@@ -755,6 +888,19 @@ extension Elaborator {
         if let v = p["phi"] { m.surfacePotential = v }
         if let v = p["gamma"] { m.bodyEffect = v }
         if let v = p["vto"] ?? p["vt0"] { m.thresholdVoltage = v }
+        else if let nsub = p["nsub"], nsub * 1e6 > 1.45e16, let cox {
+            // As ngspice's mos1temp.c: VTO from the flat-band voltage (gate work function by TPG,
+            // surface states NSS in cm⁻²) when only the process parameters are given.
+            let tnom = (p["tnom"] ?? options.nominalTemperature) + 273.15
+            let bandgap = 1.16 - 7.02e-4 * tnom * tnom / (tnom + 1108)
+            let type = m.polarity, gateType = p["tpg"] ?? 1
+            let fermiSubstrate = type * 0.5 * m.surfacePotential
+            var gateWorkFunction = 3.2
+            if gateType != 0 { gateWorkFunction = 3.25 + 0.5 * bandgap - type * gateType * 0.5 * bandgap }
+            let difference = gateWorkFunction - (3.25 + 0.5 * bandgap + fermiSubstrate)
+            let flatBand = difference - (p["nss"] ?? 0) * 1e4 * 1.602176634e-19 / cox
+            m.thresholdVoltage = flatBand + type * (m.bodyEffect * m.surfacePotential.squareRoot() + m.surfacePotential)
+        }
         m.flicker = try flickerNoise(p, card)
         if let v = p["lambda"] { m.channelModulation = v }
         if let v = p["rd"] { m.drainResistance = v }
@@ -866,6 +1012,8 @@ extension Elaborator {
                 spec.dc = try value(t, c)
                 spec.hasExplicitDC = true
                 k += 1
+            } else if t.kind == .word, ["trnoise", "trrandom"].contains(t.text) {
+                throw InputError(t.location, "unsupported: \(t.text.uppercased()) (ngspice's transient noise and random sources) in source '\(e.name)'; Lithic has DC, AC, PULSE, SIN, EXP, PWL, SFFM and AM")
             } else if isValue(t) || t.kind == .word {
                 guard let v = try? value(t, c) else {
                     throw InputError(t.location, "unexpected '\(t.text)' in source '\(e.name)' (expected DC, AC, a value or a waveform)")
@@ -977,16 +1125,20 @@ extension Elaborator {
             }
             scope.set(a.name, try c.scope.evaluate(v, at: a.location))
         }
+        // `.if` blocks inside the definition, on this instance's parameters.
+        let conditionScope = ParameterScope(parent: scope, temperature: options.temperature)
+        Self.hoistDefinitions(def.body, into: conditionScope)
+        let body = try resolveConditionals(def.body, scope: conditionScope)
         var map: [String: Int] = [:]
         for (port, n) in zip(def.ports, nodes) { map[port] = node(n.text, c) }
         var inner = Context(prefix: c.prefix + e.name + ".", nodeMap: map, scope: scope, subcircuits: [:], models: [:], parent: c.parent + [c],
                             multiplier: c.multiplier * multiplier)
         inner.parent = c.parent + [Context(prefix: c.prefix, nodeMap: [:], scope: c.scope, subcircuits: c.subcircuits, models: c.models, parent: [])]
-        collectDefinitions(def.body, into: &inner)
+        collectDefinitions(body, into: &inner)
         try inner.scope.evaluateAll()
         subcircuitStack.append(def.name)
         defer { subcircuitStack.removeLast() }
-        try expand(def.body, in: inner, depth: depth + 1)
+        try expand(body, in: inner, depth: depth + 1)
     }
 
     /// `Y<type> name nodes… model [p=v…]`, built through the device catalog.
@@ -997,6 +1149,15 @@ extension Elaborator {
         }
         let type = String(e.name.dropFirst())
         guard let entry = catalog.entries[type] else {
+            // ngspice's `Y` is the lossy line TXL (`Y1 in 0 out 0 mod` with `.model mod txl`): name
+            // the model's type, the real cause, rather than the instance.
+            for t in e.tokens where t.kind == .word {
+                if let (card, _) = try? lookupModel(t.text, c, at: t.location), !catalog.entries.keys.contains(card.type) {
+                    let known = ["txl": "ngspice's single lossy transmission line", "cpl": "ngspice's coupled multiconductor line",
+                                 "ltra": "ngspice's lossy transmission line", "urc": "ngspice's uniform RC line"]
+                    throw InputError(t.location, "unsupported: model '\(card.name)' of '\(e.name)' is of type '\(card.type)'\(known[card.type].map { " (\($0))" } ?? ""), which Lithic does not model")
+                }
+            }
             throw InputError(loc, "unknown device type 'Y\(type.uppercased())' (catalog has: \(catalog.entries.keys.sorted().joined(separator: ", ")))")
         }
         let (p, assignments) = try split(e)
@@ -1017,7 +1178,7 @@ extension Elaborator {
             instanceParameters[a.name] = try c.scope.evaluate(v, at: a.location)
         }
         let request = DeviceRequest(name: instanceName, nodes: nodes, modelName: card.name,
-                                    modelParameters: try modelParameters(card, scope), instanceParameters: instanceParameters, location: loc)
+                                    modelParameters: try checkedModelParameters(card, scope), instanceParameters: instanceParameters, location: loc)
         try entry.build(request, &groups)
     }
 }

@@ -17,6 +17,8 @@ public struct Elaborator {
     var globals: Set<String> = ["0"]
     var groups = DeviceGroups()
     var warnings: [Warning] = []
+    /// Location and text of every warning given, so a model shared by many instances warns once.
+    var warnedKeys: Set<String> = []
     var options = SimulatorOptions()
     var transientStep = 0.0
     var transientStop = 0.0
@@ -67,7 +69,10 @@ public struct Elaborator {
 
     mutating func run(_ tree: SyntaxTree) throws -> Circuit {
         warnings = tree.warnings
-        let top = tree.statements
+        let conditionScope = ParameterScope(parent: nil, temperature: options.temperature)
+        Self.hoistDefinitions(tree.statements, into: conditionScope)
+        for (name, value) in overrides { conditionScope.set(name, value) }
+        let top = try resolveConditionals(tree.statements, scope: conditionScope)
         // Options and temperature first (they affect evaluation).
         for s in top {
             if case .options(let list) = s { try applyOptions(list) }
@@ -207,6 +212,61 @@ public struct Elaborator {
 
     func canonicalNode(_ n: String) -> String { n == "gnd" ? "0" : n }
 
+    /// Defines every `.param` and `.func` of a level, those inside `.if` branches included (as
+    /// ngspice, whose .param lines are evaluated whatever the condition; the last one wins).
+    static func hoistDefinitions(_ statements: [Statement], into scope: ParameterScope) {
+        for s in statements {
+            switch s {
+            case .parameters(let list): for a in list { scope.define(a) }
+            case .function(let f): scope.defineFunction(f.name, f.function)
+            case .conditional(let branches): for b in branches { hoistDefinitions(b.body, into: scope) }
+            default: break
+            }
+        }
+    }
+
+    /// Replaces each `.if` block by the statements of its first branch whose condition is
+    /// non-zero (`.else` always is), evaluated on the level's `.param` values as ngspice does
+    /// before it reads the circuit. The `.param` and `.func` cards of the other branches stay
+    /// (ngspice 39 evaluates them whatever the condition: with `.if (a==1) .param b=5 .else
+    /// .param b=7 .endif` it takes b = 7 for either a), with a warning at each.
+    mutating func resolveConditionals(_ statements: [Statement], scope: ParameterScope) throws -> [Statement] {
+        var out: [Statement] = []
+        for s in statements {
+            guard case .conditional(let branches) = s else { out.append(s); continue }
+            var taken = false
+            for b in branches {
+                let take: Bool
+                if taken { take = false } else if let c = b.condition { take = try scope.evaluate(c, at: b.location) != 0 } else { take = true }
+                if take {
+                    taken = true
+                    out += try resolveConditionals(b.body, scope: scope)
+                } else {
+                    out += definitionsOnly(b.body)
+                }
+            }
+        }
+        return out
+    }
+
+    /// The `.param` and `.func` statements of a branch not taken (nested blocks included), warned about.
+    mutating func definitionsOnly(_ statements: [Statement]) -> [Statement] {
+        var out: [Statement] = []
+        for s in statements {
+            switch s {
+            case .parameters(let list):
+                for a in list {
+                    warnings.append(Warning(a.location, "'.param \(a.name)' inside a .if branch that is not taken is still defined, as ngspice does (its .param lines are evaluated whatever the condition)"))
+                }
+                out.append(s)
+            case .function: out.append(s)
+            case .conditional(let branches): for b in branches { out += definitionsOnly(b.body) }
+            default: break
+            }
+        }
+        return out
+    }
+
     func collectDefinitions(_ statements: [Statement], into c: inout Context) {
         for s in statements {
             switch s {
@@ -292,6 +352,9 @@ public struct Elaborator {
         case .dcSweep(let sweeps, let loc):
             var resolved: [(String, [Double])] = []
             for s in sweeps {
+                if s.source == "temp" {
+                    throw InputError(loc, "unsupported: '.dc temp' (a temperature sweep); Lithic sweeps sources, resistors and parameters only — run one .temp per netlist instead")
+                }
                 let start = try scope.evaluate(s.start, at: loc)
                 let stop = try scope.evaluate(s.stop, at: loc)
                 let step = try scope.evaluate(s.step, at: loc)

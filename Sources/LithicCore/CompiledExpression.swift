@@ -48,12 +48,35 @@ public struct CompiledExpression: Sendable {
         /// ngspice's parse trees divide, so a node voltage that starts at 0 in the first Newton
         /// iterate gives a huge but finite value instead of an infinite Jacobian.
         case guardedDivide
+        /// |x|^y and sign(x)·|x|^y in run-time expressions, with a negative exponent reading |x|
+        /// no smaller than `singularityGuard` (and the slope of a fractional one taken there), so
+        /// 1/x-like powers stay finite at the zero initial guess as `guardedDivide` does.
+        case guardedPower, guardedSignedPower
     }
     /// The ε of `guardedDivide`.
     static let divisionGuard = 1e-32
+    /// The guard of functions singular at 0 in run-time expressions, so that the zero initial
+    /// guess of an operating point gives a finite Newton step instead of −∞ or NaN. As ngspice's
+    /// parse-tree functions (inpptree.c), the slopes 1/x, log10(e)/x and 1/(2√x) divide by
+    /// x ± ε and 2√|x| + ε (its guarded division, ε = 1e-32). ngspice's ln 0 = −1e99 throws the
+    /// first Newton iterate to ~1e67, from where its full-solution Newton comes back; Lithic's
+    /// Newton solves for the update, which at that size loses the answer to rounding (x + Δx
+    /// rounds to 0, and the iteration cycles). So Lithic takes ln 0 = −1/ε (log10 0 = −log10(e)/ε):
+    /// with the slope 1/ε the tangent at 0 crosses 0 at x = 1, and the first step lands the
+    /// argument near 1, from where Newton on a logarithm converges (from the small side it
+    /// crawls by a factor per iteration and can stop early on the update test).
+    /// A negative or fractional power, which ngspice 39 rejects at 0 ("out of range for pwr"),
+    /// reads |x| no smaller than ε for its value (negative exponent) and its slope.
+    static let singularityGuard = 1e-32
+    /// Where `exp` stops growing, as ngspice's PTexp: exp(x) = 1e99 for x > 227.9559242
+    /// (ln 1e99), so an exponential of a wild Newton iterate stays finite.
+    static let exponentLimit = 227.9559242
     enum Function1: UInt8, Sendable {
         case sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, asinh, acosh, atanh
         case exp, ln, log10, sqrt, abs, floor, ceil, nint, int, sgn, step, step2, ramp
+        /// The run-time forms (B-sources): `exp` limited at `exponentLimit`, `ln`/`log10` and the
+        /// slope of `sqrt` guarded at 0 (`singularityGuard`).
+        case guardedExp, guardedLn, guardedLog10, guardedSqrt
     }
     enum Function2: UInt8, Sendable { case min, max, atan2, hypot }
 
@@ -178,19 +201,25 @@ public struct CompiledExpression: Sendable {
                         adj[a + j] += g / y
                         adj[b + j] -= g * v[a + j] / (y * y)
                     }
-                case .power, .signedPower:
-                    let isPower = ins.op == .power
+                case .power, .signedPower, .guardedPower, .guardedSignedPower:
+                    let isPower = ins.op == .power || ins.op == .guardedPower
+                    let guarded = ins.op == .guardedPower || ins.op == .guardedSignedPower
                     for j in 0..<G where adj[r + j] != 0 {
                         let g = adj[r + j], x = v[a + j], y = v[b + j]
                         let ax = Swift.abs(x)
                         if ax > 0 {
-                            let p = Glibc.pow(ax, y)
+                            let p = guarded ? Self.guardedPower(ax, y) : Glibc.pow(ax, y)
                             // d|x|^y/dx = y |x|^(y-1) sign(x); pwr multiplies by sign(x) again.
-                            let dx = y * p / ax * (isPower ? (x < 0 ? -1 : 1) : 1)
+                            // Guarded, below the guard the slope of |x|^y with y < 1 is taken at the guard.
+                            let dx = y * (guarded ? Self.guardedPower(ax, y - 1) : p / ax) * (isPower ? (x < 0 ? -1 : 1) : 1)
                             adj[a + j] += g * dx
-                            adj[b + j] += g * p * Glibc.log(ax) * (!isPower && x < 0 ? -1 : 1)
+                            adj[b + j] += g * p * Glibc.log(guarded ? Swift.max(ax, Self.singularityGuard) : ax) * (!isPower && x < 0 ? -1 : 1)
                         } else if y == 1 {
                             adj[a + j] += g * (isPower ? (x < 0 ? -1 : 1) : 1)
+                        } else if guarded, y < 1, y != 0 {
+                            // At exactly 0 the slope y·0^(y−1) is infinite: take it at the guard, as
+                            // ngspice's derivative divides through its fudge factor.
+                            adj[a + j] += g * y * Glibc.pow(Self.singularityGuard, y - 1)
                         }
                     }
                 case .select:
@@ -266,6 +295,12 @@ public struct CompiledExpression: Sendable {
                         let p = Glibc.pow(Swift.abs(v[a + j]), v[b + j])
                         v[r + j] = v[a + j] < 0 ? -p : p
                     }
+                case .guardedPower: for j in 0..<G { v[r + j] = Self.guardedPower(Swift.abs(v[a + j]), v[b + j]) }
+                case .guardedSignedPower:
+                    for j in 0..<G {
+                        let p = Self.guardedPower(Swift.abs(v[a + j]), v[b + j])
+                        v[r + j] = v[a + j] < 0 ? -p : p
+                    }
                 case .equal: for j in 0..<G { v[r + j] = v[a + j] == v[b + j] ? 1 : 0 }
                 case .notEqual: for j in 0..<G { v[r + j] = v[a + j] != v[b + j] ? 1 : 0 }
                 case .less: for j in 0..<G { v[r + j] = v[a + j] < v[b + j] ? 1 : 0 }
@@ -315,6 +350,14 @@ public struct CompiledExpression: Sendable {
         return (yp(lo) + slope * (x - xp(lo)), slope)
     }
 
+    /// |x|^y for |x| ≥ 0 with the singularity at 0 guarded: a negative exponent reads |x| no
+    /// smaller than `singularityGuard` (so 1/x-like powers stay finite at the zero initial guess,
+    /// as `guardedDivide` does for division); a non-negative one is exact (0^y = 0, 0^0 = 1).
+    @inline(__always)
+    static func guardedPower(_ ax: Double, _ y: Double) -> Double {
+        y < 0 ? Glibc.pow(Swift.max(ax, singularityGuard), y) : Glibc.pow(ax, y)
+    }
+
     static func apply1(_ f: Function1, _ x: Double) -> Double {
         switch f {
         case .sin: return Glibc.sin(x)
@@ -332,6 +375,10 @@ public struct CompiledExpression: Sendable {
         case .exp: return Glibc.exp(x)
         case .ln: return Glibc.log(Swift.abs(x))
         case .log10: return Glibc.log10(Swift.abs(x))
+        case .guardedExp: return x > exponentLimit ? 1e99 : Glibc.exp(x)
+        case .guardedLn: return x == 0 ? -1 / singularityGuard : Glibc.log(Swift.abs(x))
+        case .guardedLog10: return x == 0 ? -0.4342944819032518 / singularityGuard : Glibc.log10(Swift.abs(x))
+        case .guardedSqrt: return Glibc.sqrt(Swift.abs(x))
         case .sqrt: return Glibc.sqrt(Swift.abs(x))
         case .abs: return Swift.abs(x)
         case .floor: return Glibc.floor(x)
@@ -359,10 +406,13 @@ public struct CompiledExpression: Sendable {
         case .asinh: return 1 / Glibc.sqrt(x * x + 1)
         case .acosh: return 1 / Glibc.sqrt(x * x - 1)
         case .atanh: return 1 / (1 - x * x)
-        case .exp: return fx
+        case .exp, .guardedExp: return fx
         case .ln: return 1 / x
         case .log10: return 1 / (x * 2.302585092994046)
         case .sqrt: return fx > 0 ? (x < 0 ? -0.5 : 0.5) / fx : 0
+        case .guardedLn: return 1 / (x >= 0 ? x + singularityGuard : x - singularityGuard)
+        case .guardedLog10: return 0.4342944819032518 / (x >= 0 ? x + singularityGuard : x - singularityGuard)
+        case .guardedSqrt: return (x < 0 ? -1 : 1) / (2 * fx + singularityGuard)
         case .abs: return x < 0 ? -1 : 1
         case .floor, .ceil, .nint, .int, .sgn, .step: return 0
         case .step2: return (x > 0 && x < 1) ? 1 : 0

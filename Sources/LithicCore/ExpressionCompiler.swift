@@ -155,7 +155,7 @@ public struct ExpressionCompiler {
             case .divide: o = allowRuntime ? .guardedDivide : .divide
             case .modulo: o = .modulo
             case .integerDivide: o = .integerDivide
-            case .power: o = .power
+            case .power: o = allowRuntime ? .guardedPower : .power
             case .equal: o = .equal
             case .notEqual: o = .notEqual
             case .less: o = .less
@@ -202,8 +202,18 @@ public struct ExpressionCompiler {
             }
             return try emit(user.body, bindings: inner, depth: depth + 1)
         }
-        if let f = Self.functions1[name] {
+        if var f = Self.functions1[name] {
             try arity(1)
+            // Run-time expressions guard the singular points (CompiledExpression.singularityGuard).
+            if allowRuntime {
+                switch f {
+                case .exp: f = .guardedExp
+                case .ln: f = .guardedLn
+                case .log10: f = .guardedLog10
+                case .sqrt: f = .guardedSqrt
+                default: break
+                }
+            }
             let x = try emit(args[0], bindings: bindings, depth: depth)
             let s = try push(.init(op: .function1, a: x, function: f.rawValue))
             return try fold(s, operands: [x])
@@ -223,7 +233,7 @@ public struct ExpressionCompiler {
             // ngspice: in B-source expressions pwr() keeps the sign of x; in .param (front end)
             // pwr(x, y) = pow(|x|, y) like pow() (manual §2.9.5 vs §5.1.1).
             let signed = name == "pwr" && allowRuntime
-            let s = try push(.init(op: signed ? .signedPower : .power, a: x, b: y))
+            let s = try push(.init(op: signed ? .guardedSignedPower : (allowRuntime ? .guardedPower : .power), a: x, b: y))
             return try fold(s, operands: [x, y])
         case "sqr":
             // ngspice's numparam square (xpressn.c): sqr(x) = x·x.

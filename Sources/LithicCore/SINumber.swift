@@ -3,7 +3,7 @@
 /// `T`=1e12, `G`=1e9, `MEG`=1e6, `K`=1e3, `M`=1e-3 (milli, not mega), `MIL`=25.4e-6, `U`=1e-6,
 /// `N`=1e-9, `P`=1e-12, `F`=1e-15. Letters after the number and its scale factor are ignored
 /// (`10V`, `1KOhm` = 1e3, `1kHz`), and `A` is **not** atto (`1a` = 1.0), all as measured on
-/// ngspice 39 (CIRCUITS.md §1.2). Case-insensitive.
+/// ngspice 39 (CIRCUITS.md §1.2). `µ` (UTF-8) is micro as `u`. Case-insensitive.
 public enum SINumber {
     /// Parses a whole token. Returns nil when the token does not start with a number or when
     /// something other than letters follows the number.
@@ -81,8 +81,48 @@ public enum SINumber {
             if lower(i + 1) == 101, lower(i + 2) == 103 { return (6, 3, false) }
             if lower(i + 1) == 105, lower(i + 2) == 108 { return (0, 3, true) }
             return (-3, 1, false)
-        default: return (0, 0, false)
+        default:
+            // UTF-8 `µ` (U+00B5 MICRO SIGN) and `μ` (U+03BC GREEK SMALL LETTER MU): micro, as ngspice 39.
+            if i + 1 < b.count, (b[i] == 0xC2 && b[i + 1] == 0xB5) || (b[i] == 0xCE && b[i + 1] == 0xBC) { return (-6, 2, false) }
+            return (0, 0, false)
         }
+    }
+
+    /// A value in RKM notation (IEC 60062), the scale letter in place of the decimal point:
+    /// `4k7` = 4.7e3, `2m5` = 2.5e-3, `4u7` = 4.7e-6, `1meg2` = 1.2e6 and, for resistors
+    /// (`resistor: true`), `1r5` = 1.5. As newer ngspice reads R, C and L values (inpeval.c's
+    /// INPevaluateRKM_R); ngspice 39 reads `4k7` as 4e3 without a word. Only the unambiguous form
+    /// is accepted: an integer, one scale letter, digits (trailing unit letters allowed); no
+    /// decimal point, exponent or `mil`. nil for anything else, including ordinary numbers.
+    public static func parseRKM<S: StringProtocol>(_ token: S, resistor: Bool) -> Double? {
+        let b = Array(token.utf8)
+        var i = 0
+        var negative = false
+        if i < b.count, b[i] == 43 || b[i] == 45 { negative = b[i] == 45; i += 1 }
+        let integerStart = i
+        while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
+        guard i > integerStart, i < b.count else { return nil }
+        let integerPart = b[integerStart..<i]
+        var power: Int
+        var length: Int
+        if resistor, b[i] | 0x20 == 114 {  // r
+            power = 0; length = 1
+        } else {
+            let (p, l, mil) = scaleExponent(b, at: i)
+            guard l > 0, !mil else { return nil }
+            power = p; length = l
+        }
+        i += length
+        let fractionStart = i
+        while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
+        guard i > fractionStart else { return nil }
+        let fraction = b[fractionStart..<i]
+        while i < b.count {
+            guard isLetter(b[i]) else { return nil }
+            i += 1
+        }
+        let literal = (negative ? "-" : "") + String(decoding: integerPart, as: UTF8.self) + "." + String(decoding: fraction, as: UTF8.self) + "e\(power)"
+        return Double(literal)
     }
 
     private static func isLetter(_ c: UInt8) -> Bool {

@@ -12,6 +12,7 @@ public struct NetlistParser {
     public static func parse(path: String, reader: SourceReader = SourceReader()) throws -> SyntaxTree {
         var r = reader
         let (title, cards) = try r.readTopLevel(path: path)
+        try rejectEmpty(title, cards, name: path)
         var warnings = r.warnings
         let statements = try parseCards(cards, warnings: &warnings)
         return SyntaxTree(title: title, statements: statements, warnings: warnings)
@@ -21,26 +22,78 @@ public struct NetlistParser {
     public static func parse(text: String, name: String = "<netlist>", reader: SourceReader = SourceReader()) throws -> SyntaxTree {
         var r = reader
         let (title, cards) = try r.readTopLevel(bytes: Array(text.utf8), name: name)
+        try rejectEmpty(title, cards, name: name)
         var warnings = r.warnings
         let statements = try parseCards(cards, warnings: &warnings)
         return SyntaxTree(title: title, statements: statements, warnings: warnings)
     }
 
+    /// A netlist with neither a title nor a card is an input error (an empty or truncated file
+    /// passed by mistake), not a run that succeeds with nothing.
+    static func rejectEmpty(_ title: String, _ cards: [Card], name: String) throws {
+        guard title.isEmpty, cards.isEmpty else { return }
+        throw InputError(SourceLocation(file: name, line: 1, column: 1), "the netlist is empty: no title line and no cards")
+    }
+
     public static func parseCards(_ cards: [Card], warnings: inout [Warning]) throws -> [Statement] {
-        // An explicit stack instead of recursion, so deep nesting cannot overflow the stack.
-        var stack: [(def: SubcircuitDefinition?, body: [Statement])] = [(nil, [])]
+        // An explicit stack instead of recursion, so deep nesting cannot overflow the stack. A
+        // frame is a .subckt definition or an open .if block (its finished branches, and the
+        // condition and location of the branch being read).
+        struct Frame {
+            var def: SubcircuitDefinition?
+            var body: [Statement] = []
+            var branches: [ConditionalBranch]?
+            var condition: ArithmeticExpression?
+            var location = SourceLocation(file: "", line: 0, column: 0)
+            var sawElse = false
+        }
+        var stack: [Frame] = [Frame(def: nil)]
+        func condition(_ tokens: [Token], _ card: Card) throws -> ArithmeticExpression {
+            guard tokens.count >= 2 else { throw InputError(card.location, "\(tokens[0].text) needs a condition, e.g. \(tokens[0].text) (a == 1)") }
+            return try expression(tokens: tokens, from: 1, to: tokens.count, card: card)
+        }
         for card in cards {
             let tokens = try card.tokens()
             guard let head = tokens.first else { continue }
             let keyword = head.text
+            switch keyword {
+            case ".if":
+                guard stack.count <= maximumSubcircuitNesting else {
+                    throw InputError(card.location, ".if blocks and .subckt definitions nested more than \(maximumSubcircuitNesting) deep")
+                }
+                stack.append(Frame(def: nil, branches: [], condition: try condition(tokens, card), location: card.location))
+                continue
+            case ".elseif", ".else", ".endif":
+                guard stack.count > 1, var frame = stack.last, var branches = frame.branches else {
+                    throw InputError(card.location, "\(keyword) without a matching .if")
+                }
+                guard !frame.sawElse || keyword == ".endif" else { throw InputError(card.location, "\(keyword) after .else") }
+                branches.append(ConditionalBranch(condition: frame.condition, body: frame.body, location: frame.location))
+                stack.removeLast()
+                if keyword == ".endif" {
+                    stack[stack.count - 1].body.append(.conditional(branches))
+                } else {
+                    frame.branches = branches
+                    frame.body = []
+                    frame.condition = keyword == ".else" ? nil : try condition(tokens, card)
+                    frame.sawElse = keyword == ".else"
+                    frame.location = card.location
+                    stack.append(frame)
+                }
+                continue
+            default: break
+            }
             if keyword == ".subckt" {
                 guard stack.count <= maximumSubcircuitNesting else {
                     throw InputError(card.location, ".subckt definitions nested more than \(maximumSubcircuitNesting) deep")
                 }
-                stack.append((try parseSubcircuitHeader(tokens, card), []))
+                stack.append(Frame(def: try parseSubcircuitHeader(tokens, card)))
                 continue
             }
             if keyword == ".ends" {
+                if let open = stack.last, open.branches != nil {
+                    throw InputError(card.location, ".ends inside the .if block opened at line \(open.location.line) (close it with .endif first)")
+                }
                 guard stack.count > 1, var def = stack.last?.def, let body = stack.last?.body else {
                     throw InputError(card.location, ".ends without a matching .subckt")
                 }
@@ -57,8 +110,9 @@ public struct NetlistParser {
                 stack[stack.count - 1].body.append(s)
             }
         }
-        if stack.count > 1, let def = stack.last?.def {
-            throw InputError(def.location, ".subckt '\(def.name)' is not closed by .ends")
+        if stack.count > 1, let open = stack.last {
+            if let def = open.def { throw InputError(def.location, ".subckt '\(def.name)' is not closed by .ends") }
+            throw InputError(open.location, ".if block is not closed by .endif")
         }
         return stack[0].body
     }

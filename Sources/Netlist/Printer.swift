@@ -41,6 +41,12 @@ public enum NetlistPrinter {
             out += ".ends \(d.name)\n"
         case .model(let m):
             out += ".model \(m.name) \(m.type) (\(assignments(m.parameters)))\n"
+        case .conditional(let branches):
+            for (k, b) in branches.enumerated() {
+                if let c = b.condition { out += (k == 0 ? ".if" : ".elseif") + " {\(c)}\n" } else { out += ".else\n" }
+                for s in b.body { print(s, into: &out) }
+            }
+            out += ".endif\n"
         case .parameters(let list):
             out += ".param " + assignments(list) + "\n"
         case .function(let f):

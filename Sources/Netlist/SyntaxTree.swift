@@ -83,6 +83,19 @@ public enum Statement: Sendable {
     case experiment([Token], Card)
     /// `.four frequency vector…`: Fourier analysis of the last period of the transient.
     case fourier([Token], Card)
+    /// `.if (cond) … .elseif (cond) … .else … .endif`: the branches in order; the elaborator keeps
+    /// the first whose condition (on `.param` values) is non-zero.
+    case conditional([ConditionalBranch])
+}
+
+/// One branch of a `.if` block: its condition (nil for `.else`) and its statements.
+public struct ConditionalBranch: Sendable {
+    public var condition: ArithmeticExpression?
+    public var body: [Statement]
+    public var location: SourceLocation
+    public init(condition: ArithmeticExpression?, body: [Statement], location: SourceLocation) {
+        self.condition = condition; self.body = body; self.location = location
+    }
 }
 
 /// A whole parsed netlist: title and top-level statements, plus warnings met while reading.
