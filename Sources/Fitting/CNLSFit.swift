@@ -92,8 +92,10 @@ public struct FitResult: Sendable {
     /// Starts run (the search may end before all of them) and extra starts among them.
     public var startsRun = 0
     public var extraStartsRun = 0
-    /// χ² where each start ended, in start order (extra starts last; infinity: not finite).
+    /// χ² where each start ended, in start order (extra starts last; infinity: not finite), and
+    /// the evaluations each took.
     public var startCosts: [Double] = []
+    public var startEvaluations: [Int] = []
     public var converged: Bool
     public var warnings: [String]
     public var weighting: Weighting
@@ -315,6 +317,7 @@ public struct CNLSFitter {
         result.startsRun = outcomes.count
         result.extraStartsRun = extras.count
         result.startCosts = outcomes.map { $0?.cost ?? .infinity }
+        result.startEvaluations = outcomes.map { $0?.evaluations ?? 0 }
         return result
     }
 
