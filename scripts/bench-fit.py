@@ -120,6 +120,7 @@ def user_timed():
     peer = os.path.join(root, "scripts/peer-impedance-fit.py")
     out = tempfile.mkdtemp()
     rows = []
+    load_before = os.getloadavg()[0]
     for name in files:
         path = os.path.join(public, name)
         for circuit in CIRCUITS:
@@ -144,6 +145,7 @@ def user_timed():
             rows.append(row)
             print(f"{name} {circuit}: lithic {row['lithic_wall']:.4f} s (fit {row['lithic_fit']:.4f}), "
                   f"impedance.py {row['peer_wall']:.3f} s (fit {row['peer_fit']:.4f})", file=sys.stderr)
+    load_after = os.getloadavg()[0]
     imports = []
     for _ in range(PEER_REPEATS):
         t0 = time.perf_counter()
@@ -157,7 +159,8 @@ def user_timed():
     low = min(range(len(rows)), key=lambda k: user[k])
     with open(os.path.join(root, "BENCHMARKS.md"), "a") as fh:
         fh.write(f"\n{heading}\n\n")
-        fh.write(f"Measured on {time.strftime('%Y-%m-%d', time.gmtime())}, {os.cpu_count()} cores (shared with other work while measured: medians). "
+        fh.write(f"Measured on {time.strftime('%Y-%m-%d', time.gmtime())}, {os.cpu_count()} cores, load average {load_before:.1f} at the start "
+                 f"and {load_after:.1f} at the end (other work on the machine slows both tools; medians). "
                  f"Lithic: `lithic fit FILE --circuit C -o DIR` with default settings (guessed start, 32 starts on all cores, modulus weights, "
                  f"every point), the release build, wall time of the whole process (start-up, reading, fit, fit.json and fit.csv written), "
                  f"median of {LITHIC_REPEATS}; beside it the fit itself as the process reports it (`fit_seconds`, all 32 starts and the statistics). "
@@ -165,7 +168,9 @@ def user_timed():
                  f"the file with its reader, drops the inductive points (as its tutorial does), fits `CustomCircuit` with its defaults (unit "
                  f"weights, one start) from the same guessed start and writes its parameters and model, median of {PEER_REPEATS}; beside it the "
                  f"`CustomCircuit.fit` call alone. **The user figure is whole process against whole process** (what `time` shows for each "
-                 f"command); the fit-only ratio compares Lithic's 32 starts with impedance.py's one.\n\n")
+                 f"command); the fit-only ratio compares Lithic's 32 starts with impedance.py's one. The rms_rel columns are each tool's default fit on "
+                 f"its own points and weights (Lithic every point, modulus weights; impedance.py capacitive points, unit weights): not a "
+                 f"comparison of residuals (PeerFitTests compares those, same points and weights).\n\n")
         fh.write("| file | circuit | Lithic process s | impedance.py process s | **user-timed speed-up** | Lithic fit s (32 starts, in process) | impedance.py `fit` s | fit-only speed-up | impedance.py `fit` alone / Lithic process | Lithic evaluations | rms_rel Lithic | rms_rel impedance.py |\n"
                  "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
         for r, u, f, st in zip(rows, user, fit_only, strict):
