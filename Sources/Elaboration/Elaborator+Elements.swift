@@ -935,7 +935,45 @@ extension Elaborator {
         if c.multiplier != 1 {
             warnings.append(Warning(loc, "'\(name)': behavioural sources are not multiplied by the enclosing instance's m=\(c.multiplier) (as ngspice)"))
         }
-        let compiled = try ExpressionCompiler.compile(expression, scope: c.scope, at: loc, allowRuntime: true, temperatureCelsius: options.temperature)
+        var derivatives = 0
+        let rewritten = try replacingDerivatives(expression, source: name, count: &derivatives, at: loc, c)
+        let compiled = try ExpressionCompiler.compile(rewritten, scope: c.scope, at: loc, allowRuntime: true, temperatureCelsius: options.temperature)
+        let inputs = resolvedInputs(compiled, c)
+        groups.append(BehavioralSource(name: name, a: a, b: b, kind: kind, expression: compiled, inputs: inputs))
+    }
+
+    /// Replaces each `ddt(u)` of a behavioural expression (innermost first) by the voltage of an
+    /// internal node `<source>#ddtN` carrying du/dt, and adds the `BehavioralDerivative` that
+    /// makes it so.
+    mutating func replacingDerivatives(_ e: ArithmeticExpression, source: String, count: inout Int, at loc: SourceLocation,
+                                       _ c: Context) throws -> ArithmeticExpression {
+        switch e {
+        case .number, .name, .voltage, .current: return e
+        case .unary(let op, let a): return .unary(op, try replacingDerivatives(a, source: source, count: &count, at: loc, c))
+        case .binary(let op, let a, let b):
+            return .binary(op, try replacingDerivatives(a, source: source, count: &count, at: loc, c),
+                           try replacingDerivatives(b, source: source, count: &count, at: loc, c))
+        case .conditional(let x, let a, let b):
+            return .conditional(try replacingDerivatives(x, source: source, count: &count, at: loc, c),
+                                try replacingDerivatives(a, source: source, count: &count, at: loc, c),
+                                try replacingDerivatives(b, source: source, count: &count, at: loc, c))
+        case .call(let f, let args):
+            let inner = try args.map { try replacingDerivatives($0, source: source, count: &count, at: loc, c) }
+            guard f == "ddt", c.scope.userFunction("ddt") == nil else { return .call(f, inner) }
+            guard inner.count == 1 else { throw InputError(loc, "ddt() takes one argument, got \(inner.count)") }
+            count += 1
+            // The node is local to the source's level, like its own nodes (hierarchical names inside x…).
+            let local = "\(source.split(separator: ".").last.map(String.init) ?? source)#ddt\(count)"
+            let y = node(local, c)
+            connectivity.join([y, 0], at: loc)
+            let compiled = try ExpressionCompiler.compile(inner[0], scope: c.scope, at: loc, allowRuntime: true, temperatureCelsius: options.temperature)
+            groups.append(BehavioralDerivative(name: "\(source)#ddt\(count)", node: y, expression: compiled, inputs: resolvedInputs(compiled, c)))
+            return .voltage(local, nil)
+        }
+    }
+
+    /// The run-time inputs of a compiled behavioural expression resolved to unknowns at this level.
+    mutating func resolvedInputs(_ compiled: CompiledExpression, _ c: Context) -> [ResolvedInput] {
         var inputs: [ResolvedInput] = []
         for input in compiled.inputs {
             switch input {
@@ -948,7 +986,7 @@ extension Elaborator {
             case .frequency: inputs.append(.constant(0))
             }
         }
-        groups.append(BehavioralSource(name: name, a: a, b: b, kind: kind, expression: compiled, inputs: inputs))
+        return inputs
     }
 
     /// Parses `[DC v] [AC mag [phase]] [PULSE(…)|SIN(…)|EXP(…)|PWL(…)|SFFM(…)|AM(…)]`.
