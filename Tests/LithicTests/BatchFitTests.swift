@@ -141,6 +141,24 @@ struct BatchFitTests {
         #expect(FitWorkflow.neighbourRatios([2.0]) == [nil])
     }
 
+    @Test("lithic fit on several files: summary.csv has the jump columns and a row with the error for a file that fails")
+    func commandLine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lithic-batch-cli-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let bad = dir.appendingPathComponent("bad.csv")
+        try "frequency,z_real,z_imag\n1000,abc,1\n".write(to: bad, atomically: true, encoding: .utf8)
+        let files = ["Circuit1_EIS_1.z", "exampleDataZPlot.z"].map { FittingTests.fixtures.appendingPathComponent($0).path } + [bad.path]
+        _ = try runProcess(Repository.binary, ["fit"] + files + ["--circuit", "R0-p(R1,CPE1)", "--quiet", "-o", dir.path])
+        let csv = try String(contentsOf: dir.appendingPathComponent("summary.csv"), encoding: .utf8)
+        let lines = csv.split(separator: "\n")
+        #expect(lines.count == 4)
+        #expect(lines[0].hasSuffix(",neighbour_ratio,residual_jump,error"))
+        #expect(lines[3].hasPrefix(bad.path + ",false,") && lines[3].contains("bad.csv"))
+        let json = try String(contentsOf: dir.appendingPathComponent("summary.json"), encoding: .utf8)
+        // Two unrelated spectra: each one's residual jumps against the other's.
+        #expect(json.contains("\"residual_jump\": true") && json.contains("\"neighbour_ratio\": "))
+    }
+
     @Test("a failed file is a row with its error in the summary, with as many columns as the header")
     func failureRow() throws {
         let names = try EquivalentCircuit(parsing: Self.circuit).parameterNames
