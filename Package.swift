@@ -57,6 +57,10 @@ let package = Package(
         // MARK: The device contract and the basic SPICE elements
         .target(name: "Devices", dependencies: ["LithicCore"], swiftSettings: numericSettings),
 
+        // MARK: Verilog-A models compiled to OSDI (OpenVAF), loaded with dlopen, on the device contract
+        .systemLibrary(name: "COSDI"),
+        .target(name: "OSDI", dependencies: ["LithicCore", "Devices", "COSDI"], swiftSettings: numericSettings),
+
         // MARK: Memristor compact models on the device contract
         .target(name: "Memristors", dependencies: ["LithicCore", "Devices"], swiftSettings: numericSettings),
 
@@ -92,7 +96,7 @@ let package = Package(
         // snprintf("%.12e") for the CSV writers (Foundation's String(format:) is ~20× slower).
         .target(name: "CNumberFormat"),
         .target(name: "Lithic", dependencies: ["CNumberFormat", "LithicCore", "Netlist", "Devices", "Elaboration", "Analyses", "Charts", "SparseLinear",
-                                              "Impedance", "Spectroscopy", "Fitting", "Memristors", "Electrochem", "Crossbar"]),
+                                              "Impedance", "Spectroscopy", "Fitting", "Memristors", "Electrochem", "Crossbar", "OSDI"]),
 
         // MARK: The command-line program (argument parsing, exit codes, progress; no numerics)
         .executableTarget(
