@@ -599,13 +599,15 @@ extension Elaborator {
             try instance(e, in: c, depth: depth)
         case "y":
             try extensionDevice(e, in: c)
+        case "n":
+            try osdiInstance(e, in: c)
         default:
             let features: [Character: String] = [
                 "o": "lossy transmission line (LTRA)", "p": "coupled multiconductor line (CPL)", "u": "uniform distributed RC line (URC)",
-                "z": "MESFET", "a": "XSPICE code model", "n": "OSDI (Verilog-A) device",
+                "z": "MESFET", "a": "XSPICE code model",
             ]
             let what = features[letter].map { "\($0) element '\(e.name)'" } ?? "element type '\(letter)' in '\(e.name)'"
-            throw InputError(loc, "unsupported: \(what) (Lithic has R C L K V I E F G H B D J M Q S T W X Y)")
+            throw InputError(loc, "unsupported: \(what) (Lithic has R C L K V I E F G H B D J M N Q S T W X Y)")
         }
     }
 

@@ -1,6 +1,7 @@
 import Devices
 import Elaboration
 import LithicCore
+import Netlist
 import OSDI
 
 extension DeviceCatalog {
@@ -41,5 +42,17 @@ final class OSDIModelCache: @unchecked Sendable {
         let m = try OSDIModel(module: module, name: name, parameters: parameters, at: location)
         models[key] = m
         return m
+    }
+}
+
+extension NetlistRun {
+    /// The catalog with every OSDI library the netlist loads added (`.osdi`, `pre_osdi`).
+    static func catalog(_ base: DeviceCatalog, loading tree: SyntaxTree) throws -> DeviceCatalog {
+        guard !tree.osdiLibraries.isEmpty else { return base }
+        var catalog = base
+        for (path, location) in tree.osdiLibraries {
+            catalog.addOSDI(try OSDILibrary.open(path, at: location))
+        }
+        return catalog
     }
 }

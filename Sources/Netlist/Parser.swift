@@ -15,7 +15,7 @@ public struct NetlistParser {
         try rejectEmpty(title, cards, name: path)
         var warnings = r.warnings
         let statements = try parseCards(cards, warnings: &warnings)
-        return SyntaxTree(title: title, statements: statements, warnings: warnings)
+        return SyntaxTree(title: title, statements: statements, warnings: warnings, osdiLibraries: r.osdiLibraries)
     }
 
     /// Parses netlist text (first line is the title).
@@ -25,7 +25,7 @@ public struct NetlistParser {
         try rejectEmpty(title, cards, name: name)
         var warnings = r.warnings
         let statements = try parseCards(cards, warnings: &warnings)
-        return SyntaxTree(title: title, statements: statements, warnings: warnings)
+        return SyntaxTree(title: title, statements: statements, warnings: warnings, osdiLibraries: r.osdiLibraries)
     }
 
     /// A netlist with neither a title nor a card is an input error (an empty or truncated file

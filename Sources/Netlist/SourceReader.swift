@@ -17,6 +17,9 @@ public struct SourceReader {
     private var controlCards: [Card] = []
     static let controlAnalyses: Set<String> = ["op", "tran", "ac", "dc", "noise", "tf"]
     static let analysisCards: Set<String> = [".op", ".tran", ".ac", ".dc", ".noise", ".tf", ".eis", ".experiment"]
+    /// OSDI libraries to load: `.osdi PATH` cards and ngspice's `pre_osdi PATH` control
+    /// commands, paths resolved against the directory of the file that names them.
+    public private(set) var osdiLibraries: [(path: String, location: SourceLocation)] = []
     /// Reads a file from disk; replaceable for tests and fuzzing.
     public var readFile: (String) -> [UInt8]?
 
@@ -51,6 +54,17 @@ public struct SourceReader {
             cards.append(contentsOf: controlCards)
         }
         return (title, cards)
+    }
+
+    /// Records an OSDI library path (quotes removed; relative to the naming file's directory).
+    mutating func addOSDI(_ argument: String, file: String, at location: SourceLocation) throws {
+        var path = argument.trimmingSpaces()
+        if path.count >= 2, path.first == "\"" || path.first == "'", path.last == path.first { path = String(path.dropFirst().dropLast()) }
+        guard !path.isEmpty else { throw InputError(location, "pre_osdi/.osdi needs the path of an .osdi file") }
+        if !path.hasPrefix("/"), let slash = file.lastIndex(of: "/") {
+            path = String(file[...slash]) + path
+        }
+        osdiLibraries.append((path, location))
     }
 
     static func splitLines(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
@@ -133,6 +147,10 @@ public struct SourceReader {
                 // Analysis and measure commands are kept aside (see controlCards).
                 let command = Self.stripComment(body).trimmingSpaces()
                 let word = Self.asciiLower(String(command.prefix { $0 != " " && $0 != "\t" }))
+                if word == "pre_osdi" {
+                    try addOSDI(String(command.dropFirst(word.count)), file: file, at: location)
+                    continue
+                }
                 if Self.controlAnalyses.contains(word) || word == "meas" || word == "measure" {
                     if command.contains("$") {
                         warnings.append(Warning(location, "'\(command)' in the .control block uses control-language variables; not used"))
@@ -143,6 +161,10 @@ public struct SourceReader {
                 continue
             }
             if first == 42 { continue }  // * comment
+            if lowerBody.hasPrefix(".osdi ") || lowerBody.hasPrefix(".osdi\t") {
+                try addOSDI(String(Self.stripComment(body).trimmingSpaces().dropFirst(5)), file: file, at: location)
+                continue
+            }
             if lowerBody.hasPrefix(".control") {
                 inControl = true
                 controlStart = location

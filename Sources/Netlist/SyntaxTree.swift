@@ -103,9 +103,13 @@ public struct SyntaxTree: Sendable {
     public var title: String
     public var statements: [Statement]
     public var warnings: [Warning]
-    public init(title: String, statements: [Statement], warnings: [Warning]) {
+    /// OSDI libraries the netlist loads (`.osdi PATH`, or ngspice's `pre_osdi PATH` in a
+    /// `.control` block), with the card that names each; paths as written.
+    public var osdiLibraries: [(path: String, location: SourceLocation)] = []
+    public init(title: String, statements: [Statement], warnings: [Warning], osdiLibraries: [(path: String, location: SourceLocation)] = []) {
         self.title = title
         self.statements = statements
         self.warnings = warnings
+        self.osdiLibraries = osdiLibraries
     }
 }

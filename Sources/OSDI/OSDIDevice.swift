@@ -78,6 +78,8 @@ public final class OSDIModel: @unchecked Sendable {
         data = block
         handleName = strdup(name) ?? UnsafeMutablePointer<CChar>.allocate(capacity: 1)
         for (key, value) in parameters.sorted(by: { $0.key < $1.key }) {
+            // SPICE cards label their model with level= and version=; the module is the model.
+            if key == "level" || key == "version" { continue }
             guard let p = module.parameter(named: key) else {
                 throw InputError(location, "'\(key)' is not a parameter of OSDI module \(module.name) (\(module.library)); `lithic devices` lists them")
             }
