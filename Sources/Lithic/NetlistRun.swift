@@ -25,14 +25,14 @@ public struct NetlistRun {
     /// - Parameter parameters: values replacing top-level `.param` definitions (`--param name=value`).
     public static func prepare(path: String, catalog: DeviceCatalog = standardCatalog, parameters: [String: Double] = [:]) throws -> (SyntaxTree, Circuit) {
         let tree = try NetlistParser.parse(path: path)
-        let circuit = try Elaborator.elaborate(tree, catalog: catalog, overrides: parameters)
+        let circuit = try Elaborator.elaborate(tree, catalog: try Self.catalog(catalog, loading: tree), overrides: parameters)
         try validateExperiments(circuit)
         return (tree, circuit)
     }
 
     public static func prepare(text: String, name: String = "<netlist>", catalog: DeviceCatalog = standardCatalog) throws -> (SyntaxTree, Circuit) {
         let tree = try NetlistParser.parse(text: text, name: name)
-        let circuit = try Elaborator.elaborate(tree, catalog: catalog)
+        let circuit = try Elaborator.elaborate(tree, catalog: try Self.catalog(catalog, loading: tree))
         try validateExperiments(circuit)
         return (tree, circuit)
     }
