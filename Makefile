@@ -1,6 +1,6 @@
 # Lithic: the two commands of the README contract, plus peers and benchmarks.
 #   make demo   install missing apt packages, build (release), simulate the example, write outputs + SVG
-#   make test   install missing apt packages, run the whole test suite (what CI runs)
+#   make test   install missing apt packages (and ngspice, spicelib for the raw-file test), run the whole test suite (what CI runs)
 SWIFT ?= swift
 DEMO_OUT ?= out/demo
 
@@ -13,7 +13,8 @@ demo:
 	@echo "Outputs in $(DEMO_OUT)/ (tran.csv, ac.csv, measures.json, ladder.raw, *.svg)"
 
 test:
-	@scripts/setup.sh
+	@scripts/setup.sh ngspice
+	@scripts/setup-spicelib.sh
 	$(SWIFT) build --product lithic
 	$(SWIFT) test
 

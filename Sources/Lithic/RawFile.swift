@@ -2,12 +2,25 @@ import FoundationEssentials
 import Glibc
 import LithicCore
 import Analyses
+import CNumberFormat
 
-/// ngspice raw files (CIRCUITS.md §1.3): ASCII or binary, one plot after another, each with a
-/// header (`Title:`, `Date:`, `Plotname:`, `Flags:`, `No. Variables:`, `No. Points:`,
-/// `Variables:`) and `Values:` (ASCII) or `Binary:` (little-endian float64, point-major;
-/// complex plots store (re, im) for every variable including the scale).
+/// ngspice raw files: ASCII or binary, one plot after another, in the layout ngspice 44 and later
+/// write in batch mode (`src/frontend/outitf.c`): `Title:`, `Date:`, `Command:`, `Plotname:`,
+/// `Flags:`, `No. Variables:`, `No. Points:`, `Variables:`, then `Values:` (ASCII: each point is
+/// its index and a tab, then one `\t%.15e` line per variable, complex as `re,im`) or `Binary:`
+/// (little-endian float64, point-major; complex plots store (re, im) for every variable including
+/// the scale).
+///
+/// The `Command:` line names the producer; readers such as spicelib pick the file's dialect
+/// from it (`ngspice` in it: doubles for real plots, complex doubles for AC), and ngspice ≥ 44
+/// does not execute a `Command:` line that starts with its own name. (ngspice 39 still tries to
+/// run it and prints "no such command" before loading the file normally, as it does for files of
+/// ngspice 44 itself.) Each ASCII plot ends with an empty line: spicelib skips empty lines
+/// after a plot's values, and without one its reader loops forever on the next plot's `Title:`.
 public enum RawFile {
+    /// What the `Command:` line says: the layout it follows and the program that wrote it.
+    public static let command = "ngspice-44 compatible, written by Lithic"
+
     /// `Sat Nov 22 08:30:00 2026` in local time, as ngspice writes it (C locale names).
     static func dateStamp(_ date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
@@ -18,51 +31,75 @@ public enum RawFile {
         return buffer.withUnsafeBufferPointer { b in String(decoding: UnsafeRawBufferPointer(b).prefix(n), as: UTF8.self) }
     }
 
-    public static func write(_ plots: [Plot], title: String, binary: Bool, date: Date = Date()) -> Data {
-        var data = Data()
-        let stamp = dateStamp(date)
-        for plot in plots {
-            var header = "Title: \(title)\nDate: \(stamp)\nPlotname: \(plot.name)\n"
-            header += "Flags: \(plot.isComplex ? "complex" : "real")\nNo. Variables: \(plot.vectors.count)\nNo. Points: \(plot.points)\n"
-            header += "Variables:\n"
-            for (i, v) in plot.vectors.enumerated() {
-                // ngspice writes the DC sweep scale as v(v-sweep) / i(i-sweep).
-                var name = v.name
-                if plot.kind == "dc", i == 0, name.hasSuffix("-sweep") { name = "\(name.prefix(1))(\(name))" }
-                header += "\t\(i)\t\(name)\t\(v.type)\n"
-            }
-            header += binary ? "Binary:\n" : "Values:\n"
-            data.append(contentsOf: Array(header.utf8))
-            if binary {
-                var buffer: [Double] = []
-                buffer.reserveCapacity(plot.points * plot.vectors.count * (plot.isComplex ? 2 : 1))
-                for p in 0..<plot.points {
-                    for v in plot.vectors {
-                        buffer.append(v.real[p])
-                        if plot.isComplex { buffer.append(v.imaginary?[p] ?? 0) }
-                    }
-                }
-                buffer.withUnsafeBytes { data.append(contentsOf: $0) }
-            } else {
-                var text = ""
-                text.reserveCapacity(plot.points * plot.vectors.count * 26)
-                for p in 0..<plot.points {
-                    text += "\(p)"
-                    for v in plot.vectors {
-                        if plot.isComplex {
-                            text += "\t" + format(v.real[p]) + "," + format(v.imaginary?[p] ?? 0) + "\n"
-                        } else {
-                            text += "\t" + format(v.real[p]) + "\n"
-                        }
-                    }
-                }
-                data.append(contentsOf: Array(text.utf8))
-            }
+    /// The header of one plot, up to and including `Values:`/`Binary:`.
+    static func header(_ plot: Plot, title: String, stamp: String, binary: Bool) -> String {
+        var header = "Title: \(title)\nDate: \(stamp)\nCommand: \(command)\nPlotname: \(plot.name)\n"
+        header += "Flags: \(plot.isComplex ? "complex" : "real")\nNo. Variables: \(plot.vectors.count)\nNo. Points: \(plot.points)\n"
+        header += "Variables:\n"
+        for (i, v) in plot.vectors.enumerated() {
+            // ngspice writes the DC sweep scale as v(v-sweep) / i(i-sweep).
+            var name = v.name
+            if plot.kind == "dc", i == 0, name.hasSuffix("-sweep") { name = "\(name.prefix(1))(\(name))" }
+            // Log-spaced AC and noise scales carry ngspice's grid=3 (log x axis in its plots).
+            let grid = i == 0 && v.type == "frequency" && isLogarithmic(v.real) ? "\tgrid=3" : ""
+            header += "\t\(i)\t\(name)\t\(v.type)\(grid)\n"
         }
-        return data
+        header += binary ? "Binary:\n" : "Values:\n"
+        return header
     }
 
-    static func format(_ v: Double) -> String { String(format: "%.15e", v) }
+    /// A positive scale whose successive ratios are constant (a `dec`/`oct` sweep).
+    static func isLogarithmic(_ v: [Double]) -> Bool {
+        guard v.count >= 3, let first = v.first, first > 0 else { return false }
+        let r = v[1] / v[0]
+        guard r > 1 else { return false }
+        for k in 2..<v.count where v[k - 1] <= 0 || abs(v[k] / v[k - 1] - r) > 1e-6 * r { return false }
+        return true
+    }
+
+    public static func write(_ plots: [Plot], title: String, binary: Bool, date: Date = Date()) -> Data {
+        var bytes: [UInt8] = []
+        let stamp = dateStamp(date)
+        var scratch = [CChar](repeating: 0, count: 48)
+        func append(_ v: Double) {
+            scratch.withUnsafeMutableBufferPointer { b in
+                guard let base = b.baseAddress else { return }
+                let n = Int(lithic_format_e15(base, b.count, v))
+                for k in 0..<min(max(n, 0), b.count - 1) { bytes.append(UInt8(bitPattern: base[k])) }
+            }
+        }
+        for plot in plots {
+            bytes.append(contentsOf: Array(header(plot, title: title, stamp: stamp, binary: binary).utf8))
+            let width = plot.vectors.count * (plot.isComplex ? 2 : 1)
+            if binary {
+                var buffer: [Double] = []
+                buffer.reserveCapacity(plot.points * width)
+                for p in 0..<plot.points {
+                    for v in plot.vectors {
+                        buffer.append(p < v.real.count ? v.real[p] : 0)
+                        if plot.isComplex { buffer.append(v.imaginary.map { p < $0.count ? $0[p] : 0 } ?? 0) }
+                    }
+                }
+                buffer.withUnsafeBytes { bytes.append(contentsOf: $0) }
+            } else {
+                bytes.reserveCapacity(bytes.count + plot.points * width * 24 + 2)
+                for p in 0..<plot.points {
+                    bytes.append(contentsOf: Array("\(p)\t".utf8))
+                    for v in plot.vectors {
+                        bytes.append(UInt8(ascii: "\t"))
+                        append(p < v.real.count ? v.real[p] : 0)
+                        if plot.isComplex {
+                            bytes.append(UInt8(ascii: ","))
+                            append(v.imaginary.map { p < $0.count ? $0[p] : 0 } ?? 0)
+                        }
+                        bytes.append(UInt8(ascii: "\n"))
+                    }
+                }
+                bytes.append(UInt8(ascii: "\n"))
+            }
+        }
+        return Data(bytes)
+    }
 
     /// Reads every plot of a raw file (ASCII or binary) written by ngspice or Lithic.
     public static func read(_ data: [UInt8], name: String) throws -> [Plot] {
