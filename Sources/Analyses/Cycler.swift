@@ -31,7 +31,8 @@ public enum Cycler {
     public static func run(_ experiment: ExperimentProtocol, circuit: Circuit,
                            progress: ((Double) -> Void)? = nil, resume: CyclerCheckpoint? = nil,
                            save: ((CyclerCheckpoint) -> Void)? = nil,
-                           finished: (([String: Double]) -> Void)? = nil) throws -> (trace: Plot, cycles: Plot, error: Error?) {
+                           finished: (([String: Double]) -> Void)? = nil,
+                           statistics: ((SolverStatistics) -> Void)? = nil) throws -> (trace: Plot, cycles: Plot, error: Error?) {
         guard let plus = circuit.nodeNames.firstIndex(of: experiment.plus) else {
             throw InputError(SourceLocation(file: "<netlist>", line: 1, column: 1), ".experiment node '\(experiment.plus)' is not in the circuit")
         }
@@ -145,6 +146,7 @@ public enum Cycler {
             }
         }
         if failure != nil, let save, !rows.isEmpty { save(checkpoint()) }
+        statistics?(system.statistics)
         // The device states where the protocol ended, for an analysis that continues from there.
         if failure == nil { finished?(system.stateValues.filter { !$0.key.hasPrefix(instrumentName + "#") }) }
         let columns = ["cycle", "charge_capacity_ah", "discharge_capacity_ah", "coulombic_efficiency", "charge_energy_wh",

@@ -54,7 +54,11 @@ public struct Simulator {
                     plots.append(try system.dcSweep(sweeps, progress: progress.map { p in { p("dc", $0) } }))
                 case .transient(let step, let stop, let start, let tmax, let uic):
                     let (plot, error) = system.transient(step: step, stop: stop, start: start, maximumStep: tmax,
-                                                         useInitialConditions: uic, progress: progress.map { p in { p("tran", $0) } })
+                                                         useInitialConditions: uic, progress: progress.map { p in { fraction in
+                        // What a user reads on the progress line: simulated time and steps so far.
+                        let t = start + fraction * (stop - start)
+                        p("tran \(Self.engineering(t))s of \(Self.engineering(stop))s, \(system.statistics.acceptedSteps) steps", fraction)
+                    } })
                     plots.append(plot)
                     finalStates = system.stateValues
                     if let error {
@@ -84,8 +88,19 @@ public struct Simulator {
     }
 }
 
+extension Simulator {
+    /// `1.25 m`, `3 µ`, `12 k`: a value with an SI prefix and three significant digits.
+    public static func engineering(_ v: Double) -> String {
+        guard v.isFinite, v != 0 else { return v == 0 ? "0 " : "\(v) " }
+        let prefixes: [(Double, String)] = [(1e9, "G"), (1e6, "M"), (1e3, "k"), (1, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f")]
+        for (scale, p) in prefixes where abs(v) >= scale * 0.9995 { return String(format: "%.3g ", v / scale) + p }
+        return String(format: "%.3g ", v)
+    }
+}
+
 extension SolverStatistics {
-    mutating func merge(_ o: SolverStatistics) {
+    /// Adds another system's counters (unknowns and nonzeros: the larger).
+    public mutating func merge(_ o: SolverStatistics) {
         newtonIterations += o.newtonIterations
         acceptedSteps += o.acceptedSteps
         rejectedSteps += o.rejectedSteps

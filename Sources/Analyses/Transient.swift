@@ -57,6 +57,34 @@ extension BoundSystem {
             }
             return plot
         }
+        /// The points so far on the user's output grid (tstart, tstart + TSTEP, …, and the last
+        /// accepted time), linearly interpolated between accepted steps: what an interrupted run
+        /// writes, instead of every internal step (a 10 ns run stepping through corners keeps
+        /// millions of them).
+        func finishOnGrid() -> Plot {
+            let width = outputIndices.count + currents.count + 1
+            let count = recorded.count / width
+            guard count > 1, tstep > 0, segment == nil, sampling == nil else { return finish() }
+            let last = recorded[(count - 1) * width]
+            var rows: [Double] = []
+            var k = 0
+            var g = tstart
+            var index = 0
+            while g <= last + 1e-12 * max(abs(last), tstep) {
+                while k + 1 < count - 1 && recorded[(k + 1) * width] < g { k += 1 }
+                let t0 = recorded[k * width], t1 = recorded[(k + 1) * width]
+                let w = t1 > t0 ? min(max((g - t0) / (t1 - t0), 0), 1) : 1
+                rows.append(g)
+                for j in 1..<width { rows.append(recorded[k * width + j] * (1 - w) + recorded[(k + 1) * width + j] * w) }
+                index += 1
+                g = tstart + Double(index) * tstep
+            }
+            if let lastGrid = rows.count >= width ? rows[rows.count - width] : nil, last - lastGrid > 1e-9 * tstep {
+                rows.append(contentsOf: recorded[((count - 1) * width)..<(count * width)])
+            }
+            recorded = rows
+            return finish()
+        }
 
         let span = tstop - tstart
         // TMAX as ngspice, further bounded by any device's own step bound ($bound_step).
@@ -167,6 +195,12 @@ extension BoundSystem {
         var firstAfterBreakpoint = true
 
         while t < tstop * (1 - 1e-12) && tstop - t > delmin {
+            // Checked before every attempt, accepted or not: a run stuck in rejected steps still
+            // answers Ctrl-C at once.
+            if Interruption.isRequested {
+                plot.isComplete = false
+                return (finishOnGrid(), SimulationError(analysis: "transient", point: "t = \(t + timeOffset)", message: "interrupted (results so far are kept)"))
+            }
             // Drop passed breakpoints; clip the step to land on the next one.
             while let b = breakpoints.last, b <= t + delmin { breakpoints.removeLast(); if breakpoints.isEmpty { refill() } }
             if breakpoints.isEmpty { refill() }
@@ -311,10 +345,6 @@ extension BoundSystem {
             }
             if eventReached { break }
             if let p = progress, t / tstop - lastProgress > 0.005 { lastProgress = t / tstop; p(lastProgress) }
-            if Interruption.isRequested {
-                plot.isComplete = false
-                return (finish(), SimulationError(analysis: "transient", point: "t = \(t + timeOffset)", message: "interrupted (results so far are kept)"))
-            }
             firstAfterBreakpoint = landsOnBreak
             if landsOnBreak { breakpoints.removeLast(); if breakpoints.isEmpty { refill() } }
             if !landsOnBreak && options.maxord >= 2 { order = 2 }

@@ -82,8 +82,9 @@ public struct NetlistRun {
                 // continues from the device states the previous one left.
                 var cell = circuit
                 if let states = afterExperiment { cell.stateOverrides = states }
-                let (trace, cycles, error) = try Cycler.run(experiment, circuit: cell, progress: progress.map { p in { p("cycle", $0) } },
-                                                            resume: saved, save: save, finished: { afterExperiment = $0 })
+                let (trace, cycles, error) = try Cycler.run(experiment, circuit: cell, progress: progress.map { p in Self.cycleProgress(p, cycles: experiment.cycles) },
+                                                            resume: saved, save: save, finished: { afterExperiment = $0 },
+                                                            statistics: { outcome.statistics.merge($0) })
                 outcome.plots.append(trace)
                 outcome.plots.append(cycles)
                 if let error { outcome.failure = error; break }
@@ -156,11 +157,19 @@ public struct NetlistRun {
                 let experiment = try ExperimentProtocol.parse(tokens, card: card)
                 var c = circuit
                 c.stateOverrides = states
-                let (_, _, error) = try Cycler.run(experiment, circuit: c, progress: progress.map { p in { p("cycle", $0) } },
+                let (_, _, error) = try Cycler.run(experiment, circuit: c, progress: progress.map { p in Self.cycleProgress(p, cycles: experiment.cycles) },
                                                    finished: { states = $0 })
                 if let error { throw error }
             }
             return states
+        }
+    }
+
+    /// The cycler's progress (cycles done over cycles) as the line a user reads: `cycle 3 of 10`.
+    static func cycleProgress(_ report: @escaping (String, Double) -> Void, cycles: Int) -> (Double) -> Void {
+        { fraction in
+            let done = Int((fraction * Double(cycles)).rounded())
+            report("cycle \(done) of \(cycles) done", fraction)
         }
     }
 

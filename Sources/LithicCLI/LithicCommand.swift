@@ -33,18 +33,55 @@ struct LithicCommand: ParsableCommand {
     }
 }
 
-/// Progress on stderr when it is a terminal, unless `--quiet`.
+/// Progress on stderr when it is a terminal, unless `--quiet`: one line, redrawn at most five
+/// times a second, with what the analysis reports (simulated time and steps, cycle n of N), the
+/// fraction done, the elapsed and the estimated remaining wall-clock time.
 struct ProgressReporter {
     let enabled: Bool
     init(quiet: Bool) { enabled = !quiet && isatty(2) == 1 }
+
+    final class State: @unchecked Sendable {
+        var started = Date()
+        var lastDraw = Date.distantPast
+        var label = ""
+    }
+
+    /// `0:07`, `12:05`, `3:02:10`.
+    static func clock(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "–" }
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+
+    /// The progress line for `label` at `fraction` done after `elapsed` seconds.
+    static func line(label: String, fraction: Double, elapsed: Double) -> String {
+        let f = min(max(fraction.isFinite ? fraction : 0, 0), 1)
+        let width = 24
+        let filled = Int(f * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        var text = "\(label) [\(bar)] \(String(format: "%5.1f", f * 100))%  \(clock(elapsed)) elapsed"
+        if f >= 1 { return text }
+        text += f > 0.002 && elapsed > 0.5 ? ", \(clock(elapsed * (1 - f) / f)) left" : ", – left"
+        return text
+    }
+
     func callback() -> ((String, Double) -> Void)? {
         guard enabled else { return nil }
-        return { kind, fraction in
-            let width = 30
-            let filled = Int(fraction * Double(width))
-            let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-            StandardError.write("\r\(kind) [\(bar)] \(Int(fraction * 100))%")
-            if fraction >= 1 { StandardError.write("\n") }
+        let state = State()
+        return { label, fraction in
+            let now = Date()
+            let kind = label.split(separator: " ").first.map(String.init) ?? label
+            if kind != state.label {
+                // A new analysis: its own clock, and the previous line stays as it ended.
+                if !state.label.isEmpty { StandardError.write("\n") }
+                state.label = kind
+                state.started = now
+                state.lastDraw = .distantPast
+            }
+            guard fraction >= 1 || now.timeIntervalSince(state.lastDraw) >= 0.2 else { return }
+            state.lastDraw = now
+            StandardError.write("\r\u{1B}[K" + Self.line(label: label, fraction: fraction, elapsed: now.timeIntervalSince(state.started)))
+            if fraction >= 1 { StandardError.write("\n"); state.label = "" }
         }
     }
 }
@@ -157,11 +194,37 @@ struct Run: ParsableCommand {
                                                       base, s.unknowns, s.nonzeros, s.newtonIterations, s.fullFactorizations + s.refactorizations, s.fullFactorizations, s.acceptedSteps, s.rejectedSteps, elapsed))
             for w in written { StandardError.write("wrote \(w)\n") }
         }
+        if result.outcome.failure != nil, Interruption.isRequested {
+            // Ctrl-C: say what was kept and how to go on, and leave as an interrupted program does.
+            if isatty(2) == 1 { StandardError.write("\r\u{1B}[K") }
+            StandardError.write(Self.interruptionMessage(plots: plots, directory: directory, netlist: netlist,
+                                                         cycling: !circuit.experiments.isEmpty, format: format.rawValue) + "\n")
+            fflush(stdout)
+            Glibc.exit(130)
+        }
         if let failure = result.outcome.failure { throw failure }
         // Every output is written and closed: leave without tearing down the circuit and the
         // results object by object (tens of milliseconds for a large netlist).
         fflush(stdout)
         Glibc.exit(0)
+    }
+}
+
+extension Run {
+    /// What an interrupted run kept and how to continue it.
+    static func interruptionMessage(plots: [Plot], directory: String, netlist: String, cycling: Bool, format: String) -> String {
+        if cycling {
+            let table = plots.last { $0.kind == "cycles" }
+            let done = table?.points ?? 0
+            var text = "interrupted: \(done) complete cycle\(done == 1 ? "" : "s") kept in \(directory)/cycles.partial.\(format) (trace in \(directory)/cycler.partial.\(format))"
+            text += done > 0
+                ? "; continue from the checkpoint with: lithic run \(netlist) -o \(directory) --resume"
+                : "; no cycle was complete, so there is no checkpoint: run again without --resume"
+            return text
+        }
+        guard let partial = plots.last(where: { !$0.isComplete }) else { return "interrupted" }
+        let reached = partial.vectors.first?.real.last.map { "\(Simulator.engineering($0))\(partial.kind == "tran" ? "s" : "")" } ?? "the start"
+        return "interrupted at \(partial.kind == "tran" ? "t = " : "")\(reached): \(partial.points) points on the output grid kept in \(directory)/\(partial.kind).partial.\(format)"
     }
 }
 
