@@ -284,7 +284,9 @@ public enum FFTImpedance {
         if r.lines.allSatisfy({ $0.ac != nil }) {
             n.series.append(.init(name: "AC analysis", x: r.lines.map { $0.ac?.real ?? 0 }, y: r.lines.map { -($0.ac?.imaginary ?? 0) }))
         }
-        var b = LineChart(title: "Bode |Z|: \(title)", xLabel: "frequency (Hz)", yLabel: "|Z| (Ω)", logX: true)
+        n.annotations = decadeMarkers(frequencies: r.lines.map(\.frequency), z: r.lines.map(\.impedance))
+        var b = LineChart(title: "|Z|", xLabel: "", yLabel: "|Z| (Ω)", logX: true)
+        b.logY = true
         b.series.append(.init(name: "FFT |Z|", x: r.lines.map(\.frequency), y: r.lines.map(\.impedance.length), markers: true))
         if r.lines.allSatisfy({ $0.ac != nil }) {
             b.series.append(.init(name: "AC |Z|", x: r.lines.map(\.frequency), y: r.lines.map { $0.ac?.length ?? 0 }))
@@ -295,6 +297,25 @@ public enum FFTImpedance {
         if r.lines.allSatisfy({ $0.ac != nil }) {
             ph.series.append(.init(name: "AC phase", x: r.lines.map(\.frequency), y: r.lines.map { degrees($0.ac ?? .zero) }))
         }
-        return (n.svg(), b.svg(), ph.svg())
+        // The Bode figure: |Z| on log-log axes above the phase, one frequency axis.
+        var lower = ph
+        lower.title = "phase"
+        let bode = ChartStack(title: "Bode: \(title)", panels: [b, lower])
+        return (n.svg(), bode.svg(), ph.svg())
+    }
+
+    /// A marker at the point nearest each decade of frequency (1 Hz, 10 Hz, …) on a Nyquist plot,
+    /// labelled with the frequency, so the plot still tells where along the arc each frequency is.
+    public static func decadeMarkers(frequencies: [Double], z: [Complex<Double>]) -> [LineChart.Annotation] {
+        let positive = frequencies.filter { $0 > 0 }
+        guard let lo = positive.min(), let hi = positive.max(), hi > lo else { return [] }
+        var out: [LineChart.Annotation] = []
+        for k in Int(ceil(log10(lo) - 1e-9))...Int(floor(log10(hi) + 1e-9)) {
+            let f = pow(10, Double(k))
+            guard let i = frequencies.indices.min(by: { abs(log10(max(frequencies[$0], 1e-300)) - log10(f)) < abs(log10(max(frequencies[$1], 1e-300)) - log10(f)) }),
+                  abs(log10(max(frequencies[i], 1e-300)) - Double(k)) < 0.25 else { continue }
+            out.append(.init(x: z[i].real, y: -z[i].imaginary, text: "\(LineChart.label(f))Hz"))
+        }
+        return out
     }
 }

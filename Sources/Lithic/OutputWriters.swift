@@ -107,28 +107,168 @@ public enum OutputWriters {
         return out
     }
 
-    /// SVG charts of a plot's vectors (saved ones only when `names` is non-empty): voltages and
-    /// currents on separate charts; AC magnitude in dB against log frequency.
+    /// The unit of a vector type (`voltage` → V), "" when it has none Lithic knows.
+    static func unit(ofType type: String) -> String {
+        switch type {
+        case "voltage": return "V"
+        case "current": return "A"
+        case "time": return "s"
+        case "frequency": return "Hz"
+        default: return ""
+        }
+    }
+
+    /// What a vector is for plotting: devices' internal states are written with type `voltage`
+    /// (ngspice has no type for them), so the name decides: `v(…)` node voltages, `i(…)` or type
+    /// `current` currents, everything else a quantity of its own.
+    static func quantity(_ v: OutputVector) -> String {
+        if v.type == "current" || v.name.hasPrefix("i(") { return "current" }
+        if v.type == "voltage" && (v.name.hasPrefix("v(") || !v.name.contains("(")) { return "voltage" }
+        if v.type == "voltage" || v.type == "cycle" { return "state" }
+        return v.type
+    }
+
+    /// `name (unit)`, or the name alone.
+    static func axisLabel(_ name: String, _ unit: String) -> String { unit.isEmpty ? name : "\(name) (\(unit))" }
+
+    /// SVG charts of a plot's vectors (saved ones only when `names` is non-empty), one quantity
+    /// per axis: voltages and currents on separate charts, every other kind of vector (device
+    /// states) in its own panel; AC as Bode (magnitude in dB and phase); cycling runs as panels of
+    /// terminal voltage, node voltages, currents and each state against time in s, min, h or days;
+    /// the cycler's per-cycle table as capacity, retention, coulombic efficiency, mean voltages
+    /// and end-of-cycle states against the cycle number.
     public static func charts(_ plot: Plot, title: String, names: Set<String>) -> [(suffix: String, svg: String)] {
-        guard plot.points > 1, let scale = plot.vectors.first else { return [] }
-        var result: [(String, String)] = []
-        let selected = plot.vectors.dropFirst().filter { names.isEmpty || names.contains($0.name) }
-        for (type, unit) in [("voltage", "V"), ("current", "A")] {
-            let vs = selected.filter { $0.type == type }
-            if vs.isEmpty { continue }
-            var chart: LineChart
-            if plot.isComplex {
-                chart = LineChart(title: "\(title) — \(plot.name)", xLabel: "frequency (Hz)", yLabel: "magnitude (dB\(unit))", logX: true)
-                for v in vs.prefix(12) {
-                    let mag = zip(v.real, v.imaginary ?? []).map { 20 * log10(max(hypot($0, $1), 1e-300)) }
-                    chart.series.append(.init(name: v.name, x: scale.real, y: mag))
-                }
-            } else {
-                chart = LineChart(title: "\(title) — \(plot.name)", xLabel: "\(scale.name) (\(scale.type == "time" ? "s" : "V"))", yLabel: "\(type) (\(unit))")
-                for v in vs.prefix(12) { chart.series.append(.init(name: v.name, x: scale.real, y: v.real)) }
+        guard let scale = plot.vectors.first, plot.points > (plot.kind == "cycles" ? 0 : 1) else { return [] }
+        let selected = plot.vectors.dropFirst().filter { names.isEmpty || names.contains($0.name) || plot.kind == "cycles" }
+        let heading = "\(title) — \(plot.name)"
+        if plot.kind == "cycles" { return cycleCharts(plot, title: heading) }
+        if plot.isComplex { return bodeCharts(plot, scale: scale, selected: selected, title: heading) }
+        // The scale: time in the unit its span calls for; a log axis for frequency sweeps (noise).
+        var x = scale.real
+        var xLabel = axisLabel(scale.name, unit(ofType: scale.type))
+        let logX = scale.type == "frequency" && RawFile.isLogarithmic(scale.real)
+        if scale.type == "time", let first = x.first, let last = x.last {
+            let (divisor, name) = TimeAxis.unit(forSpan: last - first)
+            if divisor != 1 { x = x.map { $0 / divisor } }
+            xLabel = "time (\(name))"
+        }
+        if plot.kind == "dc", scale.name.hasSuffix("-sweep") {
+            xLabel = axisLabel(scale.name, scale.name.hasPrefix("i") ? "A" : scale.name.hasPrefix("temp") ? "°C" : "V")
+        }
+        let range = (x.first ?? 0)...(x.last ?? 1)
+        func chart(_ vs: [OutputVector], yLabel: String, title: String, xLabel: String) -> LineChart {
+            var c = LineChart(title: title, xLabel: xLabel, yLabel: yLabel, logX: logX)
+            c.logY = plot.kind == "noise"  // spectral densities span decades
+            if !logX, range.upperBound > range.lowerBound { c.xRange = range }
+            for v in vs.prefix(12) { c.series.append(.init(name: v.name, x: x, y: v.real)) }
+            return c
+        }
+        if plot.kind == "cycler" {
+            // Small multiples: every quantity on its own axis, one shared time axis.
+            var panels: [LineChart] = []
+            let voltages = selected.filter { quantity($0) == "voltage" }
+            if let terminal = voltages.first { panels.append(chart([terminal], yLabel: "voltage (V)", title: "terminal voltage \(terminal.name)", xLabel: "")) }
+            if voltages.count > 1 { panels.append(chart(Array(voltages.dropFirst()), yLabel: "voltage (V)", title: "node voltages", xLabel: "")) }
+            let currents = selected.filter { quantity($0) == "current" }
+            if !currents.isEmpty { panels.append(chart(currents, yLabel: "current (A)", title: "currents", xLabel: "")) }
+            for v in selected where quantity(v) != "voltage" && quantity(v) != "current" {
+                panels.append(chart([v], yLabel: v.name, title: v.name, xLabel: ""))
             }
-            result.append((type == "voltage" ? "" : "-currents", chart.svg()))
+            guard !panels.isEmpty else { return [] }
+            panels = Array(panels.prefix(16))
+            panels[panels.count - 1].xLabel = xLabel
+            var stack = ChartStack(title: heading, panels: panels)
+            stack.panelHeight = panels.count > 6 ? 170 : 240
+            return [("", stack.svg())]
+        }
+        var result: [(String, String)] = []
+        for (type, unit) in [("voltage", "V"), ("current", "A")] {
+            let vs = selected.filter { quantity($0) == type }
+            if vs.isEmpty { continue }
+            result.append((type == "voltage" ? "" : "-currents", chart(vs, yLabel: "\(type) (\(unit))", title: heading, xLabel: xLabel).svg()))
+        }
+        // Device states and other quantities: one panel each, so none flattens another.
+        let others = selected.filter { quantity($0) != "voltage" && quantity($0) != "current" }
+        if !others.isEmpty {
+            var panels = others.prefix(12).map { v in
+                chart([v], yLabel: axisLabel(v.name, v.type.hasSuffix("-density") ? "\(unit(ofType: String(v.type.dropLast(8))))/√Hz" : ""), title: v.name, xLabel: "")
+            }
+            panels[panels.count - 1].xLabel = xLabel
+            result.append((plot.kind == "noise" ? "" : "-states", ChartStack(title: heading, panels: panels).svg()))
         }
         return result
+    }
+
+    /// Bode charts of an AC or impedance plot: magnitude (dB) and phase (°) panels against log frequency.
+    static func bodeCharts(_ plot: Plot, scale: OutputVector, selected: [OutputVector], title: String) -> [(suffix: String, svg: String)] {
+        var result: [(String, String)] = []
+        for (type, unit) in [("voltage", "V"), ("current", "A")] {
+            let vs = selected.filter { $0.type == type }.prefix(12)
+            if vs.isEmpty { continue }
+            var magnitude = LineChart(title: "magnitude", xLabel: "", yLabel: "|\(type)| (dB\(unit))", logX: true)
+            var phase = LineChart(title: "phase", xLabel: "frequency (Hz)", yLabel: "phase (°)", logX: true)
+            for v in vs {
+                let im = v.imaginary ?? [Double](repeating: 0, count: v.real.count)
+                magnitude.series.append(.init(name: v.name, x: scale.real, y: zip(v.real, im).map { 20 * log10(max(hypot($0, $1), 1e-300)) }))
+                phase.series.append(.init(name: v.name, x: scale.real, y: unwrappedPhase(re: v.real, im: im)))
+            }
+            result.append((type == "voltage" ? "" : "-currents", ChartStack(title: "Bode: \(title)", panels: [magnitude, phase]).svg()))
+        }
+        return result
+    }
+
+    /// Phase in degrees, unwrapped so a response turning past ±180° stays continuous.
+    public static func unwrappedPhase(re: [Double], im: [Double]) -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(re.count)
+        var offset = 0.0
+        var previous: Double?
+        for (a, b) in zip(re, im) {
+            var p = atan2(b, a) * 180 / .pi + offset
+            if let q = previous {
+                while p - q > 180 { p -= 360; offset -= 360 }
+                while p - q < -180 { p += 360; offset += 360 }
+            }
+            out.append(p)
+            previous = p
+        }
+        return out
+    }
+
+    /// The cycler's per-cycle table: capacities, retention, coulombic efficiency, mean voltages
+    /// and the end-of-cycle device states, each on its own axis against the cycle number.
+    static func cycleCharts(_ plot: Plot, title: String) -> [(suffix: String, svg: String)] {
+        guard let cycle = plot.vector("cycle")?.real, !cycle.isEmpty else { return [] }
+        func series(_ name: String, _ label: String, scale: Double = 1) -> LineChart.Series? {
+            guard let v = plot.vector(name) else { return nil }
+            var s = LineChart.Series(name: label, x: cycle, y: v.real.map { $0 * scale })
+            s.lineAndMarkers = true
+            return s
+        }
+        func panel(_ title: String, _ yLabel: String, _ list: [LineChart.Series?]) -> LineChart? {
+            let s = list.compactMap { $0 }
+            guard !s.isEmpty else { return nil }
+            var c = LineChart(title: title, xLabel: "", yLabel: yLabel)
+            c.series = s
+            c.xRange = (cycle.first ?? 1) - 0.5 ... (cycle.last ?? 1) + 0.5
+            return c
+        }
+        var panels: [LineChart] = [
+            panel("capacity", "capacity (Ah)", [series("charge_capacity_ah", "charge"), series("discharge_capacity_ah", "discharge")]),
+            panel("capacity retention", "retention (%)", [series("retention", "discharge / first discharge", scale: 100)]),
+            panel("coulombic efficiency", "efficiency (%)", [series("coulombic_efficiency", "discharge / charge", scale: 100)]),
+            panel("mean voltage", "voltage (V)", [series("mean_charge_voltage", "charge"), series("mean_discharge_voltage", "discharge")]),
+        ].compactMap { $0 }
+        let known: Set<String> = ["cycle", "charge_capacity_ah", "discharge_capacity_ah", "coulombic_efficiency", "charge_energy_wh",
+                                  "discharge_energy_wh", "mean_charge_voltage", "mean_discharge_voltage", "retention", "end_time", "time_steps"]
+        for v in plot.vectors where !known.contains(v.name) {
+            if panels.count >= 12 { break }
+            if let p = panel("\(v.name) at the end of each cycle", v.name, [series(v.name, "")]) { panels.append(p) }
+        }
+        guard !panels.isEmpty else { return [] }
+        panels[panels.count - 1].xLabel = "cycle"
+        var stack = ChartStack(title: title, panels: panels)
+        stack.panelHeight = panels.count > 6 ? 170 : 220
+        return [("", stack.svg())]
     }
 }

@@ -11,8 +11,9 @@ struct CrossbarCommand: ParsableCommand {
         Cells are fixed conductances (--weights or random in [gmin, gmax]) or memristors (--model 'level=10 …', the
         .model card of YMEMRISTOR). Each cell may have a selector (--access selector) or an access transistor
         (--access 1t1r). --operation read applies --inputs (or --vread on every row) and compares the column currents
-        with the ideal product; program writes --targets (or --weights mapped onto [--glow, --ghigh]) cell by cell with
-        write-verify pulses; sneak reads every cell alone with the unselected lines --unselected.
+        with the ideal product; program writes --targets (or --weights mapped onto [--gmin, --gmax]) cell by cell with
+        write-verify pulses; sneak reads every cell alone with the unselected lines --unselected; transient ramps every
+        row to its input, holds, and reverses it (memristor cells), writing the column currents over time.
         """)
 
     enum Operation: String, ExpressibleByArgument, CaseIterable { case read, program, sneak, transient }
@@ -23,10 +24,10 @@ struct CrossbarCommand: ParsableCommand {
     @Option(help: "Wire resistance per segment (Ω).") var rwire = Quantity(2.5)
     @Option(help: "Row driver resistance (Ω).") var rdriver = Quantity(2.5)
     @Option(help: "Sense (column) resistance (Ω).") var rsense = Quantity(1e-3)
-    @Option(help: "What to do: read, program or sneak.") var operation: Operation = .read
+    @Option(help: "What to do: read, program, sneak or transient.") var operation: Operation = .read
     @Option(help: "Memristor model card, e.g. 'level=10' (YMEMRISTOR parameters); default fixed conductances.") var model: String?
     @Option(help: "Initial memristor state of every cell (the model's unit); default the model's.") var x0: Double?
-    @Option(help: "Conductance matrix CSV (rows × columns, S; for program: weights in [0, 1] when --glow/--ghigh map them).") var weights: String?
+    @Option(help: "Conductance matrix CSV (rows × columns, S; for program: weights in [0, 1] when --gmin/--gmax map them).") var weights: String?
     @Option(help: "Target conductance matrix CSV for --operation program (S).") var targets: String?
     @Option(help: "Lowest random conductance, or the conductance of weight 0 (S).") var gmin = Quantity(1e-5)
     @Option(help: "Highest random conductance, or the conductance of weight 1 (S).") var gmax = Quantity(1e-4)
@@ -55,7 +56,7 @@ struct CrossbarCommand: ParsableCommand {
     @Option(help: "Transient: output step and largest time step (s).") var tstep = Quantity(0.2e-6)
     @Option(help: "Write the array (with the read bias) as a SPICE netlist here.") var emit: String?
     @Option(name: [.short, .customLong("output")], help: "Output directory.") var output: String = "crossbar.out"
-    @Flag(help: "Write SVG heatmaps.") var plot = false
+    @Flag(help: "Write SVG plots (heatmaps; for transient, the drive and column currents and the I–V loop).") var plot = false
     @Flag(help: "No progress on stderr.") var quiet = false
 
     func readMatrix(_ path: String) throws -> [Double] {
@@ -99,6 +100,38 @@ struct CrossbarCommand: ParsableCommand {
             }
         }
         return "{\n" + pairs.map { "  \"\($0.0)\": \(value($0.1))" }.joined(separator: ",\n") + "\n}\n"
+    }
+
+    /// The drive of a row with input `vi` at time t: ramp to vi in 1 µs, hold to half the run, reverse.
+    static func drive(_ vi: Double, at t: Double, half: Double) -> Double {
+        if t <= 1e-6 { return vi * t / 1e-6 }
+        if t <= half { return vi }
+        if t <= half + 1e-6 { return vi * (1 - 2 * (t - half) / 1e-6) }
+        return -vi
+    }
+
+    /// `transient.svg` (row drive and column currents against time) and `iv.svg` (each plotted
+    /// column's current against the first row's drive: the array's hysteresis loop).
+    func writeTransientCharts(_ r: CrossbarArray.Transient, inputs v: [Double], half: Double) throws {
+        let (divisor, unit) = TimeAxis.unit(forSpan: r.time.last ?? 0)
+        let scaleDivisor = divisor == 1 ? ((r.time.last ?? 0) < 1e-3 ? 1e-6 : (r.time.last ?? 0) < 1 ? 1e-3 : 1) : divisor
+        let scaleUnit = divisor == 1 ? (scaleDivisor == 1e-6 ? "µs" : scaleDivisor == 1e-3 ? "ms" : "s") : unit
+        let t = r.time.map { $0 / scaleDivisor }
+        // Up to eight columns, spread over the array.
+        let shown = columns <= 8 ? Array(0..<columns) : (0..<8).map { $0 * (columns - 1) / 7 }
+        var drive = LineChart(title: "row drive", xLabel: "", yLabel: "voltage (V)")
+        for i in (rows <= 4 ? Array(0..<rows) : [0, rows - 1]) {
+            drive.series.append(.init(name: "row \(i)", x: t, y: r.time.map { Self.drive(v[i], at: $0, half: half) }))
+        }
+        var currents = LineChart(title: "column currents", xLabel: "time (\(scaleUnit))", yLabel: "current (A)")
+        for j in shown where j < r.currents.count { currents.series.append(.init(name: "column \(j)", x: t, y: r.currents[j])) }
+        let range = (t.first ?? 0)...(t.last ?? 1)
+        if range.upperBound > range.lowerBound { drive.xRange = range; currents.xRange = range }
+        try AtomicFile.write(ChartStack(title: "Crossbar \(rows)×\(columns) transient", panels: [drive, currents]).svg(), to: "\(output)/transient.svg")
+        var loop = LineChart(title: "Crossbar \(rows)×\(columns): column current against the row-0 drive", xLabel: "row 0 drive (V)", yLabel: "column current (A)")
+        let x = r.time.map { Self.drive(v[0], at: $0, half: half) }
+        for j in shown where j < r.currents.count { loop.series.append(.init(name: "column \(j)", x: x, y: r.currents[j])) }
+        try AtomicFile.write(loop.svg(), to: "\(output)/iv.svg")
     }
 
     func run() throws {
@@ -169,6 +202,7 @@ struct CrossbarCommand: ParsableCommand {
             var csv = "time," + (0..<columns).map { "i_col\($0)" }.joined(separator: ",") + "\n"
             for k in r.time.indices { csv += "\(r.time[k])," + (0..<columns).map { "\(r.currents[$0][k])" }.joined(separator: ",") + "\n" }
             try AtomicFile.write(csv, to: "\(output)/currents.csv")
+            if plot { try writeTransientCharts(r, inputs: v, half: half) }
             try AtomicFile.write(json([("operation", "transient"), ("rows", rows), ("columns", columns), ("unknowns", r.statistics.unknowns),
                                        ("time_steps", r.statistics.acceptedSteps), ("rejected_steps", r.statistics.rejectedSteps),
                                        ("newton_iterations", r.statistics.newtonIterations), ("factorizations", r.statistics.fullFactorizations),
