@@ -15,6 +15,7 @@ demo:
 test:
 	@scripts/setup.sh ngspice
 	@scripts/setup-spicelib.sh
+	@scripts/peer-vacask.sh
 	$(SWIFT) build --product lithic
 	$(SWIFT) test
 

