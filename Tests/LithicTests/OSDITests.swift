@@ -87,4 +87,28 @@ struct OSDITests {
             }
         }
     }
+
+    @Test("a Verilog-A memristor compiled by openvaf-r matches the built-in model of the same equations over 100 periods")
+    func verilogAMemristor() throws {
+        try requireModels()
+        let compiler = Repository.root.appendingPathComponent(".build/osdi-bin/openvaf-r")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lithic-va-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let library = dir.appendingPathComponent("lindrift.osdi")
+        let (status, _, err) = try runProcess(compiler, [Repository.examples.appendingPathComponent("verilog-a/lindrift.va").path, "-o", library.path])
+        try #require(status == 0, "openvaf-r failed: \(err)")
+        var text = try String(contentsOf: Repository.examples.appendingPathComponent("verilog-a/lindrift.cir"), encoding: .utf8)
+        text = text.replacingOccurrences(of: ".osdi lindrift.osdi", with: ".osdi \(library.path)")
+        let run = try NetlistRun.run(text: text)
+        let tran = try #require(run.outcome.plots.first { $0.kind == "tran" })
+        let a = try #require(tran.vector("i(vm1)")?.real), b = try #require(tran.vector("i(vm2)")?.real)
+        let x = try #require(tran.vector("x(ymb)")?.real)
+        let peak = b.map { Swift.abs($0) }.max() ?? 0
+        let worst = zip(a, b).map { Swift.abs($0 - $1) }.max() ?? .infinity
+        // Measured 8.0e-12 of peak; the issue asks 1e-6. The state really moves (x 0.1 → ~0.18):
+        #expect(worst <= 1e-6 * peak, "worst \(worst / peak) of peak")
+        #expect((x.max() ?? 0) - (x.min() ?? 0) > 0.05, "state range \(x.min() ?? 0)…\(x.max() ?? 0)")
+        #expect((tran.vector("time")?.real.last ?? 0) >= 100 - 1e-9)
+    }
 }
