@@ -533,6 +533,8 @@ extension Elaborator {
         case "m":
             let (p, a) = try split(e)
             try require(p, 5, e, "drain, gate, source and bulk nodes and a model name")
+            // Levels without a built-in model (BSIM3/4, 2/3/6/9) go through their OSDI build.
+            if let (card, scope) = try osdiLevelModel(p[4], a, c), try mosfetThroughOSDI(e, p, a, card: card, scope: scope, in: c) { break }
             var geometry: [String: Double] = ["l": options.defaultLength, "w": options.defaultWidth, "ad": 0, "as": 0, "pd": 0, "ps": 0,
                                               "nrd": 1, "nrs": 1, "m": 1]
             // As ngspice: L= and W= on the model card are the defaults of instances that give

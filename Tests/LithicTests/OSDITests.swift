@@ -25,9 +25,18 @@ struct OSDITests {
 
     @Test("matches ngspice's built-in model of the same card", arguments: OSDITests.netlistNames)
     func matchesBuiltIn(_ name: String) throws {
+        try compareWithGolden(name, netlist: "\(name).cir")
+    }
+
+    @Test("ngspice's own M cards with level= (BSIM3/4, levels 2/3) run unchanged through the installed OSDI models", arguments: OSDITests.netlistNames)
+    func levelCardsUnchanged(_ name: String) throws {
+        try compareWithGolden(name, netlist: "\(name).ngspice.cir")
+    }
+
+    func compareWithGolden(_ name: String, netlist: String) throws {
         try requireModels()
-        let path = Self.folder.appendingPathComponent("\(name).cir").path
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let path = Self.folder.appendingPathComponent(netlist).path
+        let text = try String(contentsOfFile: Self.folder.appendingPathComponent("\(name).cir").path, encoding: .utf8)
         let (rel, absTol) = RegressionTests.tolerance(text)
         let golden = try RawFile.read([UInt8](try Data(contentsOf: Self.folder.appendingPathComponent("golden/\(name).raw"))), name: "\(name).raw")
         let (_, circuit) = try NetlistRun.prepare(path: path)
