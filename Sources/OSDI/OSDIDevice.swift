@@ -236,7 +236,9 @@ public struct OSDIDevice: Device {
         guard let inst = instance, let entries = descriptor.jacobian_entries else { return }
         inst.slots = (0..<Int(descriptor.num_jacobian_entries)).map { k in
             let e = entries[k].nodes
-            return binder.slot(inst.nodeMap[Int(e.node_1)], inst.nodeMap[Int(e.node_2)])
+            let a = Int(e.node_1), b = Int(e.node_2)
+            guard a < inst.nodeMap.count, b < inst.nodeMap.count else { return 0 }  // a malformed descriptor: discard
+            return binder.slot(inst.nodeMap[a], inst.nodeMap[b])
         }
     }
 
