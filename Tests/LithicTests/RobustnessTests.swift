@@ -42,7 +42,8 @@ struct RobustnessTests {
         ("memristor window code beyond Int's range", "t\nV1 a 0 1\nYMEMRISTOR m1 a 0 m\n.model m memristor level=1 wt=1e300\n.op\n"),
         ("memristor window exponent beyond Int's range", "t\nV1 a 0 1\nYMEMRISTOR m1 a 0 m\n.model m memristor level=1 p=1e300\n.op\n"),
         ("negative flicker-noise coefficient", "t\n.model dn d kf=-1\nD1 a 0 dn\nV1 a 0 0.6\n.op\n"),
-        ("MOSFET level 3 model", "t\n.model n nmos level=3 vto=1\nM1 d g 0 0 n\nV1 d 0 1\nV2 g 0 1\n.op\n"),
+        // Level 3 now runs through OSDI (OSDITests); a level with neither a built-in nor an OSDI model:
+        ("MOSFET level 73 model", "t\n.model n nmos level=73 vto=1\nM1 d g 0 0 n\nV1 d 0 1\nV2 g 0 1\n.op\n"),
         ("MOSFET with a diode model", "t\n.model n d\nM1 d g 0 0 n\nV1 d 0 1\nV2 g 0 1\n.op\n"),
         ("MOSFET missing bulk", "t\n.model n nmos\nM1 d g 0 n\nV1 d 0 1\n.op\n"),
         ("MOSFET zero width", "t\n.model n nmos\nM1 d g 0 0 n W=0\nV1 d 0 1\nV2 g 0 1\n.op\n"),
