@@ -3,7 +3,8 @@
 
 Usage: read-raw-spicelib.py FILE.raw ...
 Output: {"FILE.raw": {"dialect": "ngspice", "plots": [{"name": ..., "vectors": {name: [re, ...] or
-[[re, im], ...]}}]}} on stdout. A read that takes more than 60 s is an error (an ASCII Lithic raw
+[[re, im], ...]}}]}} on stdout, every number as a hexadecimal float string (float.hex(): exact, where
+a JSON number may be rounded by the reader). A read that takes more than 60 s is an error (an ASCII Lithic raw
 file once made spicelib loop forever), so is any exception. Used by Tests/LithicTests/RawInteropTests.swift.
 """
 import json
@@ -21,9 +22,9 @@ def values(wave):
     out = []
     for v in wave:
         if isinstance(v, complex) or getattr(v, "imag", 0) != 0 or "complex" in str(getattr(v, "dtype", "")):
-            out.append([float(v.real), float(v.imag)])
+            out.append([float(v.real).hex(), float(v.imag).hex()])
         else:
-            out.append(float(v))
+            out.append(float(v).hex())
     return out
 
 

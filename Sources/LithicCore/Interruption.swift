@@ -14,6 +14,12 @@ public enum Interruption {
     /// Installs the SIGINT handler: the first Ctrl-C asks the run to stop and keep its results,
     /// a second one ends the process at once.
     public static func installHandler() {
+        // A parent may have started us with SIGINT blocked (Foundation's Process passes its
+        // thread's signal mask on): unblock it, or Ctrl-C would never reach the handler.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT) { _ in
             if Interruption.requested != 0 { _exit(130) }
             Interruption.requested = 1
