@@ -77,11 +77,18 @@ public enum DenseLinearAlgebra {
 
     /// Non-negative least squares on the normal equations: minimise ½xᵀGx − cᵀx subject to
     /// x ≥ 0 (Lawson–Hanson active set; G = AᵀA positive semi-definite, c = Aᵀb).
-    /// `free` marks variables without the sign constraint (kept in the passive set).
+    /// `free` marks variables without the sign constraint (kept in the passive set). A tiny
+    /// `ridge` (relative to each diagonal entry) keeps passive subsystems positive definite.
+    /// A variable enters when its gradient exceeds `enteringTolerance` (absolute) or, when that
+    /// is nil, 1e-14 of its |c|. Guard against cycling: a variable that enters and at once comes
+    /// back non-positive (or whose subsystem is singular) is blocked until the passive set next
+    /// changes by a successful step.
     public static func nonNegativeLeastSquares(gram g: [Double], _ c: [Double], size n: Int, free: Set<Int> = [],
+                                               ridge: Double = 1e-14, enteringTolerance: Double? = nil,
                                                maximumIterations: Int = 1000) -> [Double] {
         var x = [Double](repeating: 0, count: n)
         var passive = [Bool](repeating: false, count: n)
+        var blocked = [Bool](repeating: false, count: n)
         for k in free { passive[k] = true }
         func solvePassive() -> [Double]? {
             let idx = (0..<n).filter { passive[$0] }
@@ -92,7 +99,7 @@ public enum DenseLinearAlgebra {
             for (a, i) in idx.enumerated() {
                 rhs[a] = c[i]
                 for (b, j) in idx.enumerated() { sub[a * p + b] = g[i * n + j] }
-                sub[a * p + a] += 1e-14 * max(g[i * n + i], 1e-300)  // tiny ridge for rank deficiency
+                sub[a * p + a] += ridge * max(g[i * n + i], 1e-300)
             }
             guard let l = cholesky(sub, size: p) else { return nil }
             let sol = choleskySolve(l, size: p, rhs)
@@ -104,27 +111,34 @@ public enum DenseLinearAlgebra {
         for _ in 0..<maximumIterations {
             // Gradient of the objective's negative: w = c − Gx.
             var best = -1
-            var bestW = 0.0
-            for j in 0..<n where !passive[j] {
+            var bestW = enteringTolerance ?? 0
+            for j in 0..<n where !passive[j] && !blocked[j] {
                 var w = c[j]
-                for k in 0..<n { w -= g[j * n + k] * x[k] }
-                if w > bestW * (1 + 1e-12) && w > 1e-14 * (abs(c[j]) + 1e-300) { bestW = w; best = j }
+                for k in 0..<n where x[k] != 0 { w -= g[j * n + k] * x[k] }
+                let enters = enteringTolerance == nil ? w > bestW * (1 + 1e-12) && w > 1e-14 * (abs(c[j]) + 1e-300) : w > bestW
+                if enters { bestW = w; best = j }
             }
             if best < 0 { break }
             passive[best] = true
-            while true {
-                guard let z = solvePassive() else { passive[best] = false; return x }
-                var ok = true
-                for j in 0..<n where passive[j] && !free.contains(j) && z[j] <= 0 { ok = false }
-                if ok { x = z; break }
+            for _ in 0...n {
+                guard let z = solvePassive() else { passive[best] = false; blocked[best] = true; break }
+                let nonPositive = (0..<n).filter { passive[$0] && !free.contains($0) && z[$0] <= 0 }
+                if nonPositive.isEmpty {
+                    x = z
+                    blocked = [Bool](repeating: false, count: n)
+                    break
+                }
+                if nonPositive == [best] && x[best] == 0 {
+                    passive[best] = false
+                    blocked[best] = true
+                    break
+                }
                 // Step back towards x until a passive variable hits zero.
                 var alpha = 1.0
-                for j in 0..<n where passive[j] && !free.contains(j) && z[j] <= 0 {
-                    let a = x[j] / (x[j] - z[j])
-                    if a < alpha { alpha = a }
-                }
-                for j in 0..<n { x[j] += alpha * (z[j] - x[j]) }
+                for j in nonPositive where x[j] - z[j] > 0 { alpha = min(alpha, x[j] / (x[j] - z[j])) }
+                for j in 0..<n where passive[j] { x[j] += alpha * (z[j] - x[j]) }
                 for j in 0..<n where passive[j] && !free.contains(j) && x[j] <= 1e-300 { passive[j] = false; x[j] = 0 }
+                if !passive[best] { blocked[best] = true; break }
             }
         }
         return x

@@ -248,62 +248,14 @@ public struct DistributionOfRelaxationTimes: Sendable {
                                              rmsRelative: (rel / Double(2 * n)).squareRoot(), scan: scan)
     }
 
-    /// min ½yᵀGy − cᵀy subject to y ≥ 0 (Lawson–Hanson active set on the Gram matrix, with the
-    /// usual guard against cycling: a variable that enters with a non-positive value is blocked
-    /// until another variable changes the passive set). G is the column-scaled Gram matrix of the
-    /// DRT problem (unit diagonal plus the penalty), so a 1e-12 ridge keeps each passive
-    /// subsystem positive definite.
+    /// min ½yᵀGy − cᵀy subject to y ≥ 0: the shared Lawson–Hanson solver with its anti-cycling
+    /// guard. G is the column-scaled Gram matrix of the DRT problem (unit diagonal plus the
+    /// penalty), so a 1e-12 ridge keeps each passive subsystem positive definite; a variable
+    /// enters above 1e-12 of max |c|.
     static func nonNegativeLeastSquares(gram g: [Double], _ c: [Double], size n: Int) -> [Double] {
-        var x = [Double](repeating: 0, count: n)
-        var passive = [Bool](repeating: false, count: n)
-        var blocked = [Bool](repeating: false, count: n)
-        let tolerance = 1e-12 * max(c.map(abs).max() ?? 0, 1e-300)
-        func solvePassive() -> [Double]? {
-            let idx = (0..<n).filter { passive[$0] }
-            let p = idx.count
-            var sub = [Double](repeating: 0, count: p * p)
-            var rhs = [Double](repeating: 0, count: p)
-            for (a, i) in idx.enumerated() {
-                rhs[a] = c[i]
-                for (b, j) in idx.enumerated() { sub[a * p + b] = g[i * n + j] }
-                sub[a * p + a] += 1e-12 * max(g[i * n + i], 1e-300)
-            }
-            guard let l = DenseLinearAlgebra.cholesky(sub, size: p) else { return nil }
-            let sol = DenseLinearAlgebra.choleskySolve(l, size: p, rhs)
-            var full = [Double](repeating: 0, count: n)
-            for (a, i) in idx.enumerated() { full[i] = sol[a] }
-            return full
-        }
-        for _ in 0..<(4 * n + 20) {
-            var best = -1, bestW = tolerance
-            for j in 0..<n where !passive[j] && !blocked[j] {
-                var w = c[j]
-                for k in 0..<n where x[k] != 0 { w -= g[j * n + k] * x[k] }
-                if w > bestW { bestW = w; best = j }
-            }
-            if best < 0 { break }
-            passive[best] = true
-            for _ in 0...n {
-                guard let z = solvePassive() else { passive[best] = false; blocked[best] = true; break }
-                let nonPositive = (0..<n).filter { passive[$0] && z[$0] <= 0 }
-                if nonPositive.isEmpty {
-                    x = z
-                    blocked = [Bool](repeating: false, count: n)
-                    break
-                }
-                if nonPositive == [best] && x[best] == 0 {
-                    passive[best] = false
-                    blocked[best] = true
-                    break
-                }
-                var alpha = 1.0
-                for j in nonPositive where x[j] - z[j] > 0 { alpha = min(alpha, x[j] / (x[j] - z[j])) }
-                for j in 0..<n where passive[j] { x[j] += alpha * (z[j] - x[j]) }
-                for j in 0..<n where passive[j] && x[j] <= 0 { passive[j] = false; x[j] = 0 }
-                if !passive[best] { blocked[best] = true; break }
-            }
-        }
-        return x
+        DenseLinearAlgebra.nonNegativeLeastSquares(gram: g, c, size: n, ridge: 1e-12,
+                                                   enteringTolerance: 1e-12 * max(c.map(abs).max() ?? 0, 1e-300),
+                                                   maximumIterations: 4 * n + 20)
     }
 
     /// Peaks of γ on an evenly spaced ln τ grid (see `peakProminence`); each with the area
