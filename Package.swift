@@ -72,7 +72,7 @@ let package = Package(
         .target(name: "Elaboration", dependencies: ["LithicCore", "Netlist", "Devices"]),
 
         // MARK: Newton core, OP / DC / TRAN / AC, step control, .measure
-        .target(name: "Analyses", dependencies: ["LithicCore", "SparseLinear", "Devices", "Elaboration"], swiftSettings: numericSettings),
+        .target(name: "Analyses", dependencies: ["LithicCore", "Netlist", "SparseLinear", "Devices", "Elaboration"], swiftSettings: numericSettings),
 
         // MARK: Closed-form element impedances with exact parameter derivatives
         .target(name: "Impedance", dependencies: [.product(name: "Numerics", package: "swift-numerics")],
@@ -96,7 +96,8 @@ let package = Package(
         // snprintf("%.12e") for the CSV writers (Foundation's String(format:) is ~20× slower).
         .target(name: "CNumberFormat"),
         .target(name: "Lithic", dependencies: ["CNumberFormat", "LithicCore", "Netlist", "Devices", "Elaboration", "Analyses", "Charts", "SparseLinear",
-                                              "Impedance", "Spectroscopy", "Fitting", "Memristors", "Electrochem", "Crossbar", "OSDI"]),
+                                              "Impedance", "Spectroscopy", "Fitting", "Memristors", "Electrochem", "Crossbar", "OSDI",
+                                              .product(name: "Numerics", package: "swift-numerics")]),
 
         // MARK: The command-line program (argument parsing, exit codes, progress; no numerics)
         .executableTarget(
@@ -107,12 +108,16 @@ let package = Package(
         // MARK: libFuzzer harness for the parser and the expression evaluator.
         // Build with `swift build -c release --product FuzzNetlist --sanitize=fuzzer` (scripts/fuzz.sh);
         // a plain build compiles it as a no-op executable.
-        .executableTarget(name: "FuzzNetlist", dependencies: ["Lithic"]),
+        .executableTarget(name: "FuzzNetlist", dependencies: ["Lithic", "LithicCore", "Netlist", "Elaboration", "Analyses", "Spectroscopy", "Fitting"]),
         // The measured-spectrum readers alone (every layout's framing; much faster per input).
         .executableTarget(name: "FuzzSpectrum", dependencies: ["Spectroscopy"]),
 
         // MARK: Tests
-        .testTarget(name: "LithicTests", dependencies: ["Lithic"], exclude: ["Fixtures"]),
+        // The tests reach into every module (Tests/LithicTests/Support.swift imports them), not only the facade.
+        .testTarget(name: "LithicTests", dependencies: ["Lithic", "LithicCore", "Netlist", "Devices", "Elaboration", "Analyses", "Charts", "SparseLinear",
+                                                       "Impedance", "Spectroscopy", "Fitting", "Memristors", "Electrochem", "Crossbar", "OSDI",
+                                                       .product(name: "Numerics", package: "swift-numerics")],
+                    exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )
