@@ -21,6 +21,8 @@ let package = Package(
     products: [
         .library(name: "Lithic", targets: ["Lithic"]),
         .executable(name: "lithic", targets: ["LithicCLI"]),
+        // The C ABI (include/lithic.h) the Python package loads.
+        .library(name: "LithicC", type: .dynamic, targets: ["LithicCAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -104,6 +106,9 @@ let package = Package(
             name: "LithicCLI",
             dependencies: ["Lithic", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+
+        // MARK: C ABI over the library (@_cdecl entry points; include/lithic.h; python/lithic loads it)
+        .target(name: "LithicCAPI", dependencies: ["Lithic", "LithicCore", "Elaboration", "Analyses", "Fitting", "Spectroscopy", .product(name: "Numerics", package: "swift-numerics")], swiftSettings: optimizedEvenInDebug),
 
         // MARK: libFuzzer harness for the parser and the expression evaluator.
         // Build with `swift build -c release --product FuzzNetlist --sanitize=fuzzer` (scripts/fuzz.sh);
