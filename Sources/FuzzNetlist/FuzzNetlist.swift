@@ -1,5 +1,11 @@
 import Dispatch
 import Lithic
+import LithicCore
+import Netlist
+import Elaboration
+import Analyses
+import Spectroscopy
+import Fitting
 
 /// libFuzzer entry point: the netlist reader, parser, expression evaluator and elaborator, the
 /// impedance-spectrum readers and the circuit-string parser must never crash, trap or hang on any

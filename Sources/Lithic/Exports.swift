@@ -1,13 +1,16 @@
-@_exported import LithicCore
-@_exported import Netlist
-@_exported import Elaboration
-@_exported import Analyses
-@_exported import Devices
-@_exported import Charts
-@_exported import Impedance
-@_exported import Spectroscopy
-@_exported import Fitting
-@_exported import Memristors
-@_exported import Electrochem
-@_exported import Crossbar
-@_exported import OSDI
+// What a client of the Lithic facade (the `lithic` command line, the C ABI / Python bindings)
+// sees besides the workflows: the vocabulary of errors, locations, numbers with engineering
+// suffixes, standard error and Ctrl-C, and nothing of the numeric modules. Each declaration is
+// exported on its own, deliberately; clients call `RunWorkflow`, `FitWorkflow`, `KKWorkflow`,
+// `DRTWorkflow`, `EISWorkflow`, `ReadWorkflow`, `CrossbarWorkflow` and write with `OutputWriters`.
+@_exported import struct LithicCore.SourceLocation
+@_exported import struct LithicCore.InputError
+@_exported import struct LithicCore.SimulationError
+@_exported import struct LithicCore.Warning
+@_exported import enum LithicCore.SINumber
+@_exported import enum LithicCore.StandardError
+@_exported import enum LithicCore.Interruption
+// `lithic devices` (the lead's DevicesCommand.swift) lists the catalog and OSDI libraries
+// directly; these two go once it calls a devices workflow.
+@_exported import struct Elaboration.DeviceCatalog
+@_exported import class OSDI.OSDILibrary

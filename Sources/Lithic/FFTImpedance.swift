@@ -3,6 +3,7 @@ import FoundationEssentials
 import Glibc
 import RealModule
 import Analyses
+import Charts
 import Elaboration
 import Fitting
 import LithicCore

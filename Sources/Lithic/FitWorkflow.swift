@@ -9,8 +9,142 @@ import LithicCore
 import Spectroscopy
 
 /// Fitting measured spectra as `lithic fit` does it: read, fit (one file or a batch in parallel
-/// with warm starts), and write reports.
+/// with warm starts; or a netlist's `.param` values), and report (the writers are in
+/// OutputWriters.swift). Frequencies in Hz, impedances and residuals in Ω or relative to |Z|,
+/// parameters in the units of their elements (R Ω, C F, L H, CPE Q in F·s^(α−1), W in Ω·s^(−1/2)).
+/// Bad options are `InputError`s naming the option; a file that cannot be read or fitted is an
+/// item with an `error` naming the file (and line, for a parse error), not a thrown error.
 public enum FitWorkflow {
+    /// Everything `lithic fit` is told, as plain values.
+    public struct Options: Sendable {
+        /// Spectrum files (FILE#N: the N-th spectrum of a file).
+        public var files: [String]
+        /// The equivalent circuit (impedance.py or Boukamp CDC syntax).
+        public var circuit: String?
+        /// Or a netlist whose `.param`s `vary` are fitted, measured between the `port` nodes.
+        public var netlist: String?
+        public var port: [String] = []
+        public var vary: [String] = []
+        /// Initial values in the circuit's parameter order (nil: guessed from the data).
+        public var initial: [Double]?
+        /// `unit`, `modulus`, `proportional` or `boukamp`.
+        public var weighting = "modulus"
+        /// Parameters held at a value, and bounds (lower, upper; ±infinity for none).
+        public var fixed: [String: Double] = [:]
+        public var bounds: [String: (Double, Double)] = [:]
+        /// Starts of the multi-start search, function evaluations per start (nil: 100·(n + 1)).
+        public var starts = 32
+        public var maximumEvaluations: Int?
+        /// Drop inductive points (Z'' > 0) before fitting.
+        public var dropInductive = false
+        /// Benchmarking: fit a single file this many times; its time becomes the median.
+        public var timeRepeats = 1
+        /// Parallel workers for a batch (nil: all cores).
+        public var jobs: Int?
+        public init(files: [String]) { self.files = files }
+    }
+
+    /// The outcome of `run`: one item per spectrum (files with several spectra expanded to
+    /// FILE#1 … FILE#N), the circuit's parameter names, and with `timeRepeats` > 1 the timing.
+    public struct Outcome: Sendable {
+        public var items: [Item]
+        public var parameterNames: [String]
+        /// The first fit's time and the median over all repeats (s).
+        public var timing: (first: Double, median: Double, repeats: Int)?
+        public var failures: Int { items.filter { $0.result == nil }.count }
+    }
+
+    /// The weighting named by `name`, or an input error listing the choices.
+    static func weighting(_ name: String) throws -> Weighting {
+        guard let w = Weighting(rawValue: name) else {
+            throw InputError(.commandLine, "--weight must be one of \(Weighting.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return w
+    }
+
+    /// Fits an equivalent circuit to every spectrum of `options.files` (a batch in parallel).
+    /// `progress(done, total)` after each spectrum.
+    public static func run(_ o: Options, progress: ((Int, Int) -> Void)? = nil) throws -> Outcome {
+        let w = try weighting(o.weighting)
+        guard let circuit = o.circuit else { throw InputError(.commandLine, "give --circuit (an equivalent circuit) or --netlist") }
+        let model = try EquivalentCircuit(parsing: circuit)
+        var settings = FitSettings()
+        settings.weighting = w
+        guard o.starts >= 1, o.starts <= 10_000 else { throw InputError(.commandLine, "--starts must be between 1 and 10000") }
+        settings.starts = o.starts
+        if let m = o.maximumEvaluations {
+            guard m >= 1, m <= 10_000_000 else { throw InputError(.commandLine, "--max-evaluations must be between 1 and 10000000") }
+            settings.maximumEvaluations = m
+        }
+        settings.fixed = o.fixed
+        settings.bounds = o.bounds
+        guard o.timeRepeats >= 1, o.timeRepeats <= 1000 else { throw InputError(.commandLine, "--time-repeats must be between 1 and 1000") }
+        let files = expandSpectra(o.files)
+        if o.timeRepeats > 1, files.count != 1 { throw InputError(.commandLine, "--time-repeats times one file") }
+        var items = batch(paths: files, circuit: model, initial: o.initial, settings: settings, dropInductive: o.dropInductive,
+                          jobs: o.jobs ?? ProcessInfo.processInfo.activeProcessorCount, progress: progress)
+        var timing: (Double, Double, Int)?
+        if o.timeRepeats > 1, let item = items.first {
+            let (timed, first, median) = try repeated(item, repeats: o.timeRepeats, circuit: model, initial: o.initial, settings: settings)
+            items = [timed]
+            timing = (first, median, o.timeRepeats)
+        }
+        return Outcome(items: items, parameterNames: model.parameterNames, timing: timing)
+    }
+
+    /// Fits the `.param`s `options.vary` of `options.netlist` to the one spectrum of
+    /// `options.files` (AC impedance between the `port` nodes at the operating point). The item's
+    /// result is set; the time is the wall-clock time of the fit (s).
+    public static func runNetlist(_ o: Options) throws -> (item: Item, seconds: Double) {
+        let w = try weighting(o.weighting)
+        guard let path = o.netlist else { throw InputError(.commandLine, "give --circuit (an equivalent circuit) or --netlist") }
+        guard o.port.count == 2 else { throw InputError(.commandLine, "--netlist needs --port PLUS MINUS") }
+        guard !o.vary.isEmpty else { throw InputError(.commandLine, "--netlist needs --vary name,name,…") }
+        guard o.files.count == 1 else { throw InputError(.commandLine, "--netlist fits one spectrum at a time") }
+        let spectrum = try load(o.files[0], dropInductive: o.dropInductive)
+        let began = Date()
+        let r = try NetlistFit.fit(spectrum: spectrum, netlist: path, plus: o.port[0], minus: o.port[1], vary: o.vary, initial: o.initial, weighting: w)
+        return (Item(path: o.files[0], result: r, error: nil, spectrum: spectrum), Date().timeIntervalSince(began))
+    }
+
+    /// Each file that holds several spectra becomes FILE#1 … FILE#N; unreadable files stay as
+    /// they are (their error is reported by the fit).
+    public static func expandSpectra(_ files: [String]) -> [String] {
+        files.flatMap { path -> [String] in
+            guard SpectrumReader.selection(path).file == path, let f = try? SpectrumReader.readFile(path: path), f.spectra.count > 1 else { return [path] }
+            return (1...f.spectra.count).map { "\(path)#\($0)" }
+        }
+    }
+
+    /// Output stem of a spectrum: the file name without extension, `-N` for FILE#N.
+    public static func stem(_ path: String) -> String {
+        let (file, index) = SpectrumReader.selection(path)
+        let base = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        return file == path ? base : "\(base)-\(index)"
+    }
+
+    /// Repeats a single fit in this process; its time becomes the median over the repeats (the
+    /// first included). The repeats must reproduce the first fit's parameters exactly.
+    static func repeated(_ item: Item, repeats: Int, circuit: EquivalentCircuit, initial: [Double]?,
+                         settings: FitSettings) throws -> (Item, first: Double, median: Double) {
+        guard var result = item.result, let spectrum = item.spectrum else { return (item, .nan, .nan) }
+        let start = initial ?? InitialGuess.guess(circuit, for: spectrum)
+        var times = [result.seconds]
+        for _ in 1..<repeats {
+            let again = try CNLSFitter(circuit: circuit, settings: settings).fit(spectrum, initial: start)
+            guard again.values == result.values else {
+                throw SimulationError(analysis: "fit", point: item.path, message: "a repeated fit gave different parameters")
+            }
+            times.append(again.seconds)
+        }
+        times.sort()
+        let first = result.seconds
+        result.seconds = times[repeats / 2]
+        var timed = item
+        timed.result = result
+        return (timed, first, result.seconds)
+    }
+
     /// Reads a spectrum file into the fitter's type.
     public static func load(_ path: String, dropInductive: Bool) throws -> Spectrum {
         let m = try SpectrumReader.read(path: path)
@@ -100,79 +234,5 @@ public enum FitWorkflow {
         func set(_ k: Int, _ item: Item) {
             lock.lock(); items[k] = item; completed += 1; lock.unlock()
         }
-    }
-
-    static func json(_ v: Double) -> String { v.isFinite ? "\(v)" : "null" }
-
-    /// A fit as JSON: parameters with errors and 95 % intervals, correlation, statistics.
-    public static func reportJSON(_ r: FitResult, source: String) -> String {
-        var s = "{\n  \"source\": \(OutputWriters.jsonString(source)),\n  \"circuit\": \(OutputWriters.jsonString(r.circuit)),\n"
-        s += "  \"weighting\": \"\(r.weighting.rawValue)\",\n  \"converged\": \(r.converged),\n"
-        s += "  \"chi_square\": \(json(r.chiSquare)),\n  \"reduced_chi_square\": \(json(r.reducedChiSquare)),\n"
-        s += "  \"rms_relative\": \(json(r.rmsRelative)),\n  \"aic\": \(json(r.aic)),\n  \"bic\": \(json(r.bic)),\n  \"evaluations\": \(r.evaluations),\n  \"starts_run\": \(r.startsRun),\n  \"fit_seconds\": \(json(r.seconds)),\n"
-        s += "  \"parameters\": [\n"
-        s += r.names.indices.map { k in
-            "    {\"name\": \"\(r.names[k])\", \"value\": \(json(r.values[k])), \"stderr\": \(json(r.standardErrors[k])), " +
-            "\"ci95\": [\(json(r.confidence95[k].0)), \(json(r.confidence95[k].1))], \"fixed\": \(r.isFixed[k])}"
-        }.joined(separator: ",\n")
-        s += "\n  ],\n  \"correlation\": [\n"
-        s += r.correlation.map { "    [" + $0.map { json($0) }.joined(separator: ", ") + "]" }.joined(separator: ",\n")
-        s += "\n  ],\n  \"warnings\": [" + r.warnings.map { OutputWriters.jsonString($0) }.joined(separator: ", ") + "]\n}\n"
-        return s
-    }
-
-    /// Data, model and relative residuals per frequency, impedance.py's column order first.
-    public static func reportCSV(_ r: FitResult, spectrum: Spectrum) -> String {
-        var s = "frequency,z_real,z_imag,fit_real,fit_imag,residual_real_rel,residual_imag_rel\n"
-        for i in 0..<spectrum.count {
-            let z = spectrum.impedances[i], f = r.fitted[i], m = z.length
-            s += String(format: "%.10e,%.10e,%.10e,%.10e,%.10e,%.6e,%.6e\n", spectrum.frequencies[i], z.real, z.imaginary, f.real, f.imaginary,
-                        (f.real - z.real) / m, (f.imaginary - z.imaginary) / m)
-        }
-        return s
-    }
-
-    /// Nyquist overlay (data and model) and relative residuals against frequency, as SVG.
-    public static func charts(_ r: FitResult, spectrum: Spectrum) -> (nyquist: String, residuals: String) {
-        var n = LineChart(title: "Nyquist: \(URL(fileURLWithPath: spectrum.source).lastPathComponent) — \(r.circuit)", xLabel: "Z' (Ω)", yLabel: "−Z'' (Ω)")
-        n.equalAspect = true
-        n.series.append(.init(name: "data", x: spectrum.impedances.map(\.real), y: spectrum.impedances.map { -$0.imaginary }, markers: true))
-        n.series.append(.init(name: "fit", x: r.fitted.map(\.real), y: r.fitted.map { -$0.imaginary }))
-        var res = LineChart(title: "Relative residuals", xLabel: "frequency (Hz)", yLabel: "(Zfit − Z)/|Z|", logX: true)
-        res.series.append(.init(name: "real", x: spectrum.frequencies, y: zip(r.fitted, spectrum.impedances).map { ($0.real - $1.real) / $1.length }, markers: true))
-        res.series.append(.init(name: "imaginary", x: spectrum.frequencies, y: zip(r.fitted, spectrum.impedances).map { ($0.imaginary - $1.imaginary) / $1.length }, markers: true))
-        return (n.svg(), res.svg())
-    }
-
-    /// One row per file: parameters with errors, χ², rms, AIC, BIC (CSV).
-    public static func summaryCSV(_ items: [Item], names: [String]) -> String {
-        var s = "file,converged,rms_relative,chi_square,reduced_chi_square,aic,bic," + names.flatMap { [$0, "\($0)_stderr"] }.joined(separator: ",")
-            + ",neighbour_ratio,residual_jump,error\n"
-        for it in items {
-            let ratio = it.neighbourRatio.map { "\($0)" } ?? ""
-            if let r = it.result {
-                s += "\(it.path),\(r.converged),\(r.rmsRelative),\(r.chiSquare),\(r.reducedChiSquare),\(r.aic),\(r.bic),"
-                s += r.values.indices.map { "\(r.values[$0]),\(r.standardErrors[$0])" }.joined(separator: ",") + ",\(ratio),\(it.residualJump),\n"
-            } else {
-                let error = (it.error ?? "failed").replacing("\"", with: "\"\"")
-                s += "\(it.path),false,,,,,," + names.map { _ in ",," }.joined() + ",false,\"\(error)\"\n"
-            }
-        }
-        return s
-    }
-
-    public static func summaryJSON(_ items: [Item]) -> String {
-        "[\n" + items.map { it in
-            if let r = it.result {
-                var report = reportJSON(r, source: it.path)
-                // The batch fields go in front of the closing brace of the file's report.
-                if report.hasSuffix("\n}\n") {
-                    report.removeLast(3)
-                    report += ",\n  \"neighbour_ratio\": \(it.neighbourRatio.map { json($0) } ?? "null"),\n  \"residual_jump\": \(it.residualJump)\n}\n"
-                }
-                return report.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
-            }
-            return "  {\"source\": \(OutputWriters.jsonString(it.path)), \"error\": \(OutputWriters.jsonString(it.error ?? ""))}"
-        }.joined(separator: ",\n") + "\n]\n"
     }
 }

@@ -38,7 +38,8 @@ struct LithicCommand: ParsableCommand {
 /// fraction done, the elapsed and the estimated remaining wall-clock time.
 struct ProgressReporter {
     let enabled: Bool
-    init(quiet: Bool) { enabled = !quiet && isatty(2) == 1 }
+    init(quiet: Bool) { enabled = !quiet && Self.stderrIsTerminal }
+    static var stderrIsTerminal: Bool { isatty(2) == 1 }
 
     final class State: @unchecked Sendable {
         var started = Date()
@@ -89,7 +90,7 @@ struct ProgressReporter {
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Simulate a netlist: every analysis it contains.")
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case csv, raw, json }
+    typealias Format = OutputWriters.RunFormat
 
     @Argument(help: "The netlist (ngspice dialect).") var netlist: String
     @Option(name: [.short, .customLong("output")], help: "Directory for the outputs.") var output: String?
@@ -102,103 +103,30 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("param"), help: "Replace a top-level .param: NAME=VALUE (engineering suffixes allowed); repeatable.") var parameters: [ParameterAssignment] = []
 
     func run() throws {
-        let circuit = try NetlistRun.prepare(path: netlist, parameters: ParameterAssignment.dictionary(parameters)).1  // the syntax tree is freed here
-        if !quiet { for w in circuit.warnings { StandardError.write("\(w)\n") } }
+        var options = RunWorkflow.Options(netlist: netlist)
+        options.parameters = ParameterAssignment.dictionary(parameters)
+        options.outputDirectory = output
+        options.resume = resume
+        let prepared = try RunWorkflow.prepare(options)
+        if !quiet { for w in prepared.warnings { StandardError.write("\(w)\n") } }
         let started = Date()
         Interruption.installHandler()
-        let directory = output ?? URL(fileURLWithPath: netlist).deletingPathExtension().lastPathComponent + ".out"
-        let result = try NetlistRun.simulate(circuit: circuit, progress: ProgressReporter(quiet: quiet).callback(),
-                                             checkpointStem: circuit.experiments.isEmpty ? nil : "\(directory)/cycler", resume: resume)
-        let base = URL(fileURLWithPath: netlist).deletingPathExtension().lastPathComponent
-        var written: [String] = []
-        var kindCount: [String: Int] = [:]
-        let plots = result.outcome.plots.map { result.filtered($0) }
+        let directory = options.directory
+        let result = try RunWorkflow.simulate(prepared, progress: ProgressReporter(quiet: quiet).callback())
+        if !quiet { for w in OutputWriters.unmatchedSaveWarnings(result) { StandardError.write("\(w)\n") } }
+        let report = try OutputWriters.writeRun(result, directory: directory, format: format, binary: binary, plot: plot, rawPath: rawPath)
+        print(report.console, terminator: "")
+        for w in report.warnings { StandardError.write("\(w)\n") }
         if !quiet {
-            // A `.save`/`.print` name that no analysis produced (a typo, or ngspice's @device[param]).
-            let produced = Set(result.outcome.plots.flatMap { $0.vectors.map(\.name) })
-            for name in result.savedNames().sorted() where name != "v(all)" && !produced.contains(name) && !result.outcome.plots.isEmpty {
-                let hint = name.hasPrefix("@") ? " (of ngspice's @device[…] parameters Lithic outputs only the current [i] of devices whose current follows from the solution: resistors, memristors, behavioural sources, inductors)" : ""
-                StandardError.write("warning: .save/.print '\(name)' matches no vector of any analysis\(hint)\n")
-            }
-        }
-        for plot in plots {
-            kindCount[plot.kind, default: 0] += 1
-            let n = kindCount[plot.kind] ?? 1
-            let stem = "\(directory)/\(plot.kind)\(n > 1 ? "\(n)" : "")\(plot.isComplete ? "" : ".partial")"
-            if plot.isComplete {
-                // A complete result replaces what an interrupted run left.
-                for ext in ["csv", "json", "raw"] { try? FileManager.default.removeItem(atPath: "\(directory)/\(plot.kind)\(n > 1 ? "\(n)" : "").partial.\(ext)") }
-            }
-            switch format {
-            case .csv:
-                try AtomicFile.write(OutputWriters.csv(plot), to: stem + ".csv"); written.append(stem + ".csv")
-            case .json:
-                try AtomicFile.write(OutputWriters.json(plot), to: stem + ".json"); written.append(stem + ".json")
-            case .raw:
-                try AtomicFile.write(RawFile.write([plot], title: circuit.title, binary: binary), to: stem + ".raw"); written.append(stem + ".raw")
-            }
-            if plot.kind == "op" {
-                print("Operating point:")
-                for v in plot.vectors { print("  \(v.name) = \(v.real.first ?? .nan)") }
-            }
-            if plot.kind == "tf" || plot.kind == "noiseint" {
-                for v in plot.vectors { print(String(format: "%@ = %e", v.name, v.real.first ?? .nan)) }
-            }
-            if self.plot {
-                for (suffix, svg) in OutputWriters.charts(plot, title: circuit.title, names: result.savedNames()) {
-                    try AtomicFile.write(svg, to: stem + suffix + ".svg"); written.append(stem + suffix + ".svg")
-                }
-            }
-        }
-        if let rawPath {
-            try AtomicFile.write(RawFile.write(plots, title: circuit.title, binary: binary), to: rawPath)
-            written.append(rawPath)
-        }
-        for m in result.measures {
-            if let v = m.value { print("\(m.name) = \(String(format: "%.6e", v))") } else { print("\(m.name) = failed (\(m.message ?? ""))") }
-        }
-        if !result.fourier.isEmpty {
-            for f in result.fourier {
-                print("Fourier analysis for \(f.vector):")
-                print(String(format: "  No. Harmonics: %d, THD: %g %%, Gridsize: %d, Interpolation Degree: 1\n", f.harmonics.count, f.totalHarmonicDistortion, f.gridSize))
-                print("Harmonic Frequency   Magnitude   Phase       Norm. Mag   Norm. Phase")
-                print("-------- ---------   ---------   -----       ---------   -----------")
-                for h in f.harmonics {
-                    print(String(format: " %-7d %-11g %-11g %-11g %-11g %-11g", h.index, h.frequency, h.magnitude, h.phase, h.normalizedMagnitude, h.normalizedPhase))
-                }
-                print("")
-            }
-            try AtomicFile.write(OutputWriters.fourierJSON(result.fourier), to: "\(directory)/fourier.json")
-            written.append("\(directory)/fourier.json")
-        }
-        for failure in result.fourierFailures { StandardError.write("warning: \(failure)\n") }
-        for (k, spectrum) in result.impedanceSpectra.enumerated() {
-            let stem = "\(directory)/eis\(k > 0 ? "\(k + 1)" : "")"
-            try AtomicFile.write(FFTImpedance.csv(spectrum), to: stem + ".csv"); written.append(stem + ".csv")
-            if self.plot {
-                let (n, b, ph) = FFTImpedance.charts(spectrum, title: circuit.title)
-                try AtomicFile.write(n, to: stem + "-nyquist.svg"); written.append(stem + "-nyquist.svg")
-                try AtomicFile.write(b, to: stem + "-bode.svg"); written.append(stem + "-bode.svg")
-                try AtomicFile.write(ph, to: stem + "-phase.svg"); written.append(stem + "-phase.svg")
-            }
-            for w in spectrum.warnings { StandardError.write("warning: \(w)\n") }
-        }
-        if !result.measures.isEmpty {
-            try AtomicFile.write(OutputWriters.measuresJSON(result.measures), to: "\(directory)/measures.json")
-            written.append("\(directory)/measures.json")
-        }
-        if !quiet {
-            let s = result.outcome.statistics
-            let elapsed = Date().timeIntervalSince(started)
-            StandardError.write(String(format: "%@: %d unknowns, %d nonzeros, %d Newton iterations, %d factorisations (%d full), %d steps (%d rejected), %.3f s\n",
-                                                      base, s.unknowns, s.nonzeros, s.newtonIterations, s.fullFactorizations + s.refactorizations, s.fullFactorizations, s.acceptedSteps, s.rejectedSteps, elapsed))
-            for w in written { StandardError.write("wrote \(w)\n") }
+            StandardError.write(OutputWriters.runStatistics(result, name: URL(fileURLWithPath: netlist).deletingPathExtension().lastPathComponent,
+                                                            seconds: Date().timeIntervalSince(started)) + "\n")
+            for w in report.written { StandardError.write("wrote \(w)\n") }
         }
         if result.outcome.failure != nil, Interruption.isRequested {
             // Ctrl-C: say what was kept and how to go on, and leave as an interrupted program does.
-            if isatty(2) == 1 { StandardError.write("\r\u{1B}[K") }
-            StandardError.write(Self.interruptionMessage(plots: plots, directory: directory, netlist: netlist,
-                                                         cycling: !circuit.experiments.isEmpty, format: format.rawValue) + "\n")
+            if ProgressReporter.stderrIsTerminal { StandardError.write("\r\u{1B}[K") }
+            StandardError.write(OutputWriters.interruptionMessage(result, directory: directory, netlist: netlist,
+                                                                  cycling: prepared.isCycling, format: format) + "\n")
             fflush(stdout)
             Glibc.exit(130)
         }
@@ -210,23 +138,7 @@ struct Run: ParsableCommand {
     }
 }
 
-extension Run {
-    /// What an interrupted run kept and how to continue it.
-    static func interruptionMessage(plots: [Plot], directory: String, netlist: String, cycling: Bool, format: String) -> String {
-        if cycling {
-            let table = plots.last { $0.kind == "cycles" }
-            let done = table?.points ?? 0
-            var text = "interrupted: \(done) complete cycle\(done == 1 ? "" : "s") kept in \(directory)/cycles.partial.\(format) (trace in \(directory)/cycler.partial.\(format))"
-            text += done > 0
-                ? "; continue from the checkpoint with: lithic run \(netlist) -o \(directory) --resume"
-                : "; no cycle was complete, so there is no checkpoint: run again without --resume"
-            return text
-        }
-        guard let partial = plots.last(where: { !$0.isComplete }) else { return "interrupted" }
-        let reached = partial.vectors.first?.real.last.map { "\(Simulator.engineering($0))\(partial.kind == "tran" ? "s" : "")" } ?? "the start"
-        return "interrupted at \(partial.kind == "tran" ? "t = " : "")\(reached): \(partial.points) points on the output grid kept in \(directory)/\(partial.kind).partial.\(format)"
-    }
-}
+extension OutputWriters.RunFormat: ExpressibleByArgument {}
 
 /// A command-line number that may carry an engineering suffix as in netlists (`1m` = 1e-3,
 /// `10meg`, `2.5k`, `100n`); plain numbers and exponents work as usual.

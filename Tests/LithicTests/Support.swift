@@ -1,5 +1,21 @@
 import Foundation
 @testable import Lithic
+// The Lithic facade exports only its workflows and vocabulary; the tests also reach into the
+// modules below it. An `@_exported import` here makes them visible in every test file.
+@_exported import LithicCore
+@_exported import Netlist
+@_exported import Devices
+@_exported import Elaboration
+@_exported import Analyses
+@_exported import Charts
+@_exported import SparseLinear
+@_exported import Impedance
+@_exported import Spectroscopy
+@_exported import Fitting
+@_exported import Memristors
+@_exported import Electrochem
+@_exported import Crossbar
+@_exported import OSDI
 
 /// Paths in the repository, found from this file's location.
 enum Repository {
@@ -22,7 +38,8 @@ func simulate(_ text: String) throws -> NetlistRun {
     try NetlistRun.run(text: text)
 }
 
-/// Linear interpolation of (xs, ys) at x (xs ascending).
+/// Linear interpolation of (xs, ys) at x (xs ascending). NaN when xs is empty, so that a
+/// comparison against it fails (callers compare with `!(err <= tolerance)` or `#expect(err <= …)`).
 func interpolate(_ xs: [Double], _ ys: [Double], at x: Double) -> Double {
     guard let first = xs.first, let last = xs.last else { return .nan }
     if x <= first { return ys[0] }
