@@ -11,6 +11,7 @@ demo:
 	scripts/build-release.sh
 	.build/release/lithic run examples/rc-ladder/ladder.cir -o $(DEMO_OUT) --plot --raw $(DEMO_OUT)/ladder.raw
 	@echo "Outputs in $(DEMO_OUT)/ (tran.csv, ac.csv, measures.json, ladder.raw, *.svg)"
+	scripts/setup-python.sh
 
 test:
 	@scripts/setup.sh ngspice
@@ -18,6 +19,8 @@ test:
 	@scripts/peer-vacask.sh
 	$(SWIFT) build --product lithic
 	$(SWIFT) test
+	scripts/setup-python.sh
+	LITHIC_BINARY=$(CURDIR)/.build/debug/lithic .build/python/venv/bin/python -m pytest -q -p no:cacheprovider python/tests
 
 build:
 	@scripts/setup.sh
