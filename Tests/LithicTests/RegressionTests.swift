@@ -118,10 +118,11 @@ struct RegressionTests {
         return (min(ys[lo], ys[hi]), max(ys[lo], ys[hi]))
     }
 
-    /// The element names of a netlist (first field of every card that is not a comment, a
-    /// directive or a continuation), lower-cased: the owners of ngspice's helper vectors.
+    /// The element names of a netlist (first field of every card after the title line that is
+    /// not a comment, a directive or a continuation), lower-cased: the owners of ngspice's helper
+    /// vectors.
     static func elementNames(_ text: String) -> Set<String> {
-        Set(text.split(separator: "\n").compactMap { line -> String? in
+        Set(text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().compactMap { line -> String? in
             let t = line.trimmingCharacters(in: .whitespaces)
             guard let c = t.first, c != "*", c != ".", c != "+" else { return nil }
             return t.split(separator: " ").first.map { $0.lowercased() }
