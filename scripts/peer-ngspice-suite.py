@@ -16,7 +16,7 @@ copied to DIR/tree first, so nothing in it is touched. Each file ending in .cir 
 * Lithic: `lithic run NETLIST --raw lithic.raw` on the unchanged copy.
 
 Both run in the netlist's own folder. Plots are paired by name and occurrence ("Transient
-Analysis" #1 with #1, ...), vectors by normalised name (v(x) and x are the node x, i(v1) and
+Analysis" #1 with #1, ...; among plots of one name, the one sharing most vector names), vectors by normalised name (v(x) and x are the node x, i(v1) and
 v1#branch the branch current). A vector of Lithic is interpolated onto ngspice's scale (time,
 frequency or sweep value) where both scales are increasing (and ngspice's onto Lithic's; the
 smaller maximum counts, so coarser but exact sampling is not an error), compared pointwise where
@@ -205,12 +205,13 @@ def compare_plot(gp, lp):
         mode = 'pointwise'
     if mode is None:
         return None, 'scales differ and are not increasing (%d vs %d points)' % (len(gscale), len(lscale)), 0
+    single = len(gscale) == 1 and len(lscale) == 1  # .op, integrated noise: no scale vector
     for gi, gn in enumerate(gnames):
-        if gi == 0:
+        if gi == 0 and not single:
             continue
         key = normalise(gn)
         li = lindex.get(key)
-        if li is None or li == 0:
+        if li is None or (li == 0 and not single):
             continue
         g = gcols[gi]
         l = lcols[li]
@@ -378,15 +379,21 @@ def compare_runs(res, gplots, lraw, tol):
     by_name_l = {}
     for lp in lplots:
         by_name_l.setdefault(lp[0].lower(), []).append(lp)
+    used = set()
     for gp in gplots:
         k = gp[0].lower()
         i = seen_g.get(k, 0)
         seen_g[k] = i + 1
-        mine = by_name_l.get(k, [])
-        if i >= len(mine):
+        mine = [lp for lp in by_name_l.get(k, []) if id(lp) not in used]
+        if not mine:
             reasons.append('Lithic has no plot "%s" #%d' % (gp[0], i + 1))
             continue
-        e, where, c = compare_plot(gp, mine[i])
+        # The first unused plot of that name sharing the most vector names (two .tf cards of
+        # different inputs: ngspice writes them in another order).
+        names = set(normalise(n) for n in gp[1])
+        best = max(mine, key=lambda lp: (len(names & set(normalise(n) for n in lp[1])), -mine.index(lp)))
+        used.add(id(best))
+        e, where, c = compare_plot(gp, best)
         if e is None:
             reasons.append('%s: %s' % (gp[0], where))
             continue
