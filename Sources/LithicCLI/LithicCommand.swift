@@ -101,8 +101,11 @@ struct Run: ParsableCommand {
     @Flag(help: "No progress or summary on stderr.") var quiet = false
     @Flag(help: "Continue a cycling run (.experiment) from the checkpoint in the output folder.") var resume = false
     @Option(name: .customLong("param"), help: "Replace a top-level .param: NAME=VALUE (engineering suffixes allowed); repeatable.") var parameters: [ParameterAssignment] = []
+    @Option(help: "Points of a .step/.mc sweep run at once (default: the number of cores).") var jobs: Int?
 
     func run() throws {
+        // A netlist with .step/.mc cards runs every point (SweepWorkflow): exit 0, or 2 when a point failed.
+        if let status = try SweepWorkflow.runIfSwept(path: netlist, parameters: ParameterAssignment.dictionary(parameters), output: output, jobs: jobs, quiet: quiet) { fflush(stdout); Glibc.exit(status) }
         var options = RunWorkflow.Options(netlist: netlist)
         options.parameters = ParameterAssignment.dictionary(parameters)
         options.outputDirectory = output

@@ -251,10 +251,25 @@ public struct ExpressionCompiler {
         case "ternary_fcn":
             try arity(3)
             return try emit(.conditional(args[0], args[1], args[2]), bindings: bindings, depth: depth)
-        case "gauss", "agauss", "unif", "aunif":
-            // Monte-Carlo functions: Lithic's deterministic runs use the nominal value.
-            guard !args.isEmpty else { throw InputError(location, "function '\(name)' needs a nominal value") }
-            return try emit(args[0], bindings: bindings, depth: depth)
+        case "gauss", "agauss", "unif", "aunif", "lognormal":
+            // Statistical functions (ExpressionStatistics.swift): a draw during a Monte Carlo
+            // run, the nominal value otherwise.
+            guard let function = StatisticalFunction(rawValue: name) else { throw InputError(location, "unknown function '\(name)'") }
+            try arity(function.arity)
+            guard let sampler = StatisticalSampler.current else { return try emit(args[0], bindings: bindings, depth: depth) }
+            var values: [Double] = []
+            for a in args {
+                // Two statements: `isConstant(try emit(…))` would read `code` before emit grows it.
+                let slot = try emit(a, bindings: bindings, depth: depth)
+                guard let v = isConstant(slot) else {
+                    throw InputError(location, "the arguments of '\(name)' must be constants (parameters and numbers), not run-time quantities")
+                }
+                values.append(v)
+            }
+            if function == .agauss || function == .gauss || function == .lognormal, values[2] == 0 {
+                throw InputError(location, "'\(name)': the sigma argument (third) must not be zero")
+            }
+            return try constant(sampler.draw(function, values))
         case "pwl":
             guard args.count >= 3, (args.count - 1) % 2 == 0 else {
                 throw InputError(location, "pwl(x, x0, y0, x1, y1, …) needs x and an even number of table values")

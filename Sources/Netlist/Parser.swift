@@ -295,6 +295,10 @@ public struct NetlistParser {
             return .fourier(Array(tokens.dropFirst()), card)
         case ".temp":
             return .temperature(try tokens.dropFirst().filter { $0.kind != .comma }.map { try $0.expression() }, card.location)
+        case ".step":
+            return .step(try parseStep(Array(tokens.dropFirst()), card))
+        case ".mc":
+            return .monteCarlo(try parseMonteCarlo(Array(tokens.dropFirst()), card))
         case ".title":
             return nil
         case ".plot", ".probe", ".width", ".sens", ".pz", ".disto", ".sp", ".pss", ".csparam":

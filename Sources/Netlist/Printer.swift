@@ -89,6 +89,10 @@ public enum NetlistPrinter {
             out += ".four " + tokens.map(token).joined(separator: " ") + "\n"
         case .temperature(let ts, _):
             out += ".temp " + ts.map { value($0) }.joined(separator: " ") + "\n"
+        case .step(let s):
+            out += ".step " + s.tokens.map(token).joined(separator: " ") + "\n"
+        case .monteCarlo(let m):
+            out += ".mc " + m.tokens.map(token).joined(separator: " ") + "\n"
         }
     }
 }

@@ -86,6 +86,10 @@ public enum Statement: Sendable {
     /// `.if (cond) … .elseif (cond) … .else … .endif`: the branches in order; the elaborator keeps
     /// the first whose condition (on `.param` values) is non-zero.
     case conditional([ConditionalBranch])
+    /// `.step …`: one dimension of a parameter or temperature sweep (SweepCards.swift).
+    case step(StepStatement)
+    /// `.mc RUNS [seed=S] [sampling=lhs]`: a Monte Carlo run (SweepCards.swift).
+    case monteCarlo(MonteCarloStatement)
 }
 
 /// One branch of a `.if` block: its condition (nil for `.else`) and its statements.
