@@ -15,6 +15,13 @@ public struct SourceReader {
     /// Analysis and measure commands found in `.control` blocks (`tran 1n 10n`, `op`, `meas tran …`),
     /// as dot cards; used when the netlist itself has no analysis card (ngspice runs them there).
     private var controlCards: [Card] = []
+    /// Why a kept control card is not what ngspice runs: it sits in a loop or after `alter`,
+    /// `altermod` or `set temp` (issue 16: those were run once, silently, with nominal values).
+    private var controlNotes: [(card: Int, note: String)] = []
+    /// Open `foreach`/`while`/`repeat`/`dowhile`/`if` blocks of the .control block, with their lines.
+    private var controlBlocks: [(word: String, line: Int)] = []
+    /// The first `alter`/`altermod`/`set temp`/`option` command of the .control block.
+    private var controlChange: (command: String, line: Int, location: SourceLocation)?
     static let controlAnalyses: Set<String> = ["op", "tran", "ac", "dc", "noise", "tf"]
     static let analysisCards: Set<String> = [".op", ".tran", ".ac", ".dc", ".noise", ".tf", ".eis", ".experiment"]
     /// OSDI libraries to load: `.osdi PATH` cards and ngspice's `pre_osdi PATH` control
@@ -51,7 +58,13 @@ public struct SourceReader {
             for card in controlCards {
                 warnings.append(Warning(card.location, "'\(card.originalText.dropFirst())' taken from the .control block as '\(card.originalText)' (the netlist has no analysis card)"))
             }
+            for (k, note) in controlNotes where k < controlCards.count {
+                warnings.append(Warning(controlCards[k].location, note))
+            }
             cards.append(contentsOf: controlCards)
+        } else if hasAnalysis, let change = controlChange {
+            warnings.append(Warning(change.location,
+                                    "the .control block changes the circuit with '\(change.command)' and reruns it; Lithic runs the analysis cards once with the netlist's own values, so results may differ from ngspice's"))
         }
         return (title, cards)
     }
@@ -150,6 +163,23 @@ public struct SourceReader {
                 if word == "pre_osdi" {
                     try addOSDI(String(command.dropFirst(word.count)), file: file, at: location)
                     continue
+                }
+                switch word {
+                case "foreach", "while", "repeat", "dowhile", "if": controlBlocks.append((word, lineNumber))
+                case "end": if !controlBlocks.isEmpty { controlBlocks.removeLast() }
+                case "alter", "altermod", "option", "options":
+                    if controlChange == nil { controlChange = (command, lineNumber, location) }
+                case "set":
+                    let rest = Self.asciiLower(String(command.dropFirst(3))).trimmingSpaces()
+                    if controlChange == nil, rest.hasPrefix("temp") { controlChange = (command, lineNumber, location) }
+                default: break
+                }
+                if Self.controlAnalyses.contains(word), !command.contains("$") {
+                    if let loop = controlBlocks.last(where: { $0.word != "if" }) {
+                        controlNotes.append((controlCards.count, "'\(command)' sits inside a '\(loop.word)' loop (line \(loop.line)): Lithic runs it once, not once per pass, so results differ from ngspice's"))
+                    } else if let change = controlChange {
+                        controlNotes.append((controlCards.count, "'\(command)' follows '\(change.command)' (line \(change.line)), which Lithic does not apply; results may differ from ngspice's"))
+                    }
                 }
                 if Self.controlAnalyses.contains(word) || word == "meas" || word == "measure" {
                     if command.contains("$") {

@@ -75,3 +75,33 @@ struct NgspiceDialectTests {
         }
     }
 }
+
+/// The peer suite's five silent rows from `.control` blocks: an analysis command inside a loop,
+/// or after `alter`/`set temp`, is run once by Lithic; that is now said at the command.
+@Suite("ngspice .control loops and alters are named")
+struct ControlLoopWarningTests {
+    func warnings(_ text: String) throws -> [String] {
+        let (_, circuit) = try NetlistRun.prepare(text: text)
+        return circuit.warnings.map(\.description)
+    }
+
+    @Test("an analysis inside a foreach loop is warned about at its line")
+    func loop() throws {
+        let w = try warnings("loop\nr1 1 0 1k\nv1 1 0 1\n.control\nforeach t -40 0 40\n  set temp = $t\n  dc v1 0 5 1\nend\n.endc\n.end\n")
+        #expect(w.contains { $0.contains(":7:") && $0.contains("inside a 'foreach' loop (line 5)") }, "\(w)")
+    }
+
+    @Test("an analysis after alter, and a skipped block that alters and reruns, are warned about")
+    func alter() throws {
+        let w = try warnings("alter\nr1 1 0 1k\nv1 1 0 1\n.control\nalter r1 2k\nop\n.endc\n.end\n")
+        #expect(w.contains { $0.contains("'op' follows 'alter r1 2k' (line 5)") }, "\(w)")
+        let skipped = try warnings("alter\nr1 1 0 1k\nv1 1 0 1\n.op\n.control\nlet r = 1k\nwhile r le 3k\n  alter r1 r\n  run\n  let r = r + 1k\nend\n.endc\n.end\n")
+        #expect(skipped.contains { $0.contains("changes the circuit with 'alter r1 r'") }, "\(skipped)")
+    }
+
+    @Test("a plain .control block gets no such note")
+    func plain() throws {
+        let w = try warnings("plain\nr1 1 0 1k\nv1 1 0 1\n.control\nop\nprint v(1)\n.endc\n.end\n")
+        #expect(!w.contains { $0.contains("loop") || $0.contains("follows") || $0.contains("changes the circuit") }, "\(w)")
+    }
+}
