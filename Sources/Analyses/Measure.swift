@@ -1,7 +1,7 @@
 import FoundationEssentials
 import Glibc
 import LithicCore
-import Netlist
+import Elaboration
 
 /// A `.measure` result: its name and value (nil when the condition never happened, as ngspice
 /// reports "failed").
@@ -12,120 +12,76 @@ public struct MeasureResult: Sendable {
     public var message: String?
 }
 
-/// Evaluates `.measure`/`.meas` cards on finished plots (ngspice manual §15.4): TRIG/TARG,
-/// FIND … WHEN, FIND … AT, WHEN, AVG, RMS, MIN, MAX, PP, INTEG, DERIV … AT, PARAM.
+/// Evaluates `.measure`/`.meas` requests (resolved at elaboration) on finished plots (ngspice
+/// manual §15.4): TRIG/TARG, FIND … WHEN, FIND … AT, WHEN, AVG, RMS, MIN, MAX, PP, INTEG,
+/// DERIV … AT, PARAM.
 public enum MeasureEvaluator {
-    /// A signal referenced by a measurement: a saved vector, a difference `v(a,b)`, or a
-    /// complex view (`vdb`, `vm`, `vp`, `vr`, `vi`) of an AC vector.
+    /// A signal's values at the plot's points.
     struct Signal { var values: [Double] }
 
     /// - Parameter parameters: the netlist's `.param` values, visible to PARAM expressions
     ///   (a measurement of the same name takes precedence once measured).
-    public static func evaluate(_ cards: [([Token], Card)], plots: [Plot], parameters: [String: Double] = [:]) throws -> [MeasureResult] {
+    public static func evaluate(_ requests: [MeasureRequest], plots: [Plot], parameters: [String: Double] = [:]) throws -> [MeasureResult] {
         var results: [MeasureResult] = []
         var known: [String: Double] = parameters
-        for (tokens, card) in cards {
-            guard tokens.count >= 2 else { throw InputError(card.location, ".measure needs an analysis type and a name") }
-            let analysis = tokens[0].text
-            let name = tokens[1].text
-            guard ["tran", "ac", "dc", "op", "cycles", "cycler"].contains(analysis) else {
-                // ngspice 39 (and its current tree, measure.c's chkAnalysisType) rejects abbreviations
-                // such as `tra` too; its examples/measure/buggy-meas-tran.sp is that error on purpose.
-                let guess = ["tran", "ac", "dc", "op"].first { $0.hasPrefix(analysis) || analysis.hasPrefix($0) }
-                throw InputError(tokens[0].location, ".measure analysis must be tran, ac, dc or op, got '\(analysis)'" + (guess.map { " (did you mean '\($0)'? ngspice does not accept '\(analysis)' either)" } ?? ""))
-            }
-            guard let plot = plots.first(where: { $0.kind == analysis }) else {
-                results.append(MeasureResult(name: name, analysis: analysis, value: nil, message: "no \(analysis) analysis was run"))
+        for request in requests {
+            guard let plot = plots.first(where: { $0.kind == request.analysis }) else {
+                results.append(MeasureResult(name: request.name, analysis: request.analysis, value: nil, message: "no \(request.analysis) analysis was run"))
                 continue
             }
-            do {
-                let v = try measure(Array(tokens.dropFirst(2)), card: card, plot: plot, known: known)
-                if let v { known[name] = v }
-                results.append(MeasureResult(name: name, analysis: analysis, value: v, message: v == nil ? "failed: condition not met" : nil))
-            } catch let e as InputError {
-                throw e
-            }
+            let v = try measure(request, plot: plot, known: known)
+            if let v { known[request.name] = v }
+            results.append(MeasureResult(name: request.name, analysis: request.analysis, value: v, message: v == nil ? "failed: condition not met" : nil))
         }
         return results
     }
 
-    /// Reads `key=value` settings after index `from` until one of `stop` words.
-    static func settings(_ t: [Token], from: Int, stopAt stop: Set<String>) -> ([String: Token], Int) {
-        var out: [String: Token] = [:]
-        var k = from
-        while k < t.count {
-            if stop.contains(t[k].text) && !(k + 1 < t.count && t[k + 1].kind == .equals) { break }
-            if k + 2 < t.count, t[k + 1].kind == .equals {
-                out[t[k].text] = t[k + 2]
-                k += 3
-            } else {
-                k += 1
+    /// A signal's values: a saved vector, a difference `v(a,b)`, a complex view (`vdb`, `vm`,
+    /// `vp`, `vr`, `vi`) of an AC vector, or a `par('…')` expression.
+    static func signal(_ s: MeasureRequest.Signal, plot: Plot) throws -> Signal {
+        switch s {
+        case .vector(let name, let location):
+            if let v = plot.vector(name) { return Signal(values: v.real) }
+            throw InputError(location, ".measure: unknown signal '\(name)'")
+        case .expression(let compiled, let location):
+            return try expressionSignal(compiled, at: location, plot: plot)
+        case .function(let fn, let args, let location):
+            // Device states and other named vectors (`phi(ya)`, `x(ym1)`) are read as they are.
+            if args.count == 1, let direct = plot.vector("\(fn)(\(args[0]))"), !(fn.hasPrefix("v") || fn.hasPrefix("i")) || fn.count > 3 {
+                return Signal(values: direct.real)
             }
-        }
-        return (out, k)
-    }
-
-    /// Parses a signal reference `v(a)`, `v(a,b)`, `i(x)`, `vdb(a)`, `par('expression')` … starting at `k`.
-    static func signal(_ t: [Token], at k: inout Int, plot: Plot, card: Card) throws -> Signal {
-        guard k < t.count else { throw InputError(card.location, ".measure: expected a signal such as v(node)") }
-        let head = t[k]
-        if head.text == "par", k + 3 < t.count, t[k + 1].kind == .open, t[k + 2].kind == .quoted || t[k + 2].kind == .braced,
-           t[k + 3].kind == .close {
-            let signal = try expressionSignal(t[k + 2], plot: plot)
-            k += 4
-            return signal
-        }
-        guard k + 1 < t.count, t[k + 1].kind == .open else {
-            // A bare vector name.
-            if let v = plot.vector(head.text) { k += 1; return Signal(values: v.real) }
-            throw InputError(head.location, ".measure: unknown signal '\(head.text)'")
-        }
-        var j = k + 2
-        var args: [String] = []
-        while j < t.count, t[j].kind != .close {
-            if t[j].kind == .word { args.append(t[j].text) }
-            j += 1
-        }
-        guard j < t.count, !args.isEmpty else { throw InputError(head.location, ".measure: malformed signal '\(head.text)(…)'") }
-        k = j + 1
-        let fn = head.text
-        // Device states and other named vectors (`phi(ya)`, `x(ym1)`) are read as they are.
-        if args.count == 1, let direct = plot.vector("\(fn)(\(args[0]))"), !(fn.hasPrefix("v") || fn.hasPrefix("i")) || fn.count > 3 {
-            return Signal(values: direct.real)
-        }
-        let base = fn.hasPrefix("v") ? "v" : (fn.hasPrefix("i") ? "i" : fn)
-        func vector(_ a: String) throws -> OutputVector {
-            guard let v = plot.vector("\(base)(\(a))") else {
-                throw InputError(head.location, ".measure: no vector \(base)(\(a)) in the \(plot.kind) results")
+            let base = fn.hasPrefix("v") ? "v" : (fn.hasPrefix("i") ? "i" : fn)
+            func vector(_ a: String) throws -> OutputVector {
+                guard let v = plot.vector("\(base)(\(a))") else {
+                    throw InputError(location, ".measure: no vector \(base)(\(a)) in the \(plot.kind) results")
+                }
+                return v
             }
-            return v
+            var re = try vector(args[0]).real
+            var im = try vector(args[0]).imaginary ?? [Double](repeating: 0, count: re.count)
+            if args.count > 1 {
+                let other = try vector(args[1])
+                for p in 0..<re.count { re[p] -= other.real[p]; im[p] -= other.imaginary?[p] ?? 0 }
+            }
+            let suffix = fn.dropFirst(1)
+            var values: [Double]
+            switch suffix {
+            case "db": values = zip(re, im).map { 20 * log10(hypot($0, $1)) }
+            case "m": values = zip(re, im).map { hypot($0, $1) }
+            case "p": values = zip(re, im).map { atan2($1, $0) }
+            case "i": values = im
+            case "r", "": values = plot.isComplex && suffix == "" ? zip(re, im).map { hypot($0, $1) } : re
+            default: throw InputError(location, ".measure: unknown signal function '\(fn)'")
+            }
+            return Signal(values: values)
         }
-        var re = try vector(args[0]).real
-        var im = try vector(args[0]).imaginary ?? [Double](repeating: 0, count: re.count)
-        if args.count > 1 {
-            let other = try vector(args[1])
-            for p in 0..<re.count { re[p] -= other.real[p]; im[p] -= other.imaginary?[p] ?? 0 }
-        }
-        let suffix = fn.dropFirst(1)
-        var values: [Double]
-        switch suffix {
-        case "db": values = zip(re, im).map { 20 * log10(hypot($0, $1)) }
-        case "m": values = zip(re, im).map { hypot($0, $1) }
-        case "p": values = zip(re, im).map { atan2($1, $0) }
-        case "i": values = im
-        case "r", "": values = plot.isComplex && suffix == "" ? zip(re, im).map { hypot($0, $1) } : re
-        default: throw InputError(head.location, ".measure: unknown signal function '\(fn)'")
-        }
-        return Signal(values: values)
     }
 
     /// `par('v(2)*v(1)')` (ngspice): an expression of the plot's vectors, point by point.
-    static func expressionSignal(_ token: Token, plot: Plot) throws -> Signal {
-        let compiled = try ExpressionCompiler.compile(try token.expression(), scope: MeasureScope(known: [:]), at: token.location,
-                                                      allowRuntime: true)
+    static func expressionSignal(_ compiled: CompiledExpression, at location: SourceLocation, plot: Plot) throws -> Signal {
         let scale = plot.vectors.first?.real ?? []
         func vector(_ name: String) throws -> [Double] {
-            guard let v = plot.vector(name) else { throw InputError(token.location, ".measure: no vector \(name) in the \(plot.kind) results") }
+            guard let v = plot.vector(name) else { throw InputError(location, ".measure: no vector \(name) in the \(plot.kind) results") }
             return v.real
         }
         var columns: [[Double]] = []
@@ -146,18 +102,19 @@ public enum MeasureEvaluator {
         return Signal(values: values)
     }
 
-    static func number(_ t: Token, known: [String: Double]) throws -> Double {
-        try ExpressionCompiler.evaluate(try t.expression(), scope: MeasureScope(known: known), at: t.location)
+    static func number(_ v: MeasureRequest.Value, known: [String: Double]) throws -> Double {
+        switch v {
+        case .constant(let x): return x
+        case .dynamic(let e, let location): return try ExpressionCompiler.evaluate(e, scope: MeasureScope(known: known), at: location)
+        }
     }
 
     /// Times (scale values) where `values` crosses `level`, filtered by direction and counted.
-    static func crossing(_ scale: [Double], _ values: [Double], level: Double, settings s: [String: Token], delay: Double, known: [String: Double]) throws -> Double? {
-        var direction = 0  // 1 rise, -1 fall, 0 cross
+    static func crossing(_ scale: [Double], _ values: [Double], level: Double, _ c: MeasureRequest.Crossing, known: [String: Double]) throws -> Double? {
+        let delay = try c.delay.map { try number($0, known: known) } ?? 0
         var count = 1
-        var last = false
-        if let r = s["rise"] { direction = 1; if r.text == "last" { last = true } else { count = try occurrence(r, known) } }
-        if let f = s["fall"] { direction = -1; if f.text == "last" { last = true } else { count = try occurrence(f, known) } }
-        if let c = s["cross"] { direction = 0; if c.text == "last" { last = true } else { count = try occurrence(c, known) } }
+        for value in c.counts { count = try occurrence(value, known) }
+        let direction = c.direction, last = c.last
         var seen = 0
         var found: Double?
         guard scale.count >= 2 else { return nil }
@@ -176,9 +133,13 @@ public enum MeasureEvaluator {
     }
 
     /// RISE=/FALL=/CROSS= counts: a positive whole number.
-    static func occurrence(_ t: Token, _ known: [String: Double]) throws -> Int {
-        let v = try number(t, known: known)
-        guard v >= 1, v < 1e9 else { throw InputError(t.location, ".measure: RISE/FALL/CROSS must be a positive count or LAST, got \(v)") }
+    static func occurrence(_ value: MeasureRequest.Value, _ known: [String: Double]) throws -> Int {
+        let v = try number(value, known: known)
+        guard v >= 1, v < 1e9 else {
+            var location = SourceLocation.commandLine
+            if case .dynamic(_, let l) = value { location = l }
+            throw InputError(location, ".measure: RISE/FALL/CROSS must be a positive count or LAST, got \(v)")
+        }
         return Int(v)
     }
 
@@ -194,86 +155,60 @@ public enum MeasureEvaluator {
         return dx > 0 ? values[lo] + (values[hi] - values[lo]) * (x - scale[lo]) / dx : values[hi]
     }
 
-    static func measure(_ t: [Token], card: Card, plot: Plot, known: [String: Double]) throws -> Double? {
-        guard let keyword = t.first?.text else { throw InputError(card.location, ".measure needs a measurement") }
+    static func measure(_ r: MeasureRequest, plot: Plot, known: [String: Double]) throws -> Double? {
         let scale = plot.vectors.first?.real ?? []
-        var k = 1
-        switch keyword {
-        case "trig":
+        switch r.measurement {
+        case .trigTarg(let trig, let targ):
             // Each part is `signal VAL=… [TD=…] [RISE|FALL|CROSS=…]`, or `AT=time` alone (ngspice).
-            func part(_ name: String, stopAt: Set<String>) throws -> (time: Double?, next: Int) {
-                if k + 2 < t.count, t[k].text == "at", t[k + 1].kind == .equals {
-                    let (_, next) = settings(t, from: k, stopAt: stopAt)
-                    return (try number(t[k + 2], known: known), next)
-                }
-                let sig = try signal(t, at: &k, plot: plot, card: card)
-                let (s, next) = settings(t, from: k, stopAt: stopAt)
-                let delay = try s["td"].map { try number($0, known: known) } ?? 0
-                if let at = s["at"] { return (try number(at, known: known), next) }
-                guard let valToken = s["val"] else { throw InputError(card.location, ".measure \(name) needs VAL= or AT=") }
-                return (try crossing(scale, sig.values, level: try number(valToken, known: known), settings: s, delay: delay, known: known), next)
+            func part(_ p: MeasureRequest.Part) throws -> Double? {
+                guard let s = p.signal else { return try p.at.map { try number($0, known: known) } }
+                let sig = try signal(s, plot: plot)
+                if let at = p.at { return try number(at, known: known) }
+                guard let level = p.level else { throw InputError(r.location, ".measure needs VAL= or AT=") }
+                return try crossing(scale, sig.values, level: try number(level, known: known), p.crossing, known: known)
             }
-            let (tTrig, next) = try part("TRIG", stopAt: ["targ"])
-            guard next < t.count, t[next].text == "targ" else { throw InputError(card.location, ".measure TRIG needs a TARG part") }
-            k = next + 1
-            let (tTarg, _) = try part("TARG", stopAt: [])
+            let tTrig = try part(trig)
+            let tTarg = try part(targ)
             guard let a = tTrig, let b = tTarg else { return nil }
             return b - a
-        case "find":
-            let sig = try signal(t, at: &k, plot: plot, card: card)
-            if k < t.count, t[k].text == "at", k + 2 < t.count {
-                return interpolate(scale, sig.values, at: try number(t[k + 2], known: known))
-            }
-            guard k < t.count, t[k].text == "when" else { throw InputError(card.location, ".measure FIND needs WHEN or AT=") }
-            k += 1
-            let (whenTime) = try when(t, &k, plot: plot, card: card, known: known)
-            guard let tw = whenTime else { return nil }
+        case .findAt(let s, let at):
+            let sig = try signal(s, plot: plot)
+            return interpolate(scale, sig.values, at: try number(at, known: known))
+        case .findWhen(let s, let c):
+            let sig = try signal(s, plot: plot)
+            guard let tw = try when(c, plot: plot, known: known) else { return nil }
             return interpolate(scale, sig.values, at: tw)
-        case "when":
-            return try when(t, &k, plot: plot, card: card, known: known)
-        case "deriv", "derivative":
-            let sig = try signal(t, at: &k, plot: plot, card: card)
-            let (s, _) = settings(t, from: k, stopAt: [])
-            guard let atToken = s["at"] else { throw InputError(card.location, ".measure DERIV needs AT=") }
-            let at = try number(atToken, known: known)
+        case .when(let c):
+            return try when(c, plot: plot, known: known)
+        case .derivative(let s, let atValue):
+            let sig = try signal(s, plot: plot)
+            let at = try number(atValue, known: known)
             guard scale.count >= 2 else { return nil }
             var p = 1
             while p < scale.count - 1, scale[p] < at { p += 1 }
             let dx = scale[p] - scale[p - 1]
             return dx != 0 ? (sig.values[p] - sig.values[p - 1]) / dx : nil
-        case "avg", "rms", "min", "max", "pp", "integ", "integral", "mean", "min_at", "max_at":
-            let sig = try signal(t, at: &k, plot: plot, card: card)
-            let (s, _) = settings(t, from: k, stopAt: [])
-            let from = try s["from"].map { try number($0, known: known) } ?? (scale.first ?? 0)
-            let to = try s["to"].map { try number($0, known: known) } ?? (scale.last ?? 0)
-            return aggregate(keyword, scale, sig.values, from: from, to: to)
-        case "param":
-            guard k + 1 < t.count, t[k].kind == .equals else { throw InputError(card.location, ".measure PARAM needs ='expression'") }
-            return try number(t[k + 1], known: known)
-        default:
-            throw InputError(t[0].location, ".measure: unsupported measurement '\(keyword)' (TRIG/TARG, FIND, WHEN, AVG, RMS, MIN, MAX, MIN_AT, MAX_AT, PP, INTEG, DERIV, PARAM)")
+        case .aggregate(let kind, let s, let fromValue, let toValue):
+            let sig = try signal(s, plot: plot)
+            let from = try fromValue.map { try number($0, known: known) } ?? (scale.first ?? 0)
+            let to = try toValue.map { try number($0, known: known) } ?? (scale.last ?? 0)
+            return aggregate(kind, scale, sig.values, from: from, to: to)
+        case .param(let v):
+            return try number(v, known: known)
         }
     }
 
     /// `WHEN v(x)=value [settings]` or `WHEN v(x)=v(y)`: returns the scale value of the crossing.
-    static func when(_ t: [Token], _ k: inout Int, plot: Plot, card: Card, known: [String: Double]) throws -> Double? {
+    static func when(_ c: MeasureRequest.Condition, plot: Plot, known: [String: Double]) throws -> Double? {
         let scale = plot.vectors.first?.real ?? []
-        let sig = try signal(t, at: &k, plot: plot, card: card)
-        guard k + 1 < t.count, t[k].kind == .equals else { throw InputError(card.location, ".measure WHEN needs signal=value") }
-        k += 1
-        var values = sig.values
-        if k + 1 < t.count, t[k + 1].kind == .open {
-            let other = try signal(t, at: &k, plot: plot, card: card)
+        var values = try signal(c.signal, plot: plot).values
+        if let o = c.other {
+            let other = try signal(o, plot: plot)
             values = zip(values, other.values).map { $0 - $1 }
-            let (s, _) = settings(t, from: k, stopAt: [])
-            let delay = try s["td"].map { try number($0, known: known) } ?? 0
-            return try crossing(scale, values, level: 0, settings: s, delay: delay, known: known)
+            return try crossing(scale, values, level: 0, c.crossing, known: known)
         }
-        let level = try number(t[k], known: known)
-        k += 1
-        let (s, _) = settings(t, from: k, stopAt: [])
-        let delay = try s["td"].map { try number($0, known: known) } ?? 0
-        return try crossing(scale, values, level: level, settings: s, delay: delay, known: known)
+        let level = try c.level.map { try number($0, known: known) } ?? 0
+        return try crossing(scale, values, level: level, c.crossing, known: known)
     }
 
     /// Aggregates over [from, to] with trapezoidal integration on the actual time points

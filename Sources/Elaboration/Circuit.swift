@@ -83,11 +83,12 @@ public struct Circuit {
     public var savedVectorNames: Set<String> {
         Set(saves.map { $0.contains("(") || $0.hasPrefix("@") ? $0 : "v(\($0))" })
     }
-    public var measures: [([Token], Card)]
-    /// `.eis` requests (tokens after the keyword), run by the facade after the analyses.
-    public var impedanceSpectroscopy: [([Token], Card)] = []
+    /// `.measure` cards, resolved (evaluated on the plots after the analyses).
+    public var measures: [MeasureRequest]
+    /// `.eis` requests, settings checked, run by the facade after the analyses.
+    public var impedanceSpectroscopy: [ImpedanceSpectroscopyRequest] = []
     /// `.experiment` cards (cycling protocols), run after the analyses.
-    public var experiments: [([Token], Card)] = []
+    public var experiments: [ExperimentProtocol] = []
     /// `.four` requests: fundamental frequency (Hz, parameters resolved) and the output vectors.
     public var fourier: [(frequency: Double, vectors: [String], location: SourceLocation)] = []
     /// Top-level `.param` values (after command-line overrides), visible to `.measure … PARAM`.

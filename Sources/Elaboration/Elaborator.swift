@@ -119,9 +119,9 @@ public struct Elaborator {
         var ics: [Int: Double] = [:]
         var nodesets: [Int: Double] = [:]
         var saves: [String] = []
-        var measures: [([Token], Card)] = []
-        var eisRequests: [([Token], Card)] = []
-        var experiments: [([Token], Card)] = []
+        var measureStatements: [MeasureStatement] = []
+        var eisStatements: [ImpedanceSpectroscopyStatement] = []
+        var experiments: [ExperimentProtocol] = []
         var fourier: [(frequency: Double, vectors: [String], location: SourceLocation)] = []
         for s in top {
             switch s {
@@ -136,53 +136,13 @@ public struct Elaborator {
             case .save(let names, _): saves.append(contentsOf: names)
             case .print:
                 break  // as in ngspice batch mode, .print does not restrict what is stored
-            case .measure(let tokens, let card): measures.append((tokens, card))
-            case .fourier(let tokens, let card):
-                guard let first = tokens.first else { throw InputError(card.location, ".four needs a fundamental frequency and output vectors") }
-                let f = try scope.evaluate(try first.expression(), at: first.location)
-                guard f > 0, f.isFinite else { throw InputError(first.location, ".four: the fundamental frequency must be positive, got \(f)") }
-                let names = try NetlistParser.probeNames(Array(tokens.dropFirst()), card)
-                guard !names.isEmpty else { throw InputError(card.location, ".four needs at least one output vector, e.g. .four 1k v(out)") }
-                fourier.append((f, names, card.location))
-            case .impedanceSpectroscopy(let tokens, let card):
-                // `{expr}` settings take the netlist's parameters (`amplitude={amp}`).
-                let substituted = try tokens.map { token -> Token in
-                    guard token.kind == .braced else { return token }
-                    let v = try scope.evaluate(try ExpressionParser.parse(token.text, at: token.location), at: token.location)
-                    guard v.isFinite else { throw InputError(token.location, ".eis: {\(token.text)} is not finite") }
-                    var t = token
-                    t.text = "\(v)"; t.kind = .word
-                    return t
-                }
-                eisRequests.append((substituted, card))
-            case .experiment(let tokens, let card):
-                // `{expr}` in the settings and inside quoted steps takes the netlist's parameters.
-                let substituted = try tokens.map { token -> Token in
-                    var t = token
-                    func value(_ text: String) throws -> String {
-                        let v = try scope.evaluate(try ExpressionParser.parse(text, at: token.location), at: token.location)
-                        guard v.isFinite else { throw InputError(token.location, ".experiment: {\(text)} is not finite") }
-                        return "\(v)"
-                    }
-                    switch t.kind {
-                    case .braced:
-                        t.text = try value(t.text); t.kind = .word
-                    case .quoted, .string:
-                        var out = "", rest = Substring(t.text)
-                        while let open = rest.firstIndex(of: "{") {
-                            guard let close = rest[open...].firstIndex(of: "}") else {
-                                throw InputError(token.location, ".experiment step '\(t.text)': '{' without '}'")
-                            }
-                            out += rest[..<open]
-                            out += try value(String(rest[rest.index(after: open)..<close]))
-                            rest = rest[rest.index(after: close)...]
-                        }
-                        t.text = out + rest
-                    default: break
-                    }
-                    return t
-                }
-                experiments.append((substituted, card))
+            case .measure(let m): measureStatements.append(m)
+            case .fourier(let four):
+                let f = try scope.evaluate(four.frequency, at: four.frequencyLocation)
+                guard f > 0, f.isFinite else { throw InputError(four.frequencyLocation, ".four: the fundamental frequency must be positive, got \(f)") }
+                fourier.append((f, four.vectors, four.location))
+            case .impedanceSpectroscopy(let e): eisStatements.append(e)
+            case .experiment(let e): experiments.append(try resolveExperiment(e, scope: scope))
             default: break
             }
         }
@@ -195,6 +155,11 @@ public struct Elaborator {
             let names = floating.prefix(5).map { "'\(nodeNames[$0])'" }.joined(separator: ", ")
             let more = floating.count > 5 ? " and \(floating.count - 5) more" : ""
             throw InputError(location, "node\(floating.count > 1 ? "s" : "") \(names)\(more) \(floating.count > 1 ? "have" : "has") no connection to ground (node 0) through any element, so \(floating.count > 1 ? "their voltages are" : "its voltage is") undefined; connect \(floating.count > 1 ? "them" : "it") (a large resistor to 0 will do) or add .options rshunt=1e12")
+        }
+        // Directives are typed here, so a mistake in one is an input error before any analysis runs.
+        let measures = try resolveMeasures(measureStatements, parameters: parameterValues)
+        let eisRequests = try eisStatements.map {
+            try resolveImpedanceSpectroscopy($0, scope: scope, analyses: analyses, hasExperiment: !experiments.isEmpty)
         }
         if analyses.isEmpty && eisRequests.isEmpty && experiments.isEmpty {
             warnings.append(Warning(SourceLocation(file: "<netlist>", line: 1, column: 1), "no analysis card (.op, .dc, .tran, .ac): nothing to simulate"))

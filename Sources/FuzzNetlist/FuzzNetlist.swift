@@ -24,7 +24,6 @@ public func fuzzNetlist(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         return SyntaxTree(title: title, statements: try NetlistParser.parseCards(cards, warnings: &warnings), warnings: warnings)
     }() {
         if var circuit = try? Elaborator.elaborate(tree, catalog: .standard) {
-            for (tokens, card) in circuit.experiments { _ = try? ExperimentProtocol.parse(tokens, card: card) }
             simulateBriefly(&circuit)
         }
     }

@@ -8,7 +8,6 @@ import Elaboration
 import Fitting
 import LithicCore
 import Spectroscopy
-import Netlist
 
 /// Impedance spectroscopy of a netlist port as an instrument measures it: a small excitation on
 /// top of a bias, simulated in the time domain with all non-linear and slow physics active, and
@@ -26,9 +25,9 @@ import Netlist
 /// Distortion: RMS of the response at the non-excited bins between the lowest and twice the
 /// highest line, relative to the RMS at the excited bins.
 public enum FFTImpedance {
-    public enum Excitation: String, Sendable, CaseIterable { case multisine, sine }
-    public enum Phases: String, Sendable, CaseIterable { case schroeder, random }
-    public enum Start: String, Sendable, CaseIterable { case op, tran, experiment }
+    public typealias Excitation = ImpedanceSpectroscopyRequest.Excitation
+    public typealias Phases = ImpedanceSpectroscopyRequest.Phases
+    public typealias Start = ImpedanceSpectroscopyRequest.Start
 
     public struct Settings: Sendable {
         public var minimumFrequency = 0.1
@@ -53,6 +52,23 @@ public enum FFTImpedance {
         /// Relative distortion above which a band is flagged as non-linear.
         public var distortionLimit = 0.01
         public init() {}
+
+        /// The settings of a `.eis` card (typed and checked at elaboration).
+        public init(_ r: ImpedanceSpectroscopyRequest) {
+            minimumFrequency = r.minimumFrequency
+            maximumFrequency = r.maximumFrequency
+            pointsPerDecade = r.pointsPerDecade
+            switch r.mode {
+            case .potentiostatic: mode = .potentiostatic
+            case .galvanostatic: mode = .galvanostatic
+            }
+            bias = r.bias
+            biasAtOpenCircuit = r.biasAtOpenCircuit
+            start = r.start
+            amplitude = r.amplitude
+            excitation = r.excitation
+            phases = r.phases
+        }
     }
 
     public struct Line: Sendable {
@@ -212,57 +228,6 @@ public enum FFTImpedance {
         try system.solveOperatingPoint()
         let x = system.solution
         return x[p] - x[m]
-    }
-
-    /// Reads a `.eis plus minus [fmin=] [fmax=] [ppd=] [amplitude=] [bias=value|ocv] [mode=potentiostatic|galvanostatic]
-    /// [excitation=multisine|sine] [phases=schroeder|random] [after=op|tran|experiment]` card. With
-    /// `after=tran|experiment` the bias defaults to the open-circuit voltage there.
-    public static func settings(from tokens: [Token], card: Card) throws -> (String, String, Settings) {
-        guard tokens.count >= 2, tokens[0].kind == .word, tokens[1].kind == .word else {
-            throw InputError(card.location, ".eis needs the two port nodes: .eis plus minus [fmin=… fmax=… ppd=… amplitude=…]")
-        }
-        var s = Settings()
-        var biasGiven = false
-        let assignments = try NetlistParser.parseAssignments(tokens, from: 2, card: card)
-        for a in assignments {
-            guard let v = a.value else { throw InputError(a.location, ".eis \(a.name) needs a value") }
-            func number() throws -> Double {
-                let x = try ExpressionCompiler.evaluate(v, scope: EmptyScope(), at: a.location)
-                guard x.isFinite else { throw InputError(a.location, ".eis \(a.name) must be finite") }
-                return x
-            }
-            func word() throws -> String {
-                guard case .name(let n) = v else { throw InputError(a.location, ".eis \(a.name) needs a word") }
-                return n
-            }
-            switch a.name {
-            case "fmin": s.minimumFrequency = try number()
-            case "fmax": s.maximumFrequency = try number()
-            case "ppd": s.pointsPerDecade = try number()
-            case "amplitude": s.amplitude = try number()
-            case "bias":
-                biasGiven = true
-                if case .name(let n) = v, n == "ocv" { s.biasAtOpenCircuit = true } else { s.bias = try number() }
-            case "after":
-                guard let start = Start(rawValue: try word()) else { throw InputError(a.location, ".eis after= must be op, tran or experiment") }
-                s.start = start
-            case "mode":
-                guard let m = PortExcitation.Mode(rawValue: try word()) else { throw InputError(a.location, ".eis mode must be potentiostatic or galvanostatic") }
-                s.mode = m
-            case "excitation":
-                guard let e = Excitation(rawValue: try word()) else { throw InputError(a.location, ".eis excitation must be multisine or sine") }
-                s.excitation = e
-            case "phases":
-                guard let p = Phases(rawValue: try word()) else { throw InputError(a.location, ".eis phases must be schroeder or random") }
-                s.phases = p
-            default:
-                throw InputError(a.location, "unknown .eis setting '\(a.name)' (fmin, fmax, ppd, amplitude, bias, mode, excitation, phases, after)")
-            }
-        }
-        // Starting from a cycled or charged state, the natural bias is the cell's own voltage.
-        if s.start != .op && !biasGiven { s.biasAtOpenCircuit = true }
-        if let amp = s.amplitude, !(amp > 0) { throw InputError(card.location, ".eis amplitude must be positive") }
-        return (tokens[0].text, tokens[1].text, s)
     }
 
     /// CSV in impedance.py's column order (f, Z', Z'') followed by |Z|, phase, uncertainty,

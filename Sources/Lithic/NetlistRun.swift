@@ -26,25 +26,13 @@ public struct NetlistRun {
     public static func prepare(path: String, catalog: DeviceCatalog = standardCatalog, parameters: [String: Double] = [:]) throws -> (SyntaxTree, Circuit) {
         let tree = try NetlistParser.parse(path: path)
         let circuit = try Elaborator.elaborate(tree, catalog: try Self.catalog(catalog, loading: tree), overrides: parameters)
-        try validateExperiments(circuit)
         return (tree, circuit)
     }
 
     public static func prepare(text: String, name: String = "<netlist>", catalog: DeviceCatalog = standardCatalog) throws -> (SyntaxTree, Circuit) {
         let tree = try NetlistParser.parse(text: text, name: name)
         let circuit = try Elaborator.elaborate(tree, catalog: try Self.catalog(catalog, loading: tree))
-        try validateExperiments(circuit)
         return (tree, circuit)
-    }
-
-    /// Parses every `.experiment` card now, so a bad protocol is an input error before any simulation.
-    static func validateExperiments(_ circuit: Circuit) throws {
-        for (tokens, card) in circuit.experiments {
-            let e = try ExperimentProtocol.parse(tokens, card: card)
-            for node in [e.plus, e.minus] where node != "0" && node != "gnd" && !circuit.nodeNames.contains(node) {
-                throw InputError(card.location, ".experiment node '\(node)' is not in the circuit")
-            }
-        }
     }
 
     /// Runs a prepared circuit. Simulation failures are in `outcome.failure`.
@@ -60,8 +48,7 @@ public struct NetlistRun {
         var outcome = try sim.run()
         var afterExperiment: [String: Double]?
         if outcome.failure == nil {
-            for (index, (tokens, card)) in circuit.experiments.enumerated() {
-                let experiment = try ExperimentProtocol.parse(tokens, card: card)
+            for (index, experiment) in circuit.experiments.enumerated() {
                 let path = checkpointStem.map { "\($0)\(index > 0 ? "\(index + 1)" : "").checkpoint.json" }
                 var saved: CyclerCheckpoint?
                 if resume, let path, FileManager.default.fileExists(atPath: path) {
@@ -104,22 +91,21 @@ public struct NetlistRun {
             }
         }
         if outcome.failure == nil {
-            for (tokens, card) in circuit.impedanceSpectroscopy {
-                let (plus, minus, settings) = try FFTImpedance.settings(from: tokens, card: card)
+            for request in circuit.impedanceSpectroscopy {
+                let settings = FFTImpedance.Settings(request)
                 var measured = circuit
                 switch settings.start {
                 case .op: break
                 case .tran:
-                    guard circuit.analyses.contains(where: { if case .transient = $0.0 { return true } else { return false } }) else {
-                        throw InputError(card.location, ".eis after=tran needs a .tran analysis in the netlist")
-                    }
+                    // Elaboration checked that the netlist has a .tran.
                     measured.stateOverrides = outcome.finalStates
                 case .experiment:
-                    guard let states = afterExperiment else { throw InputError(card.location, ".eis after=experiment needs an .experiment card in the netlist") }
+                    // Elaboration checked that the netlist has an .experiment; all of them ran.
+                    guard let states = afterExperiment else { throw InputError(request.location, ".eis after=experiment needs an .experiment card in the netlist") }
                     measured.stateOverrides = states
                 }
                 do {
-                    run.impedanceSpectra.append(try FFTImpedance.run(circuit: measured, plus: plus, minus: minus, settings: settings))
+                    run.impedanceSpectra.append(try FFTImpedance.run(circuit: measured, plus: request.plus, minus: request.minus, settings: settings))
                 } catch let error as InputError {
                     throw error
                 } catch {
@@ -153,8 +139,7 @@ public struct NetlistRun {
         case .experiment:
             guard !circuit.experiments.isEmpty else { throw InputError(.commandLine, "--after experiment needs an .experiment card in the netlist") }
             var states: [String: Double] = [:]
-            for (tokens, card) in circuit.experiments {
-                let experiment = try ExperimentProtocol.parse(tokens, card: card)
+            for experiment in circuit.experiments {
                 var c = circuit
                 c.stateOverrides = states
                 let (_, _, error) = try Cycler.run(experiment, circuit: c, progress: progress.map { p in Self.cycleProgress(p, cycles: experiment.cycles) },

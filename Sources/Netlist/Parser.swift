@@ -286,13 +286,13 @@ public struct NetlistParser {
             guard tokens.count >= 2 else { throw InputError(card.location, ".print needs an analysis type") }
             return .print(tokens[1].text, try probeNames(Array(tokens.dropFirst(2)), card), card.location)
         case ".measure", ".meas":
-            return .measure(Array(tokens.dropFirst()), card)
+            return .measure(try parseMeasure(Array(tokens.dropFirst()), card, warnings: &warnings))
         case ".eis":
-            return .impedanceSpectroscopy(Array(tokens.dropFirst()), card)
+            return .impedanceSpectroscopy(try parseImpedanceSpectroscopy(Array(tokens.dropFirst()), card))
         case ".experiment":
-            return .experiment(Array(tokens.dropFirst()), card)
+            return .experiment(try parseExperiment(Array(tokens.dropFirst()), card))
         case ".four", ".fourier":
-            return .fourier(Array(tokens.dropFirst()), card)
+            return .fourier(try parseFourier(Array(tokens.dropFirst()), card))
         case ".temp":
             return .temperature(try tokens.dropFirst().filter { $0.kind != .comma }.map { try $0.expression() }, card.location)
         case ".step":

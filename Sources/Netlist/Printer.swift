@@ -79,14 +79,14 @@ public enum NetlistPrinter {
             out += ".save " + names.joined(separator: " ") + "\n"
         case .print(let kind, let names, _):
             out += ".print \(kind) " + names.joined(separator: " ") + "\n"
-        case .measure(let tokens, _):
-            out += ".meas " + tokens.map(token).joined(separator: " ") + "\n"
-        case .impedanceSpectroscopy(let tokens, _):
-            out += ".eis " + tokens.map(token).joined(separator: " ") + "\n"
-        case .experiment(let tokens, _):
-            out += ".experiment " + tokens.map(token).joined(separator: " ") + "\n"
-        case .fourier(let tokens, _):
-            out += ".four " + tokens.map(token).joined(separator: " ") + "\n"
+        case .measure(let m):
+            out += ".meas " + m.tokens.map(token).joined(separator: " ") + "\n"
+        case .impedanceSpectroscopy(let e):
+            out += ".eis " + e.tokens.map(token).joined(separator: " ") + "\n"
+        case .experiment(let e):
+            out += ".experiment " + e.tokens.map(token).joined(separator: " ") + "\n"
+        case .fourier(let f):
+            out += ".four " + f.tokens.map(token).joined(separator: " ") + "\n"
         case .temperature(let ts, _):
             out += ".temp " + ts.map { value($0) }.joined(separator: " ") + "\n"
         case .step(let s):

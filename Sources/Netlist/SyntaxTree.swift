@@ -74,15 +74,15 @@ public enum Statement: Sendable {
     case initialConditions(nodeset: Bool, [(node: String, value: ArithmeticExpression, location: SourceLocation)])
     case save([String], SourceLocation)
     case print(String, [String], SourceLocation)
-    /// `.measure`: its tokens after the keyword, interpreted by the analyses.
-    case measure([Token], Card)
+    /// `.measure`: what it measures, as written (its meaning is decided by elaboration).
+    case measure(MeasureStatement)
     case temperature([ArithmeticExpression], SourceLocation)
     /// `.eis plus minus [key=value…]`: FFT impedance spectroscopy of a port (run by the facade).
-    case impedanceSpectroscopy([Token], Card)
+    case impedanceSpectroscopy(ImpedanceSpectroscopyStatement)
     /// `.experiment plus minus "step" … [capacity=… repeat=…]`: a cycling protocol (Lithic).
-    case experiment([Token], Card)
+    case experiment(ExperimentStatement)
     /// `.four frequency vector…`: Fourier analysis of the last period of the transient.
-    case fourier([Token], Card)
+    case fourier(FourierStatement)
     /// `.if (cond) … .elseif (cond) … .else … .endif`: the branches in order; the elaborator keeps
     /// the first whose condition (on `.param` values) is non-zero.
     case conditional([ConditionalBranch])

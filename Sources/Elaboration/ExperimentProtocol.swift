@@ -36,18 +36,16 @@ public struct ExperimentProtocol: Sendable {
     /// Longest a step without `for` may run, s.
     public var maximumStepDuration: Double
 
-    public static func parse(_ tokens: [Token], card: Card) throws -> ExperimentProtocol {
-        guard tokens.count >= 3, tokens[0].kind == .word, tokens[1].kind == .word else {
-            throw InputError(card.location, ".experiment needs the cell's two nodes, then quoted steps: .experiment plus minus \"Charge at 1C until 4.2 V\" … [capacity=Ah repeat=N]")
-        }
-        var texts: [Token] = []
-        var k = 2
-        while k < tokens.count, tokens[k].kind == .quoted || tokens[k].kind == .string { texts.append(tokens[k]); k += 1 }
-        guard !texts.isEmpty else { throw InputError(tokens[min(2, tokens.count - 1)].location, ".experiment needs at least one quoted step") }
+    /// Where the card was written.
+    public var location: SourceLocation
+
+    /// The protocol of a parsed `.experiment` card: settings and `{expr}` pieces of the steps
+    /// evaluated with the netlist's parameters, steps read into controls and limits (SI units).
+    static func resolve(_ e: ExperimentStatement, scope: ParameterScope) throws -> ExperimentProtocol {
         var capacity: Double?, cycles = 1, every = 1, longest = 86400.0
-        for a in try NetlistParser.parseAssignments(tokens, from: k, card: card) {
+        for a in e.settings {
             guard let v = a.value else { throw InputError(a.location, ".experiment \(a.name) needs a value") }
-            let x = try ExpressionCompiler.evaluate(v, scope: EmptyScope(), at: a.location)
+            let x = try scope.evaluate(v, at: a.location)
             guard x.isFinite, x > 0 else { throw InputError(a.location, ".experiment \(a.name) must be positive, got \(x)") }
             switch a.name {
             case "capacity": capacity = x
@@ -61,9 +59,21 @@ public struct ExperimentProtocol: Sendable {
             default: throw InputError(a.location, "unknown .experiment setting '\(a.name)' (capacity, repeat, record, maxstep)")
             }
         }
-        let steps = try texts.map { try parseStep($0.text, capacity: capacity, at: $0.location) }
-        return ExperimentProtocol(plus: tokens[0].text.lowercased(), minus: tokens[1].text.lowercased(), steps: steps, cycles: cycles,
-                                  capacity: capacity, recordEvery: max(every, 1), maximumStepDuration: longest)
+        let steps = try e.steps.map { step -> Step in
+            var text = ""
+            for piece in step.pieces {
+                switch piece {
+                case .text(let t): text += t
+                case .expression(let x, let written):
+                    let v = try scope.evaluate(x, at: step.location)
+                    guard v.isFinite else { throw InputError(step.location, ".experiment: {\(written)} is not finite") }
+                    text += "\(v)"
+                }
+            }
+            return try parseStep(text, capacity: capacity, at: step.location)
+        }
+        return ExperimentProtocol(plus: e.plus.lowercased(), minus: e.minus.lowercased(), steps: steps, cycles: cycles,
+                                  capacity: capacity, recordEvery: max(every, 1), maximumStepDuration: longest, location: e.location)
     }
 
     /// A number with its unit: "0.5C", "C/20", "2 A", "50mA", "4.2 V", "10 W", "10 minutes".
