@@ -5,7 +5,7 @@ import Devices
 import Elaboration
 
 extension BoundSystem {
-    var loadTemperature: Double { circuit.options.temperature + 273.15 }
+    var loadTemperature: Double { circuit.options.temperature + PhysicalConstant.zeroCelsius }
 
     /// Finds the DC operating point, trying in turn: plain Newton; gmin stepping (a shunt on
     /// every node diagonal, from 1e-3 S down by 10× per step); source stepping (all independent

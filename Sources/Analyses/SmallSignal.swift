@@ -227,7 +227,7 @@ extension BoundSystem {
         var totals = Plot(name: "Integrated Noise", kind: "noiseint", vectors: [], isComplex: false)
         guard n > 0 else { return [spectrum, totals] }
         let settings = LoadSettings(time: nil, gmin: circuit.options.gmin, temperature: loadTemperature)
-        let temperature = circuit.options.temperature + 273.15
+        let temperature = circuit.options.temperature + PhysicalConstant.zeroCelsius
         // Unit excitation of the input source (the residual is linear in its value).
         func residual(atSourceValue u: Double) throws -> [Double] {
             guard groups.contains(where: { $0.setSweepValue(u, device: input) }) else {

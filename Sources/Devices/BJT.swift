@@ -76,7 +76,7 @@ public struct BJT: Device {
                 area: Double = 1, off: Bool = false, temperature: Double = 300.15) {
         self.name = name; self.collector = collector; self.base = base; self.emitter = emitter; self.substrate = substrate
         self.model = model; self.area = area; self.startOff = off
-        let vt = 1.380649e-23 * temperature / 1.602176634e-19
+        let vt = PhysicalConstant.boltzmann * temperature / PhysicalConstant.elementaryCharge
         thermal = vt
         critical = vt * log(vt / (2.0.squareRoot() * model.saturationCurrent * area))
     }
@@ -278,4 +278,67 @@ public struct BJT: Device {
     }
 
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { nil }
+}
+
+extension BJTModel {
+    /// The `.model NAME NPN|PNP (…)` card: ngspice's Gummel-Poon model (level 1, `bjtload.c`
+    /// defaults). VAF, VAR, IKF, IKR and VTF of 0 mean "infinite", as in SPICE.
+    public static let card: DeviceCard<BJTModel> = {
+        func infiniteIfZero(_ name: String, aliases: [String] = [], _ keyPath: WritableKeyPath<BJTModel, Double>, unit: String, _ summary: String) -> CardParameter<BJTModel> {
+            CardParameter(name, aliases: aliases, unit: unit, range: .nonNegative, summary + " (0 = ∞)",
+                          assign: { $0[keyPath: keyPath] = $1 == 0 ? .infinity : $1 }, current: { $0[keyPath: keyPath] })
+        }
+        let grading = ParameterRange.interval(0, 1, lowerOpen: true, upperOpen: true)
+        let fraction = ParameterRange.interval(0, 1, lowerOpen: false, upperOpen: true)
+        return DeviceCard<BJTModel>(
+            title: "bipolar model", syntax: ".model NAME NPN|PNP (IS= BF= NF= VAF= IKF= ISE= NE= BR= NR= VAR= IKR= ISC= NC= RB= IRB= RBM= RE= RC= CJE= VJE= MJE= TF= XTF= VTF= ITF= PTF= CJC= VJC= MJC= XCJC= TR= CJS= VJS= MJS= FC= KF= AF=)",
+            summary: "Gummel-Poon bipolar transistor (level 1; Gummel & Poon 1970, ngspice bjtload.c): Early effect, high injection, leakage, base-width modulation of RB, junction and transit-time charges",
+            prototype: BJTModel(), parameters: [
+                .field("is", \.saturationCurrent, unit: "A", range: .positive, "transport saturation current"),
+                .field("bf", \.forwardBeta, unit: "-", range: .positive, "ideal forward beta"),
+                .field("br", \.reverseBeta, unit: "-", range: .positive, "ideal reverse beta"),
+                .field("nf", \.forwardEmission, unit: "-", range: .positive, "forward emission coefficient"),
+                .field("nr", \.reverseEmission, unit: "-", range: .positive, "reverse emission coefficient"),
+                infiniteIfZero("vaf", aliases: ["va"], \.forwardEarly, unit: "V", "forward Early voltage"),
+                infiniteIfZero("var", aliases: ["vb"], \.reverseEarly, unit: "V", "reverse Early voltage"),
+                infiniteIfZero("ikf", aliases: ["ik"], \.forwardKnee, unit: "A", "forward high-injection knee current"),
+                infiniteIfZero("ikr", \.reverseKnee, unit: "A", "reverse high-injection knee current"),
+                .field("ise", aliases: ["c2"], \.emitterLeakage, unit: "A", range: .nonNegative, "B-E leakage saturation current"),
+                .field("isc", aliases: ["c4"], \.collectorLeakage, unit: "A", range: .nonNegative, "B-C leakage saturation current"),
+                .field("ne", \.emitterLeakageEmission, unit: "-", range: .positive, "B-E leakage emission coefficient"),
+                .field("nc", \.collectorLeakageEmission, unit: "-", range: .positive, "B-C leakage emission coefficient"),
+                .field("rb", \.baseResistance, unit: "Ω", range: .nonNegative, "zero-bias base resistance"),
+                .optionalField("rbm", \.minimumBaseResistance, unit: "Ω", range: .nonNegative, default: "RB", "minimum base resistance at high current"),
+                .field("re", \.emitterResistance, unit: "Ω", range: .nonNegative, "emitter resistance"),
+                .field("rc", \.collectorResistance, unit: "Ω", range: .nonNegative, "collector resistance"),
+                .field("cje", \.emitterCapacitance, unit: "F", range: .nonNegative, "B-E zero-bias depletion capacitance"),
+                .field("vje", aliases: ["pe"], \.emitterPotential, unit: "V", range: .positive, "B-E built-in potential"),
+                .field("mje", aliases: ["me"], \.emitterGrading, unit: "-", range: grading, "B-E grading coefficient"),
+                .field("cjc", \.collectorCapacitance, unit: "F", range: .nonNegative, "B-C zero-bias depletion capacitance"),
+                .field("vjc", aliases: ["pc"], \.collectorPotential, unit: "V", range: .positive, "B-C built-in potential"),
+                .field("mjc", aliases: ["mc"], \.collectorGrading, unit: "-", range: grading, "B-C grading coefficient"),
+                .field("cjs", aliases: ["ccs"], \.substrateCapacitance, unit: "F", range: .nonNegative, "zero-bias substrate capacitance"),
+                .field("vjs", aliases: ["ps"], \.substratePotential, unit: "V", range: .positive, "substrate junction potential"),
+                .field("mjs", aliases: ["ms"], \.substrateGrading, unit: "-", range: fraction, "substrate grading coefficient"),
+                .field("fc", \.depletionCoefficient, unit: "-", range: fraction, "forward-bias depletion coefficient"),
+                .field("tf", \.forwardTransit, unit: "s", range: .nonNegative, "ideal forward transit time"),
+                .field("xtf", \.transitBiasCoefficient, unit: "-", range: .nonNegative, "bias dependence of TF"),
+                infiniteIfZero("vtf", \.transitBiasVoltage, unit: "V", "B-C voltage dependence of TF"),
+                .field("itf", \.transitBiasCurrent, unit: "A", range: .nonNegative, "high-current dependence of TF"),
+                .field("tr", \.reverseTransit, unit: "s", range: .nonNegative, "ideal reverse transit time"),
+                .field("kf", \.flicker.coefficient, unit: "A^(2−AF)", range: .nonNegative, "flicker-noise coefficient"),
+                .field("af", \.flicker.exponent, unit: "-", range: .positive, "flicker-noise exponent"),
+                .notModelled("irb", unit: "A", neutral: 0, "current where RB falls halfway to RBM"),
+                .notModelled("ptf", unit: "°", neutral: 0, "excess phase at 1/(2π TF)"),
+                .notModelled("xcjc", unit: "-", neutral: 1, "fraction of CJC at the internal base (all of it is)"),
+                CardParameter("level", unit: "-", range: .unbounded, status: .label, default: "1", "model level (only 1 is built in)", assign: { _, _ in }, current: { _ in 1 }),
+            ] + junctionTemperatureLabels(["tnom", "eg", "xti", "xtb"]))
+    }()
+}
+
+extension BJT {
+    /// The element line's settings after the model name.
+    public static let instanceCard = DeviceCard<ParameterValues>(
+        title: "bipolar transistor", syntax: "Q<name> collector base emitter [substrate] model [area] [OFF] [AREA=a] [M=m]",
+        summary: "area factor and parallel multiplier of a BJT instance", prototype: ParameterValues(), parameters: JFET.areaSettings)
 }

@@ -275,11 +275,11 @@ public struct NoiseSource: Sendable {
     }
     /// Thermal noise of a conductance g (S) at temperature T (K): 4kTg.
     public static func thermal(_ a: Int, _ b: Int, conductance g: Double, temperature t: Double) -> NoiseSource {
-        NoiseSource(a, b, 4 * 1.380649e-23 * t * g)
+        NoiseSource(a, b, 4 * PhysicalConstant.boltzmann * t * g)
     }
     /// Shot noise of a current i (A): 2q|i|.
     public static func shot(_ a: Int, _ b: Int, current i: Double) -> NoiseSource {
-        NoiseSource(a, b, 2 * 1.602176634e-19 * abs(i))
+        NoiseSource(a, b, 2 * PhysicalConstant.elementaryCharge * abs(i))
     }
 }
 

@@ -58,12 +58,12 @@ public struct Diode: Device {
 
     public init(name: String, anode: Int, cathode: Int, model: DiodeModel, area: Double = 1, off: Bool = false, temperature: Double = 300.15) {
         self.name = name; self.anode = anode; self.cathode = cathode; self.model = model; self.area = area; self.startOff = off
-        let vt = 1.380649e-23 * temperature / 1.602176634e-19
+        let vt = PhysicalConstant.boltzmann * temperature / PhysicalConstant.elementaryCharge
         let vte = model.emission * vt
         let ratio = temperature / model.nominalTemperature
         var isat = model.saturationCurrent * area
         if ratio != 1 {
-            let vtNominal = 1.380649e-23 * model.nominalTemperature / 1.602176634e-19
+            let vtNominal = PhysicalConstant.boltzmann * model.nominalTemperature / PhysicalConstant.elementaryCharge
             isat *= pow(ratio, model.saturationTemperatureExponent / model.emission) *
                 exp(model.bandgap / (model.emission * vtNominal) * (1 - 1 / ratio))
         }
@@ -172,4 +172,53 @@ public struct Diode: Device {
     }
 
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { nil }
+}
+
+extension DiodeModel {
+    /// The `.model NAME D (…)` card (ngspice's level-1 diode, `diosetup.c` defaults).
+    /// `TNOM` is the nominal temperature in °C; the elaborator starts from `.options tnom`.
+    public static let card = DeviceCard<DiodeModel>(
+        title: "diode model", syntax: ".model NAME D (IS= N= RS= CJO= VJ= M= FC= BV= IBV= TT= EG= XTI= TNOM= KF= AF=)",
+        summary: "SPICE level-1 junction diode: exponential current, series resistance, depletion and diffusion charge, reverse breakdown (Nagel 1975; ngspice dioload.c)",
+        prototype: DiodeModel(), parameters: [
+            .field("is", \.saturationCurrent, unit: "A", range: .positive, "saturation current", source: "SPICE2/ngspice default"),
+            .field("n", \.emission, unit: "-", range: .positive, "emission coefficient"),
+            .field("rs", \.seriesResistance, unit: "Ω", range: .nonNegative, "ohmic series resistance"),
+            .field("cjo", aliases: ["cj0", "cj"], \.junctionCapacitance, unit: "F", range: .nonNegative, "zero-bias junction capacitance"),
+            .field("vj", aliases: ["pb"], \.junctionPotential, unit: "V", range: .positive, "junction potential"),
+            .field("m", aliases: ["mj"], \.grading, unit: "-", range: .interval(0, 1, lowerOpen: true, upperOpen: true), "grading coefficient"),
+            .field("fc", \.depletionCoefficient, unit: "-", range: .interval(0, 1, lowerOpen: false, upperOpen: true), "forward-bias depletion capacitance coefficient"),
+            CardParameter("bv", unit: "V", range: .unbounded, "reverse breakdown voltage (its magnitude; ∞ = none)",
+                          assign: { $0.breakdownVoltage = abs($1) }, current: { $0.breakdownVoltage }),
+            .field("ibv", \.breakdownCurrent, unit: "A", range: .nonNegative, "current at the breakdown voltage"),
+            .field("tt", \.transitTime, unit: "s", range: .nonNegative, "transit time (diffusion charge)"),
+            .field("eg", \.bandgap, unit: "eV", range: .positive, "activation energy of IS"),
+            .field("xti", \.saturationTemperatureExponent, unit: "-", "temperature exponent of IS"),
+            temperatureParameter(\.nominalTemperature),
+            .field("kf", \.flicker.coefficient, unit: "A^(2−AF)", range: .nonNegative, "flicker-noise coefficient"),
+            .field("af", \.flicker.exponent, unit: "-", range: .positive, "flicker-noise current exponent"),
+            CardParameter("level", unit: "-", range: .unbounded, status: .label, default: "1", "model level (ngspice's level-1 diode; the card is read as level 1)",
+                          assign: { _, _ in }, current: { _ in 1 }),
+        ])
+}
+
+/// `TNOM` on a card in °C, stored in kelvin; the default is `.options tnom` (27 °C).
+public func temperatureParameter<T>(_ keyPath: WritableKeyPath<T, Double>, name: String = "tnom") -> CardParameter<T> {
+    CardParameter(name, unit: "°C", range: .interval(-273.15, 1e4, lowerOpen: true, upperOpen: false), default: ".options tnom (27)",
+                  "nominal temperature of the parameters", assign: { $0[keyPath: keyPath] = $1 + PhysicalConstant.zeroCelsius },
+                  current: { $0[keyPath: keyPath] - PhysicalConstant.zeroCelsius })
+}
+
+extension Diode {
+    /// The element line's settings after the model name.
+    public static let instanceCard = DeviceCard<ParameterValues>(
+        title: "diode", syntax: "D<name> anode cathode model [area] [OFF] [AREA=a] [M=m]",
+        summary: "area factor and parallel multiplier of a diode instance", prototype: ParameterValues(), parameters: [
+            ParameterValues.setting("area", unit: "-", range: .positive, default: 1, "area factor (scales IS, CJO, IBV; divides RS)"),
+            ParameterValues.setting("m", unit: "-", range: .positive, default: 1, "parallel devices (multiplies the area)"),
+            .notModelled("pj", unit: "-", neutral: 0, scope: .instance, "perimeter factor"),
+            .notModelled("temp", unit: "°C", scope: .instance, "instance temperature (the circuit's is used)"),
+            .notModelled("dtemp", unit: "K", neutral: 0, scope: .instance, "instance temperature offset"),
+            .notModelled("ic", unit: "V", scope: .instance, "initial junction voltage"),
+        ])
 }

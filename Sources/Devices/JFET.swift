@@ -51,7 +51,7 @@ public struct JFET: Device {
                 temperature: Double = 300.15) {
         self.name = name; self.drain = drain; self.gate = gate; self.source = source
         self.model = model; self.area = area; self.startOff = off
-        let vt = model.emission * 1.380649e-23 * temperature / 1.602176634e-19
+        let vt = model.emission * PhysicalConstant.boltzmann * temperature / PhysicalConstant.elementaryCharge
         thermal = vt
         critical = vt * log(vt / (2.0.squareRoot() * model.saturationCurrent * area))
     }
@@ -184,4 +184,58 @@ public struct JFET: Device {
     }
 
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { nil }
+}
+
+extension JFETModel {
+    /// The `.model NAME NJF|PJF (…)` card (ngspice's level-1 JFET, Shichman-Hodges with the
+    /// Sydney University doping tail B). Temperature parameters are accepted; the temperature
+    /// dependence itself is not modelled (the elaborator warns when TEMP ≠ TNOM).
+    public static let card = DeviceCard<JFETModel>(
+        title: "JFET model", syntax: ".model NAME NJF|PJF (VTO= BETA= LAMBDA= B= RD= RS= CGS= CGD= PB= M= FC= IS= N= KF= AF=)",
+        summary: "level-1 JFET (Shichman-Hodges, ngspice jfetload.c with Parker-Skellern doping tail B), gate junctions, charges",
+        prototype: JFETModel(), parameters: [
+            .field("vto", aliases: ["vt0"], \.threshold, unit: "V", "threshold voltage"),
+            .field("beta", \.beta, unit: "A/V²", range: .positive, "transconductance parameter"),
+            .field("lambda", \.channelModulation, unit: "1/V", "channel-length modulation"),
+            .field("b", \.dopingTail, unit: "1/V", "doping-tail parameter"),
+            .field("rd", \.drainResistance, unit: "Ω", range: .nonNegative, "drain ohmic resistance"),
+            .field("rs", \.sourceResistance, unit: "Ω", range: .nonNegative, "source ohmic resistance"),
+            .field("cgs", \.gateSourceCapacitance, unit: "F", range: .nonNegative, "zero-bias gate-source capacitance"),
+            .field("cgd", \.gateDrainCapacitance, unit: "F", range: .nonNegative, "zero-bias gate-drain capacitance"),
+            .field("pb", \.junctionPotential, unit: "V", range: .positive, "gate junction potential"),
+            .field("m", \.grading, unit: "-", range: .interval(0, 1, lowerOpen: true, upperOpen: true), "gate junction grading coefficient"),
+            .field("fc", \.depletionCoefficient, unit: "-", range: .interval(0, 1, lowerOpen: false, upperOpen: true), "forward-bias depletion coefficient"),
+            .field("is", \.saturationCurrent, unit: "A", range: .positive, "gate junction saturation current"),
+            .field("n", \.emission, unit: "-", range: .positive, "gate junction emission coefficient"),
+            .field("kf", \.flicker.coefficient, unit: "A^(2−AF)", range: .nonNegative, "flicker-noise coefficient"),
+            .field("af", \.flicker.exponent, unit: "-", range: .positive, "flicker-noise exponent"),
+            CardParameter("level", unit: "-", range: .unbounded, status: .label, default: "1", "model level (only 1 is built in)", assign: { _, _ in }, current: { _ in 1 }),
+        ] + junctionTemperatureLabels(["tnom", "vtotc", "betatce", "xti", "eg"]))
+
+    /// The cross-parameter condition of the card (PB ≠ VTO, or the pinch-off term divides by zero).
+    public var inconsistency: String? { junctionPotential == threshold ? "PB must differ from VTO" : nil }
+}
+
+/// Temperature parameters of a junction device's card that Lithic reads only to warn when the
+/// circuit is away from TNOM (the temperature scaling itself is not modelled).
+public func junctionTemperatureLabels<T>(_ names: [String]) -> [CardParameter<T>] {
+    names.map { name in
+        CardParameter(name, unit: name == "tnom" ? "°C" : "-", range: .unbounded, status: .label, default: name == "tnom" ? ".options tnom (27)" : "—",
+                      "temperature parameter: taken as at TNOM; a run away from TNOM is warned about", assign: { _, _ in }, current: { _ in nil })
+    }
+}
+
+extension JFET {
+    /// The element line's settings after the model name (also the BJT's).
+    public static let instanceCard = DeviceCard<ParameterValues>(
+        title: "JFET", syntax: "J<name> drain gate source model [area] [OFF] [AREA=a] [M=m]",
+        summary: "area factor and parallel multiplier of a JFET instance", prototype: ParameterValues(), parameters: areaSettings)
+
+    static let areaSettings: [CardParameter<ParameterValues>] = [
+        ParameterValues.setting("area", unit: "-", range: .positive, default: 1, "area factor"),
+        ParameterValues.setting("m", unit: "-", range: .positive, default: 1, "parallel devices (multiplies the area)"),
+        .notModelled("temp", unit: "°C", scope: .instance, "instance temperature (the circuit's is used)"),
+        .notModelled("dtemp", unit: "K", neutral: 0, scope: .instance, "instance temperature offset"),
+        .notModelled("ic", unit: "V", scope: .instance, "initial junction voltages"),
+    ]
 }

@@ -327,3 +327,77 @@ public struct CCVS: Device {
     }
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { x[branch] }
 }
+
+/// The temperature and scale settings shared by R, C and L (ngspice `restemp.c`, `captemp.c`,
+/// `indtemp.c`): value·(1 + TC1·ΔT + TC2·ΔT²)·SCALE, ΔT = TEMP − TNOM.
+private let thermalSettings: [CardParameter<ParameterValues>] = [
+    ParameterValues.setting("tc1", aliases: ["tc"], unit: "1/K", default: 0, "first-order temperature coefficient"),
+    ParameterValues.setting("tc2", unit: "1/K²", default: 0, "second-order temperature coefficient"),
+    ParameterValues.setting("temp", unit: "°C", default: nil, defaultText: "circuit temperature", "instance temperature"),
+    ParameterValues.setting("dtemp", unit: "K", default: 0, "instance temperature offset from the circuit's"),
+    ParameterValues.setting("scale", unit: "-", default: 1, "value multiplier"),
+    ParameterValues.setting("m", unit: "-", range: .positive, default: 1, "parallel devices"),
+]
+
+extension Resistor {
+    /// `R<name> n+ n- [value] [model] [R=] [L= W=] [TC1= TC2=] [TEMP=|DTEMP=] [SCALE=] [M=] [AC=] [NOISY=]`.
+    public static let instanceCard = DeviceCard<ParameterValues>(
+        title: "resistor", syntax: "R<name> n+ n- [value|{expr}] [model] [R=] [L= W=] [TC1= TC2=] [TEMP=|DTEMP=] [SCALE=] [M=] [AC=] [NOISY=]",
+        summary: "linear resistor, i = v/R; from a model R = RSH·(L − 2 SHORT)/(W − 2 NARROW); thermal noise 4kT/R, optional flicker (ngspice res)",
+        prototype: ParameterValues(), parameters: [
+            ParameterValues.setting("r", aliases: ["resistance"], unit: "Ω", default: nil, defaultText: "positional value or model", "resistance"),
+            ParameterValues.setting("l", unit: "m", range: .positive, default: nil, defaultText: "model DEFL/L or 10 µm", "length (with a model's RSH)"),
+            ParameterValues.setting("w", unit: "m", range: .positive, default: nil, defaultText: "model DEFW/W or 10 µm", "width (with a model's RSH)"),
+            ParameterValues.setting("ac", unit: "Ω", default: nil, defaultText: "R", "resistance in small-signal analyses"),
+            ParameterValues.setting("noisy", aliases: ["noise"], unit: "-", default: 1, "0: noiseless"),
+            .notModelled("tce", unit: "%/K", neutral: 0, scope: .instance, "exponential temperature coefficient"),
+            .notModelled("bv_max", unit: "V", scope: .instance, "maximum voltage (not checked)"),
+        ] + thermalSettings)
+
+    /// `.model NAME R (…)` (ngspice `res` model parameters).
+    public static let modelCard = DeviceCard<ParameterValues>(
+        title: "resistor model", syntax: ".model NAME R (R= RSH= NARROW= SHORT= TC1= TC2= DEFW= DEFL= KF= AF= LF= WF= EF= TNOM=)",
+        summary: "sheet resistance and geometry corrections, temperature coefficients, flicker noise of R instances",
+        prototype: ParameterValues(), parameters: [
+            ParameterValues.setting("r", aliases: ["res"], unit: "Ω", scope: .model, default: nil, "resistance when L·W·RSH = 0"),
+            ParameterValues.setting("rsh", unit: "Ω/□", range: .nonNegative, scope: .model, default: 0, "sheet resistance"),
+            ParameterValues.setting("narrow", aliases: ["dw"], unit: "m", scope: .model, default: 0, "narrowing at each edge"),
+            ParameterValues.setting("short", aliases: ["dlr"], unit: "m", scope: .model, default: 0, "shortening at each end"),
+            ParameterValues.setting("tc1", aliases: ["tc1r"], unit: "1/K", scope: .model, default: 0, "first-order temperature coefficient"),
+            ParameterValues.setting("tc2", aliases: ["tc2r"], unit: "1/K²", scope: .model, default: 0, "second-order temperature coefficient"),
+            ParameterValues.setting("defw", aliases: ["w"], unit: "m", scope: .model, default: 10e-6, "default width"),
+            ParameterValues.setting("defl", aliases: ["l"], unit: "m", scope: .model, default: 10e-6, "default length"),
+            ParameterValues.setting("kf", unit: "-", range: .nonNegative, scope: .model, default: 0, "flicker-noise coefficient"),
+            ParameterValues.setting("af", unit: "-", range: .positive, scope: .model, default: 1, "flicker-noise current exponent"),
+            ParameterValues.setting("ef", unit: "-", scope: .model, default: 1, "flicker-noise frequency exponent"),
+            ParameterValues.setting("lf", unit: "-", scope: .model, default: 1, "length exponent of the flicker-noise area"),
+            ParameterValues.setting("wf", unit: "-", scope: .model, default: 1, "width exponent of the flicker-noise area"),
+            ParameterValues.setting("tnom", unit: "°C", scope: .model, default: nil, defaultText: ".options tnom (27)", "nominal temperature"),
+            .notModelled("tce", unit: "%/K", neutral: 0, "exponential temperature coefficient"),
+            .notModelled("bv_max", unit: "V", "maximum voltage (not checked)"),
+        ])
+}
+
+extension Capacitor {
+    /// `C<name> n+ n- value [C=] [IC=] [TC1= TC2=] [TEMP=|DTEMP=] [SCALE=] [M=]`.
+    public static let instanceCard = DeviceCard<ParameterValues>(
+        title: "capacitor", syntax: "C<name> n+ n- value [C=] [IC=] [TC1= TC2=] [TEMP=|DTEMP=] [SCALE=] [M=]",
+        summary: "linear capacitor, q = C v (ngspice cap)", prototype: ParameterValues(), parameters: [
+            ParameterValues.setting("c", aliases: ["cap", "capacitance"], unit: "F", default: nil, defaultText: "positional value", "capacitance"),
+            ParameterValues.setting("ic", unit: "V", default: nil, defaultText: "none", "initial voltage (with UIC)"),
+            CardParameter("w", unit: "m", range: .unbounded, scope: .instance, status: .label, default: "—", "width: sizes only a model capacitor, which Lithic has not; ignored as ngspice does with a value", assign: { _, _ in }, current: { _ in nil }),
+            CardParameter("l", unit: "m", range: .unbounded, scope: .instance, status: .label, default: "—", "length: as W", assign: { _, _ in }, current: { _ in nil }),
+            .notModelled("bv_max", unit: "V", scope: .instance, "maximum voltage (not checked)"),
+        ] + thermalSettings)
+}
+
+extension Inductor {
+    /// `L<name> n+ n- value [L=] [IC=] [TC1= TC2=] [TEMP=|DTEMP=] [SCALE=] [M=]`.
+    public static let instanceCard = DeviceCard<ParameterValues>(
+        title: "inductor", syntax: "L<name> n+ n- value [L=] [IC=] [TC1= TC2=] [TEMP=|DTEMP=] [SCALE=] [M=]",
+        summary: "linear inductor, φ = L i, branch current unknown (ngspice ind)", prototype: ParameterValues(), parameters: [
+            ParameterValues.setting("l", aliases: ["inductance"], unit: "H", default: nil, defaultText: "positional value", "inductance"),
+            ParameterValues.setting("ic", unit: "A", default: nil, defaultText: "none", "initial current (with UIC)"),
+            .notModelled("nt", unit: "-", scope: .instance, "number of turns (model inductors)"),
+        ] + thermalSettings)
+}

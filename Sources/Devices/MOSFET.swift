@@ -43,6 +43,13 @@ public struct MOSFETModel: Sendable {
     public var lateralDiffusion = 0.0
     /// Flicker noise KF, AF (`.noise`).
     public var flicker = FlickerNoise()
+    /// Process parameters from which KP, PHI, GAMMA and VTO are derived when the card omits them
+    /// (ngspice `mos1temp.c`): surface mobility UO (cm²/(V s), default 600), substrate doping
+    /// NSUB (cm⁻³), surface-state density NSS (cm⁻²), gate type TPG (+1 opposite to substrate).
+    public var mobility = 600.0
+    public var substrateDoping: Double?
+    public var surfaceStateDensity = 0.0
+    public var gateType = 1.0
     public init() {}
 }
 
@@ -89,7 +96,7 @@ public struct MOSFET: Device {
         self.length = leff
         self.multiplier = multiplier
         beta = model.transconductance * self.width / leff
-        let cox = model.oxideThickness.map { 3.9 * 8.854214871e-12 / $0 } ?? 0
+        let cox = model.oxideThickness.map { 3.9 * PhysicalConstant.vacuumPermittivity / $0 } ?? 0
         oxideCapacitance = cox * self.width * leff
         overlapGS = model.gateSourceOverlap * self.width
         overlapGD = model.gateDrainOverlap * self.width
@@ -105,7 +112,7 @@ public struct MOSFET: Device {
         let rs = model.sourceResistance > 0 ? model.sourceResistance : model.sheetResistance * sourceSquares
         drainConductance = rd > 0 ? multiplier / rd : 0
         sourceConductance = rs > 0 ? multiplier / rs : 0
-        let vt = 1.380649e-23 * temperature / 1.602176634e-19
+        let vt = PhysicalConstant.boltzmann * temperature / PhysicalConstant.elementaryCharge
         thermal = vt
         drainCritical = vt * log(vt / (2.0.squareRoot() * max(drainSaturation, 1e-300)))
         sourceCritical = vt * log(vt / (2.0.squareRoot() * max(sourceSaturation, 1e-300)))
@@ -330,7 +337,7 @@ public struct MOSFET: Device {
         let vgs = p * (x[gate] - x[sPrime]), vds = p * (x[dPrime] - x[sPrime]), vbs = p * (x[bulk] - x[sPrime])
         let ch = channel(vgs: vgs, vds: vds, vbs: vbs)
         var out: [NoiseSource] = [.thermal(dPrime, sPrime, conductance: 2.0 / 3.0 * abs(ch.1), temperature: temperature)]
-        let coxPerArea = 3.9 * 8.854214871e-12 / (model.oxideThickness ?? 1e-7)
+        let coxPerArea = 3.9 * PhysicalConstant.vacuumPermittivity / (model.oxideThickness ?? 1e-7)
         // M devices, each of width W/M carrying Id/M: M · KF·(Id/M)^AF/(f·(W/M)·L_eff·C_ox'²).
         let singleWidth = width / multiplier
         if let flicker = model.flicker.source(dPrime, sPrime, current: ch.0 / multiplier,
@@ -394,4 +401,96 @@ func limitDrainSource(_ vnew: Double, _ vold: Double) -> Double {
         return vnew
     }
     return vnew > vold ? min(vnew, 4) : max(vnew, -0.5)
+}
+
+extension MOSFETModel {
+    /// The level-1 `.model NAME NMOS|PMOS (…)` card (Shichman-Hodges, ngspice `mos1` defaults).
+    /// L= and W= on the card are instance defaults (read by the elaborator); other levels go
+    /// through OSDI.
+    public static let card: DeviceCard<MOSFETModel> = {
+        let grading = ParameterRange.interval(0, 1, lowerOpen: true, upperOpen: true)
+        return DeviceCard<MOSFETModel>(
+            title: "MOSFET model", syntax: ".model NAME NMOS|PMOS (LEVEL=1 VTO= KP= GAMMA= PHI= LAMBDA= RD= RS= CBD= CBS= IS= PB= CGSO= CGDO= CGBO= RSH= CJ= MJ= CJSW= MJSW= JS= TOX= LD= UO= NSUB= NSS= TPG= FC= KF= AF=)",
+            summary: "level-1 MOSFET (Shichman & Hodges 1968; ngspice mos1load.c): square law with body effect and channel-length modulation, bulk junctions, Meyer gate charges, overlaps",
+            prototype: MOSFETModel(), parameters: [
+                .field("vto", aliases: ["vt0"], \.thresholdVoltage, unit: "V", default: "0 (or from NSUB, TPG, NSS)", "zero-bias threshold voltage"),
+                .field("kp", \.transconductance, unit: "A/V²", range: .positive, default: "2e-5 (or UO·εox/TOX)", "transconductance parameter"),
+                .field("gamma", \.bodyEffect, unit: "√V", range: .nonNegative, default: "0 (or from NSUB)", "body-effect parameter"),
+                .field("phi", \.surfacePotential, unit: "V", range: .positive, default: "0.6 (or from NSUB)", "surface potential"),
+                .field("lambda", \.channelModulation, unit: "1/V", "channel-length modulation"),
+                .field("rd", \.drainResistance, unit: "Ω", range: .nonNegative, "drain ohmic resistance"),
+                .field("rs", \.sourceResistance, unit: "Ω", range: .nonNegative, "source ohmic resistance"),
+                .optionalField("cbd", \.bulkDrainCapacitance, unit: "F", range: .nonNegative, default: "CJ·AD", "zero-bias bulk-drain capacitance"),
+                .optionalField("cbs", \.bulkSourceCapacitance, unit: "F", range: .nonNegative, default: "CJ·AS", "zero-bias bulk-source capacitance"),
+                .field("is", \.junctionSaturationCurrent, unit: "A", range: .positive, "bulk junction saturation current"),
+                .field("pb", \.junctionPotential, unit: "V", range: .positive, "bulk junction potential"),
+                .field("cgso", \.gateSourceOverlap, unit: "F/m", range: .nonNegative, "gate-source overlap capacitance per width"),
+                .field("cgdo", \.gateDrainOverlap, unit: "F/m", range: .nonNegative, "gate-drain overlap capacitance per width"),
+                .field("cgbo", \.gateBulkOverlap, unit: "F/m", range: .nonNegative, "gate-bulk overlap capacitance per length"),
+                .field("rsh", \.sheetResistance, unit: "Ω/□", range: .nonNegative, "drain and source diffusion sheet resistance"),
+                .field("cj", \.junctionCapacitancePerArea, unit: "F/m²", range: .nonNegative, "bottom junction capacitance per area"),
+                .field("mj", \.bottomGrading, unit: "-", range: grading, "bottom junction grading coefficient"),
+                .field("cjsw", \.junctionCapacitancePerPerimeter, unit: "F/m", range: .nonNegative, "sidewall junction capacitance per perimeter"),
+                .field("mjsw", \.sidewallGrading, unit: "-", range: grading, "sidewall grading coefficient"),
+                .field("js", \.junctionSaturationDensity, unit: "A/m²", range: .nonNegative, "bulk junction saturation current density"),
+                CardParameter("tox", unit: "m", range: .unbounded, default: "none", "oxide thickness (≤ 0: none)",
+                              assign: { $0.oxideThickness = $1 > 0 ? $1 : nil }, current: { $0.oxideThickness }),
+                .field("ld", \.lateralDiffusion, unit: "m", range: .nonNegative, "lateral diffusion"),
+                .field("uo", aliases: ["u0"], \.mobility, unit: "cm²/(V s)", range: .positive, "surface mobility (for KP)"),
+                .optionalField("nsub", \.substrateDoping, unit: "cm⁻³", range: .nonNegative, "substrate doping (for PHI, GAMMA, VTO)"),
+                .field("nss", \.surfaceStateDensity, unit: "cm⁻²", "surface-state density (for VTO)"),
+                .field("tpg", \.gateType, unit: "-", range: .interval(-1, 1, lowerOpen: false, upperOpen: false), "gate type: +1 opposite to substrate, −1 same, 0 Al"),
+                .field("fc", \.depletionCoefficient, unit: "-", range: .interval(0, 1, lowerOpen: false, upperOpen: true), "forward-bias depletion coefficient"),
+                .field("kf", \.flicker.coefficient, unit: "-", range: .nonNegative, "flicker-noise coefficient"),
+                .field("af", \.flicker.exponent, unit: "-", range: .positive, "flicker-noise exponent"),
+                CardParameter("level", unit: "-", range: .unbounded, status: .label, default: "1", "model level (1 built in; 2, 3, 6, 9, BSIM3/4 through OSDI)", assign: { _, _ in }, current: { _ in 1 }),
+                CardParameter("l", unit: "m", range: .unbounded, status: .label, default: ".options defl", "length of instances that give none", assign: { _, _ in }, current: { _ in nil }),
+                CardParameter("w", unit: "m", range: .unbounded, status: .label, default: ".options defw", "width of instances that give none", assign: { _, _ in }, current: { _ in nil }),
+            ] + junctionTemperatureLabels(["tnom"]))
+    }()
+
+    /// KP, PHI, GAMMA and VTO from the process parameters where the card did not give them, as
+    /// ngspice's `mos1temp.c` (silicon: εox = 3.9 ε0, εsi = 11.7 ε0, nᵢ = 1.45e10 cm⁻³; the
+    /// thermal voltage at 300.15 K; the bandgap at TNOM, `nominalTemperature` in K).
+    public mutating func deriveProcessParameters(given: Set<String>, nominalTemperature: Double) {
+        guard let tox = oxideThickness else { return }
+        let cox = 3.9 * PhysicalConstant.vacuumPermittivity / tox
+        if !given.contains("kp") { transconductance = mobility * 1e-4 * cox }
+        guard let nsub = substrateDoping, nsub > 0 else { return }
+        let vt = PhysicalConstant.boltzmann * 300.15 / PhysicalConstant.elementaryCharge
+        let ni = 1.45e16, nsubSI = nsub * 1e6
+        if !given.contains("phi") { surfacePotential = max(0.1, 2 * vt * log(nsubSI / ni)) }
+        if !given.contains("gamma") {
+            bodyEffect = (2 * 11.7 * PhysicalConstant.vacuumPermittivity * PhysicalConstant.elementaryCharge * nsubSI).squareRoot() / cox
+        }
+        guard !given.contains("vto"), nsubSI > ni else { return }
+        let tnom = nominalTemperature
+        let bandgap = 1.16 - 7.02e-4 * tnom * tnom / (tnom + 1108)
+        let fermiSubstrate = polarity * 0.5 * surfacePotential
+        var gateWorkFunction = 3.2
+        if gateType != 0 { gateWorkFunction = 3.25 + 0.5 * bandgap - polarity * gateType * 0.5 * bandgap }
+        let difference = gateWorkFunction - (3.25 + 0.5 * bandgap + fermiSubstrate)
+        let flatBand = difference - surfaceStateDensity * 1e4 * PhysicalConstant.elementaryCharge / cox
+        thresholdVoltage = flatBand + polarity * (bodyEffect * surfacePotential.squareRoot() + surfacePotential)
+    }
+}
+
+extension MOSFET {
+    /// The element line's settings (geometry in m and m², before `.options scale`).
+    public static let instanceCard = DeviceCard<ParameterValues>(
+        title: "MOSFET", syntax: "M<name> drain gate source bulk model [OFF] [L=] [W=] [AD=] [AS=] [PD=] [PS=] [NRD=] [NRS=] [M=]",
+        summary: "geometry and multiplier of a MOSFET instance", prototype: ParameterValues(), parameters: [
+            ParameterValues.setting("l", unit: "m", range: .positive, default: nil, defaultText: "model L or .options defl (100 µm)", "channel length"),
+            ParameterValues.setting("w", unit: "m", range: .positive, default: nil, defaultText: "model W or .options defw (100 µm)", "channel width"),
+            ParameterValues.setting("ad", unit: "m²", range: .nonNegative, default: 0, "drain diffusion area"),
+            ParameterValues.setting("as", unit: "m²", range: .nonNegative, default: 0, "source diffusion area"),
+            ParameterValues.setting("pd", unit: "m", range: .nonNegative, default: 0, "drain diffusion perimeter"),
+            ParameterValues.setting("ps", unit: "m", range: .nonNegative, default: 0, "source diffusion perimeter"),
+            ParameterValues.setting("nrd", unit: "squares", range: .nonNegative, default: 1, "drain diffusion squares (× RSH)"),
+            ParameterValues.setting("nrs", unit: "squares", range: .nonNegative, default: 1, "source diffusion squares (× RSH)"),
+            ParameterValues.setting("m", unit: "-", range: .positive, default: 1, "parallel devices"),
+            .notModelled("temp", unit: "°C", scope: .instance, "instance temperature (the circuit's is used)"),
+            .notModelled("dtemp", unit: "K", neutral: 0, scope: .instance, "instance temperature offset"),
+            .notModelled("ic", unit: "V", scope: .instance, "initial terminal voltages"),
+        ])
 }

@@ -70,3 +70,22 @@ public struct ControlledSwitch: Device {
         slots.add(c.jf, g)
     }
 }
+
+extension SwitchModel {
+    /// The `.model NAME SW (VT= VH= RON= ROFF=)` and `.model NAME CSW (IT= IH= RON= ROFF=)` cards
+    /// (ngspice's switch models; ROFF defaults to 1/GMIN, set by the elaborator).
+    public static func card(current: Bool) -> DeviceCard<SwitchModel> {
+        let (t, h, unit) = current ? ("it", "ih", "A") : ("vt", "vh", "V")
+        return DeviceCard(title: current ? "current-controlled switch model" : "voltage-controlled switch model",
+                    syntax: current ? ".model NAME CSW (IT= IH= RON= ROFF=)" : ".model NAME SW (VT= VH= RON= ROFF=)",
+                    summary: "ideal switch with hysteresis: on above threshold + hysteresis, off below threshold − hysteresis (ngspice switch)",
+                    prototype: SwitchModel(), parameters: [
+                        .field(t, \.threshold, unit: unit, "threshold"),
+                        CardParameter(h, unit: unit, "hysteresis half-width (its magnitude)", assign: { $0.hysteresis = abs($1) }, current: { $0.hysteresis }),
+                        .field("ron", \.onResistance, unit: "Ω", range: .positive, "on resistance"),
+                        .field("roff", \.offResistance, unit: "Ω", range: .positive, default: "1/GMIN", "off resistance"),
+                        .notModelled("gon", unit: "S", "on conductance (ngspice alternative to RON)"),
+                        .notModelled("goff", unit: "S", "off conductance (ngspice alternative to ROFF)"),
+                    ])
+    }
+}

@@ -107,3 +107,17 @@ public struct TransmissionLine: Device {
 
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { x[i1] }
 }
+
+extension TransmissionLine {
+    /// `T<name> a1 b1 a2 b2 Z0= TD=|F= [NL=]` (ngspice's lossless line).
+    public static let instanceCard = DeviceCard<ParameterValues>(
+        title: "lossless transmission line", syntax: "T<name> a1 b1 a2 b2 Z0= TD=|F= [NL=]",
+        summary: "ideal lossless line: characteristic impedance and delay, method of characteristics (Branin 1967; ngspice tra)",
+        prototype: ParameterValues(), parameters: [
+            ParameterValues.setting("z0", aliases: ["zo"], unit: "Ω", range: .positive, default: nil, defaultText: "required", "characteristic impedance"),
+            ParameterValues.setting("td", unit: "s", range: .positive, default: nil, defaultText: "NL/F", "delay"),
+            ParameterValues.setting("f", unit: "Hz", range: .positive, default: nil, defaultText: "—", "frequency at which the line is NL wavelengths long"),
+            ParameterValues.setting("nl", unit: "-", range: .positive, default: 0.25, "electrical length at F in wavelengths"),
+            .notModelled("ic", unit: "V, A", scope: .instance, "initial port voltages and currents"),
+        ])
+}

@@ -70,15 +70,6 @@ extension Elaborator {
         return nil
     }
 
-    /// KF and AF of a diode, BJT, JFET or MOSFET card: KF ≥ 0, AF > 0, both finite.
-    func flickerNoise(_ p: [String: Double], _ card: ModelStatement) throws -> FlickerNoise {
-        let noise = FlickerNoise(coefficient: p["kf"] ?? 0, exponent: p["af"] ?? 1)
-        guard noise.coefficient >= 0, noise.coefficient.isFinite, noise.exponent > 0, noise.exponent.isFinite else {
-            throw InputError(card.location, "model '\(card.name)': flicker noise needs KF ≥ 0 and AF > 0, got KF=\(noise.coefficient), AF=\(noise.exponent)")
-        }
-        return noise
-    }
-
     /// Vendor text fields of model cards (`MFG=OnSemi`, `TYPE=silicon`); as ngspice, a word
     /// there is not a number and is ignored (a number is kept, and warned about by the model).
     static let textModelFields: Set<String> = ["mfg", "type", "iave", "vpk", "vendor", "part", "package", "case", "icrating", "subtype"]
@@ -111,6 +102,43 @@ extension Elaborator {
             }
         }
         return try modelParameters(m, scope)
+    }
+
+    /// A model card's parameters, evaluated in the model's scope in the order written, for a
+    /// device card to apply; text fields are skipped with a warning (`version=` silently).
+    mutating func givenModelParameters(_ m: ModelStatement, _ scope: ParameterScope) throws -> [GivenParameter] {
+        var given: [GivenParameter] = []
+        for a in m.parameters {
+            guard let v = a.value else { continue }
+            if isTextField(a, scope) {
+                if a.name != "version", case .name(let word) = v {
+                    warn(a.location, "parameter \(a.name.uppercased())=\(word) of model '\(m.name)' is text, not a number; results ignore it")
+                }
+                continue
+            }
+            given.append(GivenParameter(a.name, try scope.evaluate(v, at: a.location), at: a.location))
+        }
+        return given
+    }
+
+    /// The `name=value` settings of an element line, evaluated at this level (flags without a
+    /// value are skipped: the element's positional words carry them).
+    func givenInstanceParameters(_ assignments: [Assignment], _ c: Context) throws -> [GivenParameter] {
+        try assignments.compactMap { x in
+            guard let v = x.value else { return nil }
+            return GivenParameter(x.name, try c.scope.evaluate(v, at: x.location), at: x.location)
+        }
+    }
+
+    /// Applies given parameters through a device's card (names, aliases, ranges, scope), warning
+    /// about what the card accepts but does not model and about names it does not know.
+    @discardableResult
+    mutating func apply<T>(_ card: DeviceCard<T>, _ given: [GivenParameter], to target: inout T, scope: CardScope, owner: String,
+                           unknown: UnknownParameterPolicy = .warn) throws -> Set<String> {
+        var notes: [(SourceLocation, String)] = []
+        let seen = try card.apply(given, to: &target, scope: scope, owner: owner, unknown: unknown, warn: { notes.append(($0, $1)) })
+        for (location, message) in notes { warn(location, message) }
+        return seen
     }
 
     /// Splits element tokens into positional tokens and trailing `name=value` assignments.
@@ -192,34 +220,24 @@ extension Elaborator {
                 guard found.0.type == "r" || found.0.type == "res" else {
                     throw InputError(t.location, "model '\(found.0.name)' is of type '\(found.0.type)', not R")
                 }
-                let parameters = try checkedModelParameters(found.0, found.1)
-                checkResistorModel(found.0, parameters)
-                model = parameters
+                var parameters = ParameterValues()
+                try apply(Resistor.modelCard, try givenModelParameters(found.0, found.1), to: &parameters, scope: .model,
+                          owner: "resistor model '\(found.0.name)'")
+                model = parameters.values
             } else if r == nil {
                 r = try elementValue(t, c, resistor: true)
             } else {
                 throw InputError(t.location, "unexpected '\(t.text)' in resistor '\(e.name)'")
             }
         }
-        var instance: [String: Double] = [:]
-        for x in a {
-            guard let v = x.value else { continue }
-            switch x.name {
-            case "r", "resistance": r = try c.scope.evaluate(v, at: x.location)
-            case "l", "w": instance[x.name] = try c.scope.evaluate(v, at: x.location) * options.geometryScale
-            case "m", "tc1", "tc2", "temp", "dtemp", "scale", "ac": instance[x.name] = try c.scope.evaluate(v, at: x.location)
-            case "noisy", "noise": instance["noisy"] = try c.scope.evaluate(v, at: x.location)
-            case "tc": instance["tc1"] = try c.scope.evaluate(v, at: x.location)
-            case "tce":
-                if try c.scope.evaluate(v, at: x.location) != 0 { warn(x.location, notModelled("tce", of: "resistor '\(e.name)'")) }
-            case "bv_max":
-                warn(x.location, "parameter bv_max of resistor '\(e.name)' is not checked (Lithic does not warn when the voltage exceeds it)")
-            default: warn(x.location, notModelled(x.name, of: "resistor '\(e.name)'", known: false))
-            }
-        }
-        let shortening = model?["short"] ?? model?["dlr"] ?? 0, narrowing = model?["narrow"] ?? model?["dw"] ?? 0
-        let width = instance["w"] ?? model?["defw"] ?? model?["w"] ?? 10e-6
-        let length = instance["l"] ?? model?["defl"] ?? model?["l"] ?? 10e-6
+        var settings = ParameterValues()
+        try apply(Resistor.instanceCard, try givenInstanceParameters(a, c), to: &settings, scope: .instance, owner: "resistor '\(e.name)'")
+        for k in ["l", "w"] { if let v = settings[k] { settings[k] = v * options.geometryScale } }
+        if let v = settings["r"] { r = v }
+        let instance = settings.values
+        let shortening = model?["short"] ?? 0, narrowing = model?["narrow"] ?? 0
+        let width = instance["w"] ?? model?["defw"] ?? 10e-6
+        let length = instance["l"] ?? model?["defl"] ?? 10e-6
         if r == nil, let model {
             let sheet = model["rsh"] ?? 0
             if length * width * sheet > 0 {
@@ -228,14 +246,14 @@ extension Elaborator {
                 }
                 r = sheet * (length - 2 * shortening) / (width - 2 * narrowing)
             } else {
-                r = model["r"] ?? model["res"]
+                r = model["r"]
             }
             if r == nil { throw InputError(loc, "resistor '\(e.name)': its model gives neither R nor RSH with L and W") }
         }
         guard let nominal = r else { throw InputError(loc, "resistor '\(e.name)' has no value") }
         let temperature = instance["temp"] ?? (options.temperature + (instance["dtemp"] ?? 0))
         let difference = temperature - (model?["tnom"] ?? options.nominalTemperature)
-        let tc1 = instance["tc1"] ?? model?["tc1"] ?? model?["tc1r"] ?? 0, tc2 = instance["tc2"] ?? model?["tc2"] ?? model?["tc2r"] ?? 0
+        let tc1 = instance["tc1"] ?? model?["tc1"] ?? 0, tc2 = instance["tc2"] ?? model?["tc2"] ?? 0
         let factor = (1 + tc1 * difference + tc2 * difference * difference) * (instance["scale"] ?? 1)
         let m = instance["m"] ?? 1
         let rv = nominal * factor
@@ -250,9 +268,6 @@ extension Elaborator {
         resistor.noisy = (instance["noisy"] ?? 1) != 0
         if let model, let kf = model["kf"], kf != 0 {
             let af = model["af"] ?? 1, ef = model["ef"] ?? 1
-            guard kf > 0, kf.isFinite, af > 0, af.isFinite, ef.isFinite else {
-                throw InputError(loc, "resistor '\(e.name)': flicker noise needs KF ≥ 0 and AF > 0, got KF=\(kf), AF=\(af)")
-            }
             // As ngspice's ressetup.c: the noise area only when the instance gives L or W.
             var area = 1.0
             if instance["l"] != nil || instance["w"] != nil {
@@ -276,29 +291,10 @@ extension Elaborator {
     /// Lithic's BJT, JFET and MOSFET take their model parameters as they are written (the thermal
     /// voltage alone follows TEMP); ngspice scales IS, BF, VTO, KP, PHI, junction potentials and
     /// capacitances from TNOM to TEMP. A run away from TNOM says so.
-    mutating func warnTemperature(_ card: ModelStatement, _ p: [String: Double], kind: String) {
-        let nominal = p["tnom"] ?? options.nominalTemperature
+    mutating func warnTemperature(_ card: ModelStatement, _ given: [GivenParameter], kind: String) {
+        let nominal = given.last(where: { $0.name == "tnom" })?.value ?? options.nominalTemperature
         guard options.temperature != nominal else { return }
         warn(card.location, "the temperature dependence of \(kind) '\(card.name)' is not modelled (its parameters are taken as at TNOM = \(nominal) °C, the circuit is at \(options.temperature) °C); results ignore it")
-    }
-
-    /// The resistor model parameters ngspice defines (res.c), whether or not Lithic models them.
-    static let resistorModelParameters: Set<String> = [
-        "r", "res", "rsh", "narrow", "dw", "short", "dlr", "tc1", "tc1r", "tc2", "tc2r", "tce", "defw", "w", "defl", "l",
-        "kf", "af", "lf", "wf", "ef", "tnom", "bv_max",
-    ]
-
-    /// Warnings for the parameters of a resistor model card that Lithic does not model.
-    mutating func checkResistorModel(_ card: ModelStatement, _ p: [String: Double]) {
-        for k in p.keys.sorted() {
-            if !Self.resistorModelParameters.contains(k) {
-                warn(card.location, notModelled(k, of: "resistor model '\(card.name)'", known: false))
-            } else if k == "tce", p[k] != 0 {
-                warn(card.location, notModelled(k, of: "resistor model '\(card.name)'"))
-            } else if k == "bv_max" {
-                warn(card.location, "parameter bv_max of resistor model '\(card.name)' is not checked (Lithic does not warn when the voltage exceeds it)")
-            }
-        }
     }
 
     /// The text of a warning for a parameter Lithic does not model: "parameter X of <what> is
@@ -336,22 +332,11 @@ extension Elaborator {
             let (p, a) = try split(e)
             try require(p, 2, e, "two nodes and a capacitance")
             var cap: Double? = p.count >= 3 ? try elementValue(p[2], c) : nil
-            var ic: Double?
-            var m = 1.0
-            var thermal: [String: Double] = [:]
-            for x in a {
-                guard let v = x.value else { continue }
-                switch x.name {
-                case "c", "cap", "capacitance": cap = try c.scope.evaluate(v, at: x.location)
-                case "ic": ic = try c.scope.evaluate(v, at: x.location)
-                case "m": m = try c.scope.evaluate(v, at: x.location)
-                case "tc1", "tc2", "temp", "dtemp", "scale": thermal[x.name] = try c.scope.evaluate(v, at: x.location)
-                case "bv_max": warn(x.location, "parameter bv_max of capacitor '\(e.name)' is not checked (Lithic does not warn when the voltage exceeds it)")
-                case "w", "l": break  // as ngspice, geometry only sizes a capacitor from a model (C = CJ·W·L …), not one with a value
-                default: warn(x.location, notModelled(x.name, of: "capacitor '\(e.name)'", known: false))
-                }
-            }
-            cap = cap.map { $0 * temperatureFactor(thermal) }
+            var settings = ParameterValues()
+            try apply(Capacitor.instanceCard, try givenInstanceParameters(a, c), to: &settings, scope: .instance, owner: "capacitor '\(e.name)'")
+            if let v = settings["c"] { cap = v }
+            let ic = settings["ic"], m = settings["m"] ?? 1
+            cap = cap.map { $0 * temperatureFactor(settings.values) }
             guard let cv = cap, cv.isFinite else { throw InputError(loc, "capacitor '\(e.name)' has no valid value") }
             let na = node(p[0].text, c), nb = node(p[1].text, c)
             groups.append(Capacitor(name: name, a: na, b: nb, capacitance: cv * m * c.multiplier, initialVoltage: ic))
@@ -360,20 +345,11 @@ extension Elaborator {
             let (p, a) = try split(e)
             try require(p, 2, e, "two nodes and an inductance")
             var ind: Double? = p.count >= 3 ? try elementValue(p[2], c) : nil
-            var ic: Double?
-            var m = 1.0
-            var thermal: [String: Double] = [:]
-            for x in a {
-                guard let v = x.value else { continue }
-                switch x.name {
-                case "l", "inductance": ind = try c.scope.evaluate(v, at: x.location)
-                case "ic": ic = try c.scope.evaluate(v, at: x.location)
-                case "m": m = try c.scope.evaluate(v, at: x.location)
-                case "tc1", "tc2", "temp", "dtemp", "scale": thermal[x.name] = try c.scope.evaluate(v, at: x.location)
-                default: warn(x.location, notModelled(x.name, of: "inductor '\(e.name)'", known: x.name == "nt"))
-                }
-            }
-            ind = ind.map { $0 * temperatureFactor(thermal) }
+            var settings = ParameterValues()
+            try apply(Inductor.instanceCard, try givenInstanceParameters(a, c), to: &settings, scope: .instance, owner: "inductor '\(e.name)'")
+            if let v = settings["l"] { ind = v }
+            let ic = settings["ic"], m = settings["m"] ?? 1
+            ind = ind.map { $0 * temperatureFactor(settings.values) }
             guard let lv = ind, lv.isFinite, lv != 0 else { throw InputError(loc, "inductor '\(e.name)' has no valid value") }
             groups.append(Inductor(name: name, a: node(p[0].text, c), b: node(p[1].text, c), inductance: lv / (m * c.multiplier), initialCurrent: ic))
             branchDevices.append(name)
@@ -473,27 +449,16 @@ extension Elaborator {
             let (card, scope) = try lookupModel(p[2].text, c, at: p[2].location)
             guard card.type == "d" else { throw InputError(p[2].location, "model '\(card.name)' is of type '\(card.type)', not D") }
             let model = try diodeModel(card, scope)
-            var area = p.count >= 4 && p[3].text != "off" ? try value(p[3], c) : 1
             let off = p.contains { $0.text == "off" }
-            for x in a {
-                if x.name == "area", let v = x.value { area = try c.scope.evaluate(v, at: x.location) }
-                if x.name == "m", let v = x.value { area *= try c.scope.evaluate(v, at: x.location) }
-            }
-            guard area > 0 else { throw InputError(loc, "diode area must be positive") }
-            area *= c.multiplier
-            groups.append(Diode(name: name, anode: node(p[0].text, c), cathode: node(p[1].text, c), model: model, area: area, off: off, temperature: options.temperature + 273.15))
+            let area = try instanceArea(after: p.dropFirst(3), a, card: Diode.instanceCard, e, c)
+            groups.append(Diode(name: name, anode: node(p[0].text, c), cathode: node(p[1].text, c), model: model, area: area, off: off, temperature: options.temperature + PhysicalConstant.zeroCelsius))
         case "t":
             let (p, a) = try split(e)
             try require(p, 4, e, "two port node pairs and Z0=, TD= or F=")
-            var values: [String: Double] = [:]
-            for x in a {
-                guard let v = x.value else { continue }
-                guard ["z0", "zo", "td", "f", "nl"].contains(x.name) else {
-                    warnings.append(Warning(x.location, "'\(e.name)': parameter '\(x.name)' ignored (lossless line: Z0, TD or F and NL)"))
-                    continue
-                }
-                values[x.name == "zo" ? "z0" : x.name] = try c.scope.evaluate(v, at: x.location)
-            }
+            var settings = ParameterValues()
+            try apply(TransmissionLine.instanceCard, try givenInstanceParameters(a, c), to: &settings, scope: .instance,
+                      owner: "lossless line '\(e.name)'")
+            let values = settings.values
             guard let z0 = values["z0"], z0 > 0, z0.isFinite else { throw InputError(loc, "'\(e.name)' needs a positive Z0=") }
             let delay: Double
             if let td = values["td"] { delay = td }
@@ -510,9 +475,9 @@ extension Elaborator {
                 throw InputError(p[3].location, "model '\(card.name)' is of type '\(card.type)', not NJF or PJF")
             }
             let model = try jfetModel(card, scope)
-            let area = try instanceArea(after: p.dropFirst(4), a, e, c)
+            let area = try instanceArea(after: p.dropFirst(4), a, card: JFET.instanceCard, e, c)
             groups.append(JFET(name: name, drain: node(p[0].text, c), gate: node(p[1].text, c), source: node(p[2].text, c), model: model,
-                               area: area, off: p.dropFirst(4).contains { $0.text == "off" }, temperature: options.temperature + 273.15))
+                               area: area, off: p.dropFirst(4).contains { $0.text == "off" }, temperature: options.temperature + PhysicalConstant.zeroCelsius))
         case "q":
             let (p, a) = try split(e)
             try require(p, 4, e, "collector, base and emitter nodes and a model name")
@@ -525,54 +490,49 @@ extension Elaborator {
             }
             let model = try bjtModel(card, scope)
             let rest = p.dropFirst(modelIndex + 1)
-            let area = try instanceArea(after: rest, a, e, c)
+            let area = try instanceArea(after: rest, a, card: BJT.instanceCard, e, c)
             let substrate = modelIndex == 4 ? node(p[3].text, c) : 0
             groups.append(BJT(name: name, collector: node(p[0].text, c), base: node(p[1].text, c), emitter: node(p[2].text, c),
                               substrate: substrate, model: model, area: area, off: rest.contains { $0.text == "off" },
-                              temperature: options.temperature + 273.15))
+                              temperature: options.temperature + PhysicalConstant.zeroCelsius))
         case "m":
             let (p, a) = try split(e)
             try require(p, 5, e, "drain, gate, source and bulk nodes and a model name")
             // Levels without a built-in model (BSIM3/4, 2/3/6/9) go through their OSDI build.
             if let (card, scope) = try osdiLevelModel(p[4], a, c), try mosfetThroughOSDI(e, p, a, card: card, scope: scope, in: c) { break }
-            var geometry: [String: Double] = ["l": options.defaultLength, "w": options.defaultWidth, "ad": 0, "as": 0, "pd": 0, "ps": 0,
-                                              "nrd": 1, "nrs": 1, "m": 1]
             // As ngspice: L= and W= on the model card are the defaults of instances that give
             // none (before .options defl/defw); a binned model is chosen by the instance's own.
+            let scale = options.geometryScale
+            var settings = ParameterValues(["l": options.defaultLength, "w": options.defaultWidth])
             if let (card, scope) = try? lookupModel(p[4].text, c, at: p[4].location), card.type == "nmos" || card.type == "pmos" {
-                let parameters = try checkedModelParameters(card, scope)
-                let scale = options.geometryScale
-                if let l = parameters["l"] { geometry["l"] = l * scale }
-                if let w = parameters["w"] { geometry["w"] = w * scale }
+                let parameters = try modelParameters(card, scope)
+                if let l = parameters["l"] { settings["l"] = l * scale }
+                if let w = parameters["w"] { settings["w"] = w * scale }
             }
-            for x in a {
-                guard let v = x.value else { continue }
-                guard geometry[x.name] != nil else {
-                    warn(x.location, notModelled(x.name, of: "'\(e.name)'", known: false))
-                    continue
-                }
-                let value = try c.scope.evaluate(v, at: x.location)
-                let scale = options.geometryScale
-                switch x.name {
-                case "l", "w", "pd", "ps": geometry[x.name] = value * scale
-                case "ad", "as": geometry[x.name] = value * scale * scale
-                default: geometry[x.name] = value
+            var given = ParameterValues()
+            try apply(MOSFET.instanceCard, try givenInstanceParameters(a, c), to: &given, scope: .instance, owner: "'\(e.name)'")
+            for (k, v) in given.values {
+                switch k {
+                case "l", "w", "pd", "ps": settings[k] = v * scale
+                case "ad", "as": settings[k] = v * scale * scale
+                default: settings[k] = v
                 }
             }
-            let (card, scope) = try binnedModel(p[4].text, length: geometry["l"] ?? 0, width: geometry["w"] ?? 0, c, at: p[4].location)
+            let geometry = settings.values
+            let g = { (k: String) in geometry[k] ?? MOSFET.instanceCard.value(k, in: settings) ?? 0 }
+            let (card, scope) = try binnedModel(p[4].text, length: g("l"), width: g("w"), c, at: p[4].location)
             guard card.type == "nmos" || card.type == "pmos" else {
                 throw InputError(p[4].location, "model '\(card.name)' is of type '\(card.type)', not NMOS or PMOS")
             }
             let model = try mosfetModel(card, scope)
             let off = p.dropFirst(5).contains { $0.text == "off" }
-            let g = { (k: String) in geometry[k] ?? 0 }
             guard g("l") - 2 * model.lateralDiffusion > 0, g("w") > 0, g("m") > 0 else {
                 throw InputError(loc, "'\(e.name)': L − 2·LD, W and M must be positive (L = \(g("l")), W = \(g("w")), LD = \(model.lateralDiffusion))")
             }
             groups.append(MOSFET(name: name, drain: node(p[0].text, c), gate: node(p[1].text, c), source: node(p[2].text, c), bulk: node(p[3].text, c),
                                  model: model, length: g("l"), width: g("w"), drainArea: g("ad"), sourceArea: g("as"),
                                  drainPerimeter: g("pd"), sourcePerimeter: g("ps"), drainSquares: g("nrd"), sourceSquares: g("nrs"),
-                                 multiplier: g("m") * c.multiplier, off: off, temperature: options.temperature + 273.15))
+                                 multiplier: g("m") * c.multiplier, off: off, temperature: options.temperature + PhysicalConstant.zeroCelsius))
         case "s", "w":
             let (p, _) = try split(e)
             let needed = letter == "s" ? 5 : 4
@@ -582,17 +542,10 @@ extension Elaborator {
             guard card.type == expected else {
                 throw InputError(p[needed - 1].location, "model '\(card.name)' is of type '\(card.type)', not \(expected.uppercased())")
             }
-            let params = try checkedModelParameters(card, scope)
-            let switchParameters: Set<String> = letter == "s" ? ["vt", "vh", "ron", "roff"] : ["it", "ih", "ron", "roff"]
-            for k in params.keys.sorted() where !switchParameters.contains(k) {
-                warn(card.location, notModelled(k, of: "switch model '\(card.name)'", known: ["gon", "goff"].contains(k)))
-            }
             var model = SwitchModel()
-            model.threshold = params[letter == "s" ? "vt" : "it"] ?? 0
-            model.hysteresis = abs(params[letter == "s" ? "vh" : "ih"] ?? 0)
-            model.onResistance = params["ron"] ?? 1
-            model.offResistance = params["roff"] ?? 1 / options.gmin
-            guard model.onResistance > 0, model.offResistance > 0 else { throw InputError(card.location, "switch resistances must be positive") }
+            model.offResistance = 1 / options.gmin
+            try apply(SwitchModel.card(current: letter == "w"), try givenModelParameters(card, scope), to: &model, scope: .model,
+                      owner: "switch model '\(card.name)'")
             let on = p.count > needed && p[needed].text == "on"
             let control: ControlledSwitch.Control = letter == "s"
                 ? .voltage(node(p[2].text, c), node(p[3].text, c)) : .current(deviceName(p[2].text, c))
@@ -621,31 +574,9 @@ extension Elaborator {
     }
 
     mutating func diodeModel(_ card: ModelStatement, _ scope: ParameterScope) throws -> DiodeModel {
-        let p = try checkedModelParameters(card, scope)
         var m = DiodeModel()
-        let known: Set<String> = ["is", "n", "rs", "cjo", "cj0", "cj", "vj", "pb", "m", "mj", "fc", "bv", "ibv", "tt", "eg", "xti", "tnom", "level", "kf", "af"]
-        // As ngspice: unrecognised parameters (vendor fields such as IAVE, VPK) are ignored with a warning.
-        for k in p.keys.sorted() where !known.contains(k) {
-            warn(card.location, notModelled(k, of: "diode model '\(card.name)'", known: false))
-        }
-        if let v = p["is"] { m.saturationCurrent = v }
-        if let v = p["n"] { m.emission = v }
-        if let v = p["rs"] { m.seriesResistance = v }
-        m.flicker = try flickerNoise(p, card)
-        if let v = p["cjo"] ?? p["cj0"] ?? p["cj"] { m.junctionCapacitance = v }
-        if let v = p["vj"] ?? p["pb"] { m.junctionPotential = v }
-        if let v = p["m"] ?? p["mj"] { m.grading = v }
-        if let v = p["fc"] { m.depletionCoefficient = v }
-        if let v = p["bv"] { m.breakdownVoltage = abs(v) }
-        if let v = p["ibv"] { m.breakdownCurrent = v }
-        if let v = p["tt"] { m.transitTime = v }
-        if let v = p["eg"] { m.bandgap = v }
-        if let v = p["xti"] { m.saturationTemperatureExponent = v }
-        m.nominalTemperature = (p["tnom"] ?? options.nominalTemperature) + 273.15
-        guard m.saturationCurrent > 0, m.emission > 0, m.seriesResistance >= 0, m.junctionPotential > 0,
-              m.grading > 0, m.grading < 1, m.depletionCoefficient >= 0, m.depletionCoefficient < 1 else {
-            throw InputError(card.location, "diode model '\(card.name)': IS, N, VJ must be positive, RS ≥ 0, 0 < M < 1, 0 ≤ FC < 1")
-        }
+        m.nominalTemperature = options.nominalTemperature + PhysicalConstant.zeroCelsius
+        try apply(DiodeModel.card, try givenModelParameters(card, scope), to: &m, scope: .model, owner: "diode model '\(card.name)'")
         return m
     }
 
@@ -743,192 +674,60 @@ extension Elaborator {
 
     /// The area factor of a BJT or JFET instance: the positional value after the model name (unless
     /// it is OFF), `AREA=`, times `M=` (parallel devices); other instance parameters are warned about.
-    mutating func instanceArea(after rest: ArraySlice<Token>, _ assignments: [Assignment], _ e: ElementStatement, _ c: Context) throws -> Double {
-        var area = 1.0
-        if let t = rest.first, t.text != "off" { area = try value(t, c) }
-        for x in assignments {
-            guard let v = x.value else { continue }
-            if x.name == "area" { area = try c.scope.evaluate(v, at: x.location) }
-            else if x.name == "m" { area *= try c.scope.evaluate(v, at: x.location) }
-            else { warn(x.location, notModelled(x.name, of: "'\(e.name)'", known: false)) }
-        }
+    mutating func instanceArea(after rest: ArraySlice<Token>, _ assignments: [Assignment], card: DeviceCard<ParameterValues>,
+                               _ e: ElementStatement, _ c: Context) throws -> Double {
+        var settings = ParameterValues()
+        if let t = rest.first, t.text != "off" { settings["area"] = try value(t, c) }
+        try apply(card, try givenInstanceParameters(assignments, c), to: &settings, scope: .instance, owner: "'\(e.name)'")
+        let area = (settings["area"] ?? 1) * (settings["m"] ?? 1)
         guard area > 0, area.isFinite else { throw InputError(e.card.location, "'\(e.name)': area must be positive, got \(area)") }
         return area * c.multiplier
     }
 
-    /// A level-1 JFET model card (ngspice's default level).
+    /// A level-1 JFET model card (ngspice's default level), through `JFETModel.card`.
     mutating func jfetModel(_ card: ModelStatement, _ scope: ParameterScope) throws -> JFETModel {
-        let p = try checkedModelParameters(card, scope)
-        if let level = p["level"], level != 1 {
+        let given = try givenModelParameters(card, scope)
+        if let level = given.last(where: { $0.name == "level" })?.value, level != 1 {
             throw InputError(card.location, "JFET model '\(card.name)': level \(level) is not supported (Lithic has the level-1 model)")
         }
-        let known: Set<String> = ["level", "vto", "vt0", "beta", "lambda", "b", "rd", "rs", "cgs", "cgd", "pb", "m", "fc", "is", "n",
-                                  "kf", "af", "tnom", "vtotc", "betatce", "xti", "eg"]
-        for k in p.keys.sorted() where !known.contains(k) {
-            warn(card.location, notModelled(k, of: "JFET model '\(card.name)'", known: false))
-        }
-        warnTemperature(card, p, kind: "JFET model")
+        warnTemperature(card, given, kind: "JFET model")
         var m = JFETModel()
         m.polarity = card.type == "pjf" ? -1 : 1
-        if let v = p["vto"] ?? p["vt0"] { m.threshold = v }
-        m.flicker = try flickerNoise(p, card)
-        if let v = p["beta"] { m.beta = v }
-        if let v = p["lambda"] { m.channelModulation = v }
-        if let v = p["b"] { m.dopingTail = v }
-        if let v = p["rd"] { m.drainResistance = v }
-        if let v = p["rs"] { m.sourceResistance = v }
-        if let v = p["cgs"] { m.gateSourceCapacitance = v }
-        if let v = p["cgd"] { m.gateDrainCapacitance = v }
-        if let v = p["pb"] { m.junctionPotential = v }
-        if let v = p["m"] { m.grading = v }
-        if let v = p["fc"] { m.depletionCoefficient = v }
-        if let v = p["is"] { m.saturationCurrent = v }
-        if let v = p["n"] { m.emission = v }
-        guard m.beta > 0, m.saturationCurrent > 0, m.emission > 0, m.junctionPotential > 0, m.junctionPotential != m.threshold,
-              m.drainResistance >= 0, m.sourceResistance >= 0, m.gateSourceCapacitance >= 0, m.gateDrainCapacitance >= 0,
-              m.grading > 0, m.grading < 1, m.depletionCoefficient >= 0, m.depletionCoefficient < 1 else {
-            throw InputError(card.location, "JFET model '\(card.name)': BETA, IS, N, PB must be positive (PB ≠ VTO); RD, RS, CGS, CGD ≥ 0; 0 < M < 1; 0 ≤ FC < 1")
-        }
+        try apply(JFETModel.card, given, to: &m, scope: .model, owner: "JFET model '\(card.name)'")
+        if let problem = m.inconsistency { throw InputError(card.location, "JFET model '\(card.name)': \(problem)") }
         return m
     }
 
-    /// A Gummel-Poon bipolar model card (level 1, ngspice's default).
+    /// A Gummel-Poon bipolar model card (level 1, ngspice's default), through `BJTModel.card`.
     mutating func bjtModel(_ card: ModelStatement, _ scope: ParameterScope) throws -> BJTModel {
-        let p = try checkedModelParameters(card, scope)
-        if let level = p["level"], level != 1 {
+        let given = try givenModelParameters(card, scope)
+        if let level = given.last(where: { $0.name == "level" })?.value, level != 1 {
             throw InputError(card.location, "bipolar model '\(card.name)': level \(level) is not supported (Lithic has the Gummel-Poon model, level 1)")
         }
-        let known: Set<String> = ["level", "is", "bf", "br", "nf", "nr", "vaf", "va", "var", "vb", "ikf", "ik", "ikr", "ise", "c2", "ne", "isc", "c4", "nc",
-                                  "rb", "rbm", "irb", "re", "rc", "cje", "vje", "pe", "mje", "me", "cjc", "vjc", "pc", "mjc", "mc", "xcjc", "cjs", "ccs",
-                                  "vjs", "ps", "mjs", "ms", "fc", "tf", "xtf", "vtf", "itf", "ptf", "tr", "eg", "xti", "xtb", "tnom", "kf", "af"]
-        for k in p.keys.sorted() where !known.contains(k) {
-            warn(card.location, notModelled(k, of: "bipolar model '\(card.name)'", known: false))
-        }
-        for k in ["irb", "ptf"] where (p[k] ?? 0) != 0 {
-            warn(card.location, notModelled(k.uppercased(), of: "bipolar model '\(card.name)'"))
-        }
-        if let x = p["xcjc"], x != 1 {
-            warnings.append(Warning(card.location, "bipolar model '\(card.name)': XCJC = \(x) taken as 1 (all of CJC at the internal base)"))
-        }
-        warnTemperature(card, p, kind: "bipolar model")
+        warnTemperature(card, given, kind: "bipolar model")
         var m = BJTModel()
         m.polarity = card.type == "pnp" ? -1 : 1
-        // SPICE reads 0 for VAF, VAR, IKF, IKR as "infinite".
-        func infiniteIfZero(_ v: Double?) -> Double? { v.map { $0 == 0 ? .infinity : $0 } }
-        if let v = p["is"] { m.saturationCurrent = v }
-        if let v = p["bf"] { m.forwardBeta = v }
-        m.flicker = try flickerNoise(p, card)
-        if let v = p["br"] { m.reverseBeta = v }
-        if let v = p["nf"] { m.forwardEmission = v }
-        if let v = p["nr"] { m.reverseEmission = v }
-        if let v = infiniteIfZero(p["vaf"] ?? p["va"]) { m.forwardEarly = v }
-        if let v = infiniteIfZero(p["var"] ?? p["vb"]) { m.reverseEarly = v }
-        if let v = infiniteIfZero(p["ikf"] ?? p["ik"]) { m.forwardKnee = v }
-        if let v = infiniteIfZero(p["ikr"]) { m.reverseKnee = v }
-        if let v = p["ise"] ?? p["c2"] { m.emitterLeakage = v }
-        if let v = p["isc"] ?? p["c4"] { m.collectorLeakage = v }
-        if let v = p["ne"] { m.emitterLeakageEmission = v }
-        if let v = p["nc"] { m.collectorLeakageEmission = v }
-        if let v = p["rb"] { m.baseResistance = v }
-        m.minimumBaseResistance = p["rbm"]
-        if let v = p["re"] { m.emitterResistance = v }
-        if let v = p["rc"] { m.collectorResistance = v }
-        if let v = p["cje"] { m.emitterCapacitance = v }
-        if let v = p["vje"] ?? p["pe"] { m.emitterPotential = v }
-        if let v = p["mje"] ?? p["me"] { m.emitterGrading = v }
-        if let v = p["cjc"] { m.collectorCapacitance = v }
-        if let v = p["vjc"] ?? p["pc"] { m.collectorPotential = v }
-        if let v = p["mjc"] ?? p["mc"] { m.collectorGrading = v }
-        if let v = p["cjs"] ?? p["ccs"] { m.substrateCapacitance = v }
-        if let v = p["vjs"] ?? p["ps"] { m.substratePotential = v }
-        if let v = p["mjs"] ?? p["ms"] { m.substrateGrading = v }
-        if let v = p["fc"] { m.depletionCoefficient = v }
-        if let v = p["tf"] { m.forwardTransit = v }
-        if let v = p["xtf"] { m.transitBiasCoefficient = v }
-        if let v = infiniteIfZero(p["vtf"]) { m.transitBiasVoltage = v }
-        if let v = p["itf"] { m.transitBiasCurrent = v }
-        if let v = p["tr"] { m.reverseTransit = v }
-        let grades = [m.emitterGrading, m.collectorGrading]
-        guard m.saturationCurrent > 0, m.forwardBeta > 0, m.reverseBeta > 0, m.forwardEmission > 0, m.reverseEmission > 0,
-              m.emitterLeakageEmission > 0, m.collectorLeakageEmission > 0, m.emitterLeakage >= 0, m.collectorLeakage >= 0,
-              m.baseResistance >= 0, (m.minimumBaseResistance ?? 0) >= 0, m.emitterResistance >= 0, m.collectorResistance >= 0,
-              m.emitterPotential > 0, m.collectorPotential > 0, m.substratePotential > 0, grades.allSatisfy({ $0 > 0 && $0 < 1 }),
-              m.substrateGrading >= 0, m.substrateGrading < 1, m.depletionCoefficient >= 0, m.depletionCoefficient < 1,
-              m.forwardTransit >= 0, m.reverseTransit >= 0, m.forwardEarly > 0, m.reverseEarly > 0, m.forwardKnee > 0, m.reverseKnee > 0 else {
-            throw InputError(card.location, "bipolar model '\(card.name)': IS, BF, BR, NF, NR, NE, NC, VJE, VJC, VJS must be positive; resistances, TF, TR ≥ 0; 0 < MJE, MJC < 1; 0 ≤ MJS, FC < 1")
-        }
+        try apply(BJTModel.card, given, to: &m, scope: .model, owner: "bipolar model '\(card.name)'")
         return m
     }
 
-    /// A level-1 MOSFET model card; other levels are input errors (ngspice's BSIM and level 2/3
-    /// models are not implemented).
+    /// A level-1 MOSFET model card, through `MOSFETModel.card`; KP, PHI, GAMMA and VTO not
+    /// given are derived from the process parameters (ngspice `mos1temp.c`). Other levels are
+    /// input errors here (the OSDI path takes them first).
     mutating func mosfetModel(_ card: ModelStatement, _ scope: ParameterScope) throws -> MOSFETModel {
-        let p = try checkedModelParameters(card, scope)
-        let level = p["level"] ?? 1
+        let given = try givenModelParameters(card, scope)
+        let level = given.last(where: { $0.name == "level" })?.value ?? 1
         guard level == 1 else {
             throw InputError(card.location, "MOSFET model '\(card.name)': level \(level) is not supported (Lithic has the level-1 Shichman-Hodges model)")
         }
-        let known: Set<String> = ["level", "vto", "vt0", "kp", "gamma", "phi", "lambda", "rd", "rs", "cbd", "cbs", "is", "pb", "cgso", "cgdo",
-                                  "cgbo", "rsh", "cj", "mj", "cjsw", "mjsw", "js", "tox", "ld", "uo", "u0", "nsub", "fc", "tnom", "kf", "af",
-                                  "nss", "tpg", "l", "w"]
-        for k in p.keys.sorted() where !known.contains(k) {
-            warn(card.location, notModelled(k, of: "MOSFET model '\(card.name)'", known: false))
-        }
-        warnTemperature(card, p, kind: "MOSFET model")
+        warnTemperature(card, given, kind: "MOSFET model")
         var m = MOSFETModel()
         m.polarity = card.type == "pmos" ? -1 : 1
-        if let v = p["tox"], v > 0 { m.oxideThickness = v }
-        let cox = m.oxideThickness.map { 3.9 * 8.854214871e-12 / $0 }
-        // Process parameters, as ngspice's mos1temp.c: KP from UO and TOX; GAMMA and PHI from NSUB.
-        let mobility = (p["uo"] ?? p["u0"] ?? 600) * 1e-4
-        if let v = p["kp"] { m.transconductance = v } else if let cox { m.transconductance = mobility * cox }
-        let vt = 1.380649e-23 * 300.15 / 1.602176634e-19
-        if let nsub = p["nsub"], nsub > 0, let cox {
-            let ni = 1.45e16
-            let nsubSI = nsub * 1e6
-            if p["phi"] == nil { m.surfacePotential = max(0.1, 2 * vt * log(nsubSI / ni)) }
-            if p["gamma"] == nil { m.bodyEffect = (2 * 11.7 * 8.854214871e-12 * 1.602176634e-19 * nsubSI).squareRoot() / cox }
-        }
-        if let v = p["phi"] { m.surfacePotential = v }
-        if let v = p["gamma"] { m.bodyEffect = v }
-        if let v = p["vto"] ?? p["vt0"] { m.thresholdVoltage = v }
-        else if let nsub = p["nsub"], nsub * 1e6 > 1.45e16, let cox {
-            // As ngspice's mos1temp.c: VTO from the flat-band voltage (gate work function by TPG,
-            // surface states NSS in cm⁻²) when only the process parameters are given.
-            let tnom = (p["tnom"] ?? options.nominalTemperature) + 273.15
-            let bandgap = 1.16 - 7.02e-4 * tnom * tnom / (tnom + 1108)
-            let type = m.polarity, gateType = p["tpg"] ?? 1
-            let fermiSubstrate = type * 0.5 * m.surfacePotential
-            var gateWorkFunction = 3.2
-            if gateType != 0 { gateWorkFunction = 3.25 + 0.5 * bandgap - type * gateType * 0.5 * bandgap }
-            let difference = gateWorkFunction - (3.25 + 0.5 * bandgap + fermiSubstrate)
-            let flatBand = difference - (p["nss"] ?? 0) * 1e4 * 1.602176634e-19 / cox
-            m.thresholdVoltage = flatBand + type * (m.bodyEffect * m.surfacePotential.squareRoot() + m.surfacePotential)
-        }
-        m.flicker = try flickerNoise(p, card)
-        if let v = p["lambda"] { m.channelModulation = v }
-        if let v = p["rd"] { m.drainResistance = v }
-        if let v = p["rs"] { m.sourceResistance = v }
-        if let v = p["rsh"] { m.sheetResistance = v }
-        m.bulkDrainCapacitance = p["cbd"]
-        m.bulkSourceCapacitance = p["cbs"]
-        if let v = p["cj"] { m.junctionCapacitancePerArea = v }
-        if let v = p["cjsw"] { m.junctionCapacitancePerPerimeter = v }
-        if let v = p["mj"] { m.bottomGrading = v }
-        if let v = p["mjsw"] { m.sidewallGrading = v }
-        if let v = p["pb"] { m.junctionPotential = v }
-        if let v = p["fc"] { m.depletionCoefficient = v }
-        if let v = p["is"] { m.junctionSaturationCurrent = v }
-        if let v = p["js"] { m.junctionSaturationDensity = v }
-        if let v = p["cgso"] { m.gateSourceOverlap = v }
-        if let v = p["cgdo"] { m.gateDrainOverlap = v }
-        if let v = p["cgbo"] { m.gateBulkOverlap = v }
-        if let v = p["ld"] { m.lateralDiffusion = v }
-        guard m.transconductance > 0, m.surfacePotential > 0, m.bodyEffect >= 0, m.junctionPotential > 0,
-              m.drainResistance >= 0, m.sourceResistance >= 0, m.sheetResistance >= 0, m.junctionSaturationCurrent > 0,
-              m.bottomGrading > 0, m.bottomGrading < 1, m.sidewallGrading > 0, m.sidewallGrading < 1,
-              m.depletionCoefficient >= 0, m.depletionCoefficient < 1 else {
-            throw InputError(card.location, "MOSFET model '\(card.name)': KP, PHI, PB, IS must be positive, GAMMA, RD, RS, RSH ≥ 0, 0 < MJ, MJSW < 1, 0 ≤ FC < 1")
+        let seen = try apply(MOSFETModel.card, given, to: &m, scope: .model, owner: "MOSFET model '\(card.name)'")
+        let tnom = (given.last(where: { $0.name == "tnom" })?.value ?? options.nominalTemperature) + PhysicalConstant.zeroCelsius
+        m.deriveProcessParameters(given: seen, nominalTemperature: tnom)
+        guard m.transconductance > 0, m.surfacePotential > 0 else {
+            throw InputError(card.location, "MOSFET model '\(card.name)': the derived KP (\(m.transconductance)) and PHI (\(m.surfacePotential)) must be positive")
         }
         return m
     }
@@ -1214,13 +1013,14 @@ extension Elaborator {
         guard card.type == type else {
             throw InputError(modelToken.location, "model '\(card.name)' is of type '\(card.type)', not '\(type)'")
         }
-        var instanceParameters: [String: Double] = [:]
-        for a in assignments {
-            guard let v = a.value else { throw InputError(a.location, "parameter '\(a.name)' needs a value") }
-            instanceParameters[a.name] = try c.scope.evaluate(v, at: a.location)
-        }
+        for a in assignments where a.value == nil { throw InputError(a.location, "parameter '\(a.name)' needs a value") }
+        let instanceGiven = try givenInstanceParameters(assignments, c)
+        let modelGiven = try givenModelParameters(card, scope)
         let request = DeviceRequest(name: instanceName, nodes: nodes, modelName: card.name,
-                                    modelParameters: try checkedModelParameters(card, scope), instanceParameters: instanceParameters, location: loc)
+                                    modelParameters: Dictionary(modelGiven.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }),
+                                    instanceParameters: Dictionary(instanceGiven.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }),
+                                    modelGiven: modelGiven, instanceGiven: instanceGiven, location: loc)
         try entry.build(request, &groups)
+        for w in request.warnings.warnings { warn(w.location, w.message) }
     }
 }

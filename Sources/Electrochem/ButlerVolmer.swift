@@ -19,7 +19,7 @@ public struct ButlerVolmer: Device {
         public var activationEnergy = 0.0
         public init() {}
         var exchangeCurrent: Double {
-            area * exchangeCurrentDensity * exp(-activationEnergy / 8.314462618 * (1 / temperature - 1 / referenceTemperature))
+            area * exchangeCurrentDensity * exp(-activationEnergy / PhysicalConstant.gas * (1 / temperature - 1 / referenceTemperature))
         }
     }
     public let name: String
@@ -45,7 +45,7 @@ public struct ButlerVolmer: Device {
 
     /// Current (A) and conductance (S) at overpotential η.
     public func current(_ eta: Double) -> (Double, Double) {
-        let f = 96485.33212 / (8.314462618 * model.temperature)
+        let f = PhysicalConstant.faraday / (PhysicalConstant.gas * model.temperature)
         let (ea, dea) = Self.cappedExp(model.alphaAnodic * f * eta)
         let (ec, dec) = Self.cappedExp(-model.alphaCathodic * f * eta)
         let i0 = model.exchangeCurrent
@@ -59,4 +59,26 @@ public struct ButlerVolmer: Device {
     }
 
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { current(x[plus] - x[minus]).0 }
+}
+
+extension ButlerVolmer: CatalogDevice {
+    public static let typeName = "butlervolmer"
+    public static let terminals = 2
+    public static let card = DeviceCard<Model>(
+        title: "Butler-Volmer interface", syntax: "YBUTLERVOLMER name n+ n- model [param=value …]",
+        summary: "Butler-Volmer charge transfer, I = A i0(T) [exp(αa F η/RT) − exp(−αc F η/RT)]", prototype: Model(), parameters: [
+            .field("i0", \.exchangeCurrentDensity, unit: "A/m²", range: .positive, scope: .either, "exchange current density (10 = 1 mA/cm²)", source: "PHYSICS.md §2.3 Li|LLZO range"),
+            .field("area", \.area, unit: "m²", range: .positive, scope: .either, "interface area (1e-4 = 1 cm²)", source: "geometry"),
+            .field("alphaa", \.alphaAnodic, unit: "-", range: .positive, scope: .either, "anodic transfer coefficient", source: "symmetric transfer"),
+            .field("alphac", \.alphaCathodic, unit: "-", range: .positive, scope: .either, "cathodic transfer coefficient", source: "symmetric transfer"),
+            CardParameter("alpha", unit: "-", range: .positive, scope: .either, default: "0.5", "sets ALPHAA and ALPHAC",
+                          assign: { $0.alphaAnodic = $1; $0.alphaCathodic = $1 }, current: { _ in nil }),
+            .field("temp", \.temperature, unit: "K", range: .positive, scope: .either, "temperature"),
+            .field("tref", \.referenceTemperature, unit: "K", range: .positive, scope: .either, "reference temperature of I0"),
+            .field("ea", \.activationEnergy, unit: "J/mol", scope: .either, "Arrhenius activation energy of I0"),
+        ])
+
+    public init(name: String, nodes: [Int], parameters: Model, at location: SourceLocation) throws {
+        self.init(name: name, plus: nodes[0], minus: nodes[1], model: parameters)
+    }
 }

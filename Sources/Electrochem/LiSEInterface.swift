@@ -98,7 +98,7 @@ public struct LiSEInterface: Device {
     }
     public var isLinear: Bool { false }
 
-    static let faraday = 96485.33212, gasConstant = 8.314462618
+    static let faraday = PhysicalConstant.faraday, gasConstant = PhysicalConstant.gas
 
     func arrhenius(_ energy: Double) -> Double {
         exp(-energy / Self.gasConstant * (1 / model.temperature - 1 / 298.15))
@@ -275,4 +275,29 @@ extension LiSEInterface {
         ("kdaicap", \.daiCap, "1/s", "0 (dai: 1e-4)", "[E] §8b"),
         ("jref", \.daiReference, "A/m²", "10 (1 mA/cm²)", "§8b"),
     ]
+}
+
+extension LiSEInterface: CatalogDevice {
+    public static let typeName = "liinterface"
+    public static let terminals = 2
+    /// The card, from `parameterTable` (every parameter ≥ 0) plus KDAI, which sets both DAI
+    /// polarities; `dai` registers the same card with `Model.dai` as defaults.
+    public static let card = DeviceCard<Model>(
+        title: "Li / solid-electrolyte interface", syntax: "YLIINTERFACE name li electrolyte model [param=value …]",
+        summary: "Li / solid-electrolyte interface: breathing contact, ratchet, interphase memory, dendrite filament, Li inventory (PHYSICS.md §8a)",
+        prototype: Model(),
+        parameters: parameterTable.map { name, keyPath, unit, defaultText, source in
+            CardParameter<Model>.field(name, keyPath, unit: unit, range: .nonNegative, scope: .either, default: defaultText, source.isEmpty ? name : source, source: source)
+        } + [CardParameter<Model>("kdai", unit: "1/s", range: .nonNegative, scope: .either, default: "—", "sets KDAISTRIP and KDAIPLATE",
+                                  assign: { $0.daiStrip = $1; $0.daiPlate = $1 }, current: { _ in nil })])
+
+    public init(name: String, nodes: [Int], parameters m: Model, at location: SourceLocation) throws {
+        for (n, v) in [("area", m.area), ("temp", m.temperature), ("lse", m.electrolyteThickness), ("hli", m.lithiumThickness), ("hv", m.voidDepth),
+                       ("tcr", m.creepTime), ("jref", m.daiReference)] where !(v > 0) {
+            throw InputError(location, "'\(name)': parameter \(n.uppercased()) must be positive")
+        }
+        guard m.pressure <= 1e9 else { throw InputError(location, "'\(name)': PRESSURE \(m.pressure) Pa is out of range (≤ 1 GPa)") }
+        guard m.wettedFraction <= 1 else { throw InputError(location, "'\(name)': PHIW must be in [0, 1]") }
+        self.init(name: name, li: nodes[0], electrolyte: nodes[1], model: m)
+    }
 }

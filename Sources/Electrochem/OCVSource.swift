@@ -231,3 +231,84 @@ public struct OCVSource: Device {
 
     public func terminalCurrent(x: UnsafePointer<Double>) -> Double? { x[branch] }
 }
+
+extension OCVSource: CatalogDevice {
+    /// What the `ocv` card sets: the curve and its window, capacity, initial SOC, a table, and
+    /// the degradation terms.
+    public struct CardValues {
+        public var curve: Double?
+        public var capacityAh: Double?
+        public var initialSOC = 1.0
+        public var emptyStoichiometry: Double?
+        public var fullStoichiometry: Double?
+        public var tableSOC: [Int: Double] = [:]
+        public var tableVoltage: [Int: Double] = [:]
+        public var degradation = Degradation()
+        public init() {}
+    }
+    public static let typeName = "ocv"
+    public static let terminals = 2
+    public static let card: DeviceCard<CardValues> = {
+        typealias P = CardParameter<CardValues>
+        return DeviceCard<CardValues>(
+            title: "open-circuit-voltage source", syntax: "YOCV name + − model [param=value …]",
+            summary: "open-circuit-voltage source U(SOC) with SOC tracked by charge (dSOC/dt = I/Q); state soc(device), current i(device)",
+            prototype: CardValues(), parameters: [
+                P("curve", unit: "-", range: .any, scope: .either, default: "1 (0 when SOC1… are given)",
+                  "1 NMC811 Chen2020 (PHYSICS.md §6.6), 2 LCO Dualfoil1998 (valid 0.5 < x < 0.99), 0 table", assign: { $0.curve = $1 }, current: { $0.curve }),
+                P("capacity", unit: "Ah", range: .positive, scope: .either, default: "required", "cell capacity (stored in coulombs)",
+                  assign: { $0.capacityAh = $1 }, current: { $0.capacityAh }),
+                .field("soc0", \.initialSOC, unit: "-", scope: .either, "initial state of charge, held during the operating point"),
+                P("y0", unit: "-", scope: .either, default: "NMC811: 0.8540; LCO: 0.99", "stoichiometry at 0 % SOC (Chen2020 window; LCO validity range)",
+                  assign: { $0.emptyStoichiometry = $1 }, current: { $0.emptyStoichiometry }),
+                P("y100", unit: "-", scope: .either, default: "NMC811: 0.2638; LCO: 0.5", "stoichiometry at 100 % SOC",
+                  assign: { $0.fullStoichiometry = $1 }, current: { $0.fullStoichiometry }),
+                P(indexed: "soc", unit: "-", scope: .either, "OCV table SOC points SOC1…SOCN, increasing; monotone cubic (Fritsch–Carlson)",
+                  assign: { $0.tableSOC[$1] = $2 }),
+                P(indexed: "u", unit: "V", scope: .either, "OCV table voltages U1…UN", assign: { $0.tableVoltage[$1] = $2 }),
+                .field("rcei0", \.degradation.ceiInitial, unit: "Ω", range: .nonNegative, scope: .either, "initial CEI resistance R₀ in series (PHYSICS.md §8c; state rcei(device))"),
+                .field("kcei", \.degradation.ceiParabolic, unit: "Ω²/s", range: .nonNegative, scope: .either, "parabolic CEI growth dR/dt = k/(2R); needs RCEI0 > 0", source: "[E] calibrate"),
+                .field("kceiv", \.degradation.ceiVoltageRate, unit: "Ω/s", range: .nonNegative, scope: .either, "voltage-activated CEI growth k_V·exp((U − VCEI)/VACEI)", source: "[E]"),
+                .field("vcei", \.degradation.ceiVoltage, unit: "V", scope: .either, "onset of the voltage-activated CEI term", source: "[E]"),
+                .field("vacei", \.degradation.ceiVoltageScale, unit: "V", range: .positive, scope: .either, "scale of the voltage-activated CEI term", source: "[E]"),
+                .field("rc", \.degradation.ratchet, unit: "-", range: .nonNegative, scope: .either, "cathode contact ratchet per unit SOC throughput (§8c; state ac(device))", source: "[E]"),
+                .field("aw", \.degradation.wetFraction, unit: "-", range: .interval(0, 1, lowerOpen: false, upperOpen: false), scope: .either,
+                       "active fraction held at zero pressure, a_c,eq(P) = 1 − (1 − aw)·exp(−P/PC)", source: "[E]"),
+                .field("pc", \.degradation.contactPressure, unit: "Pa", range: .positive, scope: .either, "pressure scale of a_c,eq (the anode's contact value)", source: "[E]"),
+                .field("krec", \.degradation.recovery, unit: "1/s", range: .nonNegative, scope: .either, "recovery k_rec·max(0, P − PREC)/PREC", source: "[E] Shi [V]"),
+                .field("prec", \.degradation.recoveryPressure, unit: "Pa", range: .positive, scope: .either, "pressure above which contact recovers", source: "[E]"),
+                .field("pressure", \.degradation.pressure, unit: "Pa", range: .nonNegative, scope: .either, "stack pressure seen by the cathode ratchet"),
+            ])
+    }()
+
+    public init(name: String, nodes: [Int], parameters p: CardValues, at location: SourceLocation) throws {
+        guard let q = p.capacityAh else { throw InputError(location, "OCV source '\(name)' needs CAPACITY > 0 (Ah)") }
+        let curve: OCVCurve
+        switch p.curve ?? (p.tableSOC.isEmpty ? 1 : 0) {
+        case 0:
+            let indices = p.tableSOC.keys.sorted()
+            guard indices.count >= 2, indices == p.tableVoltage.keys.sorted(), indices == Array(1...indices.count) else {
+                throw InputError(location, "OCV table needs matching SOC1…SOCN and U1…UN (N ≥ 2, no gaps)")
+            }
+            guard let t = OCVCurve.makeTable(soc: indices.map { p.tableSOC[$0] ?? 0 }, voltage: indices.map { p.tableVoltage[$0] ?? 0 }) else {
+                throw InputError(location, "OCV table SOC points must increase strictly")
+            }
+            curve = t
+        case 1: curve = .nmc811(yEmpty: p.emptyStoichiometry ?? 0.8540, yFull: p.fullStoichiometry ?? 0.2638)
+        case 2:
+            let x0 = p.emptyStoichiometry ?? 0.99, x100 = p.fullStoichiometry ?? 0.5
+            guard x0 > 0.5 - 1e-12, x0 < 0.99 + 1e-12, x100 > 0.5 - 1e-12, x100 < 0.99 + 1e-12 else {
+                throw InputError(location, "LCO curve is valid only for 0.5 < x < 0.99 (Dualfoil 1998); Y0=\(x0), Y100=\(x100)")
+            }
+            curve = .lco(xEmpty: x0, xFull: x100)
+        default: throw InputError(location, "OCV CURVE must be 0 (table), 1 (NMC811) or 2 (LCO), got \(p.curve ?? -1)")
+        }
+        if case .table = curve {} else if !p.tableSOC.isEmpty || !p.tableVoltage.isEmpty {
+            throw InputError(location, "OCV table points given with CURVE=\(Int(p.curve ?? 1)); use CURVE=0 or drop them")
+        }
+        if p.degradation.ceiParabolic > 0 && p.degradation.ceiInitial <= 0 {
+            throw InputError(location, "OCV parameter KCEI needs RCEI0 > 0 (parabolic growth dR/dt = k/(2R) starts from R₀)")
+        }
+        self.init(name: name, plus: nodes[0], minus: nodes[1], curve: curve, capacity: q * 3600, initialSOC: p.initialSOC, degradation: p.degradation)
+    }
+}

@@ -10,7 +10,3 @@
 @_exported import enum LithicCore.SINumber
 @_exported import enum LithicCore.StandardError
 @_exported import enum LithicCore.Interruption
-// `lithic devices` (the lead's DevicesCommand.swift) lists the catalog and OSDI libraries
-// directly; these two go once it calls a devices workflow.
-@_exported import struct Elaboration.DeviceCatalog
-@_exported import class OSDI.OSDILibrary

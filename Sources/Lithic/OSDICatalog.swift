@@ -14,7 +14,7 @@ extension DeviceCatalog {
         for module in library.modules {
             let cache = OSDIModelCache()
             let parameters = module.parameters.map { p in
-                DeviceCatalog.Parameter(p.names.first ?? "?", p.unit, "model default",
+                CardDocumentation.Parameter(p.names.first ?? "?", p.unit, "model default",
                                         (p.isInstance ? "instance: " : "model: ") + (p.description.isEmpty ? "(no description)" : p.description))
             }
             entries[module.name.lowercased()] = Entry(

@@ -37,156 +37,18 @@ extension DeviceCatalog {
             guard x0.isFinite else { throw InputError(request.location, "memristor initial state must be finite") }
             groups.append(Memristor(name: request.name, plus: request.nodes[0], minus: request.nodes[1], model: model, initialState: x0))
         }
-        c.entries["butlervolmer"] = Entry(terminals: 2, summary: "Butler-Volmer charge transfer, I = A i0(T) [exp(αa F η/RT) − exp(−αc F η/RT)]", parameters: [
-            .init("i0", "A/m²", "10 (1 mA/cm²)", "PHYSICS.md §2.3 Li|LLZO range"),
-            .init("area", "m²", "1e-4 (1 cm²)", "geometry"),
-            .init("alphaa, alphac (or alpha)", "-", "0.5, 0.5", "symmetric transfer"),
-            .init("temp, tref", "K", "298.15, 298.15", ""),
-            .init("ea", "J/mol", "0", "Arrhenius activation of i0"),
-        ]) { request, groups in
-            var m = ButlerVolmer.Model()
-            var params = request.modelParameters
-            for (k, v) in request.instanceParameters { params[k] = v }
-            for (k, v) in params {
-                switch k {
-                case "i0": m.exchangeCurrentDensity = v
-                case "area": m.area = v
-                case "alphaa": m.alphaAnodic = v
-                case "alphac": m.alphaCathodic = v
-                case "alpha": m.alphaAnodic = v; m.alphaCathodic = v
-                case "temp": m.temperature = v
-                case "tref": m.referenceTemperature = v
-                case "ea": m.activationEnergy = v
-                default: throw InputError(request.location, "unknown Butler-Volmer parameter '\(k.uppercased())' (I0, AREA, ALPHA, ALPHAA, ALPHAC, TEMP, TREF, EA)")
-                }
-            }
-            for (n, v) in [("i0", m.exchangeCurrentDensity), ("area", m.area), ("alphaa", m.alphaAnodic), ("alphac", m.alphaCathodic), ("temp", m.temperature)] where !(v > 0) {
-                throw InputError(request.location, "Butler-Volmer parameter \(n.uppercased()) must be positive, got \(v)")
-            }
-            groups.append(ButlerVolmer(name: request.name, plus: request.nodes[0], minus: request.nodes[1], model: m))
-        }
-        for (type, summary, defaults) in [
-            ("liinterface", "Li / solid-electrolyte interface: breathing contact, ratchet, interphase memory, dendrite filament, Li inventory (PHYSICS.md §8a)", LiSEInterface.Model()),
-            ("dai", "DAI interface: the Li interface plus field-driven mobile-ion void healing (PHYSICS.md §8b); KDAI sets both polarities", LiSEInterface.Model.dai),
-        ] {
-            c.entries[type] = Entry(terminals: 2, summary: summary,
-                                    parameters: LiSEInterface.parameterTable.map { DeviceCatalog.Parameter($0.0, $0.2, $0.3, $0.4) }
-                                        + [DeviceCatalog.Parameter("kdai", "1/s", "—", "sets KDAISTRIP and KDAIPLATE")]) { request, groups in
-                var m = defaults
-                var params = request.modelParameters
-                for (k, v) in request.instanceParameters { params[k] = v }
-                if let k = params.removeValue(forKey: "kdai") {
-                    guard k.isFinite, k >= 0 else { throw InputError(request.location, "\(type) parameter KDAI must be ≥ 0, got \(k)") }
-                    m.daiStrip = k; m.daiPlate = k
-                }
-                for (k, v) in params {
-                    guard let entry = LiSEInterface.parameterTable.first(where: { $0.0 == k }) else {
-                        throw InputError(request.location, "unknown \(type) parameter '\(k.uppercased())' (see lithic devices \(type))")
-                    }
-                    guard v.isFinite, v >= 0 else { throw InputError(request.location, "\(type) parameter \(k.uppercased()) must be ≥ 0, got \(v)") }
-                    m[keyPath: entry.1] = v
-                }
-                for (n, v) in [("area", m.area), ("temp", m.temperature), ("lse", m.electrolyteThickness), ("hli", m.lithiumThickness), ("hv", m.voidDepth), ("tcr", m.creepTime), ("jref", m.daiReference)] where !(v > 0) {
-                    throw InputError(request.location, "\(type) parameter \(n.uppercased()) must be positive")
-                }
-                guard m.pressure <= 1e9 else { throw InputError(request.location, "\(type) PRESSURE \(m.pressure) Pa is out of range (≤ 1 GPa)") }
-                guard m.wettedFraction <= 1 else { throw InputError(request.location, "\(type) PHIW must be in [0, 1]") }
-                groups.append(LiSEInterface(name: request.name, li: request.nodes[0], electrolyte: request.nodes[1], model: m))
-            }
-        }
-        c.entries["ocv"] = Entry(terminals: 2, summary: "open-circuit-voltage source U(SOC) with SOC tracked by charge (dSOC/dt = I/Q); state soc(device), current i(device)", parameters: [
-            .init("curve", "-", "1", "1 NMC811 Chen2020 (PHYSICS.md §6.6), 2 LCO Dualfoil1998 (valid 0.5 < x < 0.99), 0 table (implied by SOC1…)"),
-            .init("capacity", "Ah", "required", "cell capacity (stored in coulombs)"),
-            .init("soc0", "-", "1", "initial state of charge, held during the operating point"),
-            .init("y0, y100", "-", "NMC811: 0.8540, 0.2638; LCO: 0.99, 0.5", "stoichiometry at 0 % and 100 % SOC (Chen2020 window; LCO validity range)"),
-            .init("soc1…socN, u1…uN", "-, V", "none", "OCV table, SOC increasing; monotone cubic (Fritsch–Carlson)"),
-            .init("rcei0", "Ω", "0", "initial CEI resistance R₀ in series (PHYSICS.md §8c CEI memory; state rcei(device))"),
-            .init("kcei", "Ω²/s", "0 (off)", "[E] parabolic CEI growth dR/dt = k/(2R); needs RCEI0 > 0; calibrate"),
-            .init("kceiv", "Ω/s", "0 (off)", "[E] voltage-activated CEI growth k_V·exp((U − VCEI)/VACEI)"),
-            .init("vcei, vacei", "V", "4.2, 0.05", "[E] onset and scale of the voltage-activated CEI term"),
-            .init("rc", "-", "0 (off)", "[E] cathode contact ratchet per unit SOC throughput (§8c; state ac(device))"),
-            .init("aw", "-", "0.9", "[E] active fraction held at zero pressure, a_c,eq(P) = 1 − (1 − aw)·exp(−P/PC)"),
-            .init("pc", "Pa", "45e6", "[E] pressure scale of a_c,eq (the anode's contact value)"),
-            .init("krec, prec", "1/s, Pa", "0, 50e6", "[E] recovery k_rec·max(0, P − PREC)/PREC (only under high pressure, Shi [V])"),
-            .init("pressure", "Pa", "0", "stack pressure seen by the cathode ratchet"),
-        ]) { request, groups in
-            var params = request.modelParameters
-            for (k, v) in request.instanceParameters { params[k] = v }
-            var socPoints: [Int: Double] = [:], voltagePoints: [Int: Double] = [:]
-            var curveCode: Double?, capacity: Double?, soc0 = 1.0, yEmpty: Double?, yFull: Double?
-            var degradation = OCVSource.Degradation()
-            for (k, v) in params {
-                guard v.isFinite else { throw InputError(request.location, "OCV parameter \(k.uppercased()) must be finite") }
-                func nonNegative() throws -> Double {
-                    guard v >= 0 else { throw InputError(request.location, "OCV parameter \(k.uppercased()) must be ≥ 0, got \(v)") }
-                    return v
-                }
-                func positive() throws -> Double {
-                    guard v > 0 else { throw InputError(request.location, "OCV parameter \(k.uppercased()) must be > 0, got \(v)") }
-                    return v
-                }
-                switch k {
-                case "rcei0": degradation.ceiInitial = try nonNegative()
-                case "kcei": degradation.ceiParabolic = try nonNegative()
-                case "kceiv": degradation.ceiVoltageRate = try nonNegative()
-                case "vcei": degradation.ceiVoltage = v
-                case "vacei": degradation.ceiVoltageScale = try positive()
-                case "rc": degradation.ratchet = try nonNegative()
-                case "aw":
-                    guard v >= 0, v <= 1 else { throw InputError(request.location, "OCV parameter AW must lie in [0, 1], got \(v)") }
-                    degradation.wetFraction = v
-                case "pc": degradation.contactPressure = try positive()
-                case "krec": degradation.recovery = try nonNegative()
-                case "prec": degradation.recoveryPressure = try positive()
-                case "pressure": degradation.pressure = try nonNegative()
-                case "curve": curveCode = v
-                case "capacity": capacity = v
-                case "soc0": soc0 = v
-                case "y0": yEmpty = v
-                case "y100": yFull = v
-                default:
-                    if k.hasPrefix("soc"), let n = Int(k.dropFirst(3)), n >= 1 { socPoints[n] = v; continue }
-                    if k.hasPrefix("u"), let n = Int(k.dropFirst(1)), n >= 1 { voltagePoints[n] = v; continue }
-                    throw InputError(request.location, "unknown OCV parameter '\(k.uppercased())' (CURVE, CAPACITY, SOC0, Y0, Y100, SOC1…, U1…, RCEI0, KCEI, KCEIV, VCEI, VACEI, RC, AW, PC, KREC, PREC, PRESSURE)")
-                }
-            }
-            guard let q = capacity, q > 0 else { throw InputError(request.location, "OCV source needs CAPACITY > 0 (Ah)") }
-            let curve: OCVCurve
-            switch curveCode ?? (socPoints.isEmpty ? 1 : 0) {
-            case 0:
-                let indices = socPoints.keys.sorted()
-                guard indices.count >= 2, indices == voltagePoints.keys.sorted(), indices == Array(1...indices.count) else {
-                    throw InputError(request.location, "OCV table needs matching SOC1…SOCN and U1…UN (N ≥ 2, no gaps)")
-                }
-                guard let t = OCVCurve.makeTable(soc: indices.map { socPoints[$0] ?? 0 }, voltage: indices.map { voltagePoints[$0] ?? 0 }) else {
-                    throw InputError(request.location, "OCV table SOC points must increase strictly")
-                }
-                curve = t
-            case 1: curve = .nmc811(yEmpty: yEmpty ?? 0.8540, yFull: yFull ?? 0.2638)
-            case 2:
-                let x0 = xEmptyDefault(yEmpty), x100 = yFull ?? 0.5
-                guard x0 > 0.5 - 1e-12, x0 < 0.99 + 1e-12, x100 > 0.5 - 1e-12, x100 < 0.99 + 1e-12 else {
-                    throw InputError(request.location, "LCO curve is valid only for 0.5 < x < 0.99 (Dualfoil 1998); Y0=\(x0), Y100=\(x100)")
-                }
-                curve = .lco(xEmpty: x0, xFull: x100)
-            default: throw InputError(request.location, "OCV CURVE must be 0 (table), 1 (NMC811) or 2 (LCO), got \(curveCode ?? -1)")
-            }
-            if !socPoints.isEmpty, case .table = curve {} else if !socPoints.isEmpty || !voltagePoints.isEmpty {
-                throw InputError(request.location, "OCV table points given with CURVE=\(Int(curveCode ?? 1)); use CURVE=0 or drop them")
-            }
-            if degradation.ceiParabolic > 0 && degradation.ceiInitial <= 0 {
-                throw InputError(request.location, "OCV parameter KCEI needs RCEI0 > 0 (parabolic growth dR/dt = k/(2R) starts from R₀)")
-            }
-            groups.append(OCVSource(name: request.name, plus: request.nodes[0], minus: request.nodes[1], curve: curve, capacity: q * 3600,
-                                    initialSOC: soc0, degradation: degradation))
-        }
+        c.register(ButlerVolmer.self)
+        c.register(LiSEInterface.self)
+        c.register(LiSEInterface.self, as: "dai", card: LiSEInterface.card.withPrototype(.dai, title: "DAI interface", syntax: "YDAI name li electrolyte model [param=value …]",
+            summary: "DAI interface: the Li interface plus field-driven mobile-ion void healing (PHYSICS.md §8b); KDAI sets both polarities"))
+        c.register(OCVSource.self)
         let fractional: [(String, ElementKind, [String])] = [
             ("cpe", .CPE, ["q", "alpha"]), ("warburg", .W, ["aw"]), ("wo", .Wo, ["z0", "tau"]), ("ws", .Ws, ["z0", "tau"]),
             ("gerischer", .G, ["rg", "tg"]),
         ]
         for (type, kind, names) in fractional {
             c.entries[type] = Entry(terminals: 2, summary: "\(kind.rawValue) fractional element: exact in AC, RC ladder over [FMIN, FMAX] in transient (impedance.py formula)",
-                                    parameters: zip(names, kind.units).map { DeviceCatalog.Parameter($0, $1, "required", "impedance.py element \(kind.rawValue)") } + [
+                                    parameters: zip(names, kind.units).map { CardDocumentation.Parameter($0, $1, "required", "impedance.py element \(kind.rawValue)") } + [
                 .init("fmin, fmax", "Hz", "1m, 1meg", "ladder band"),
                 .init("order", "sections/decade", "3", "ladder density (error table in README)"),
             ]) { request, groups in
@@ -220,6 +82,3 @@ extension DeviceCatalog {
         return c
     }
 }
-
-/// Default empty-cell stoichiometry of the LCO curve (upper end of its validity range).
-private func xEmptyDefault(_ given: Double?) -> Double { given ?? 0.99 }

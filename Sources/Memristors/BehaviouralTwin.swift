@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import LithicCore
 
 /// The model written as ngspice behavioural sources (CIRCUITS.md §3.1 "state on a 1 F
 /// capacitor"): `.func mcur(v, x)` is the device current and `.func mrate(v, x)` the state rate,
@@ -55,7 +56,7 @@ extension MemristorModel {
             .func mrate\(sfx)(v, x) {\(n(m.eta))*(v > \(n(m.vp)) ? \(n(m.ap))*(exp(v)-\(n(exp(m.vp)))) : (v < \(n(-vn)) ? -\(n(m.an))*(exp(-v)-\(n(exp(vn)))) : 0))*(\(n(m.eta))*v > 0 ? (x >= \(n(m.xp)) ? exp(-\(n(m.alphaP))*(x-\(n(m.xp))))*((\(n(m.xp))-x)/\(n(1 - m.xp))+1) : 1) : (x <= \(n(1 - m.xn)) ? exp(\(n(m.alphaN))*(x+\(n(m.xn - 1))))*(x/\(n(1 - m.xn))) : 1))}
             """
         case .stanford(let m):
-            let qk = 1.602176634e-19 / 1.380649e-23
+            let qk = PhysicalConstant.elementaryCharge / PhysicalConstant.boltzmann
             return """
             .func mcur\(sfx)(v, x) {\(n(m.i0))*exp(-x*1e-9/\(n(m.g0)))*sinh(v/\(n(m.v0)))}
             .func mtk\(sfx)(v, x) {\(n(m.ambient)) + v*mcur\(sfx)(v, x)*\(n(m.thermalResistance))}
@@ -65,10 +66,10 @@ extension MemristorModel {
         case .llzo(let m):
             guard !m.hasInterphase else { return nil }
             let section = Double.pi * m.filamentRadius * m.filamentRadius
-            let fRT = 96485.33212 / (8.314462618 * m.temperature)
+            let fRT = PhysicalConstant.faraday / (PhysicalConstant.gas * m.temperature)
             return """
             .func mcur\(sfx)(v, x) {v/\(n(m.ionResistance)) + v*exp((x*1e-6 - \(n(m.gap)))/\(n(m.decayLength)))/(\(n(m.lithiumResistivity / section))*x*1e-6 + \(n(m.contactResistance)))}
-            .func mrate\(sfx)(v, x) {\(n(1e6 * m.molarVolume / 96485.33212 * m.exchangeCurrent))*(exp(\(n(m.alphaCathodic * fRT * m.overpotentialShare))*v) - exp(-\(n(m.alphaAnodic * fRT * m.overpotentialShare))*v))*(v >= 0 ? 1 - exp((x*1e-6 - \(n(m.gap)))/\(n(m.smoothing))) : 1 - exp(-x*1e-6/\(n(m.smoothing))))}
+            .func mrate\(sfx)(v, x) {\(n(1e6 * m.molarVolume / PhysicalConstant.faraday * m.exchangeCurrent))*(exp(\(n(m.alphaCathodic * fRT * m.overpotentialShare))*v) - exp(-\(n(m.alphaAnodic * fRT * m.overpotentialShare))*v))*(v >= 0 ? 1 - exp((x*1e-6 - \(n(m.gap)))/\(n(m.smoothing))) : 1 - exp(-x*1e-6/\(n(m.smoothing))))}
             """
         }
     }

@@ -108,7 +108,7 @@ public enum MemristorModel: Sendable {
         }
         /// The tip's Butler–Volmer current density (A/m²) at voltage v.
         func tipCurrentDensity(_ v: Dual2) -> Dual2 {
-            let fRT = 96485.33212 / (8.314462618 * temperature)
+            let fRT = PhysicalConstant.faraday / (PhysicalConstant.gas * temperature)
             let eta = overpotentialShare * v
             return exchangeCurrent * (Dual2.exp(alphaCathodic * fRT * eta) - Dual2.exp(-alphaAnodic * fRT * eta))
         }
@@ -326,7 +326,7 @@ extension MemristorModel.LLZOFilament: MemristorPhysics {
         let thickness = y * 1e-9
         let j = m.tipCurrentDensity(v) * m.tipWindow(v, x * 1e-6)
         let magnitude = Dual2.sqrt(j * j + 1e-6) - 1e-3
-        return 1e9 * (m.interphaseParabolic / 2 / thickness + (m.interphaseFraction * m.molarVolume / 96485.33212) * magnitude)
+        return 1e9 * (m.interphaseParabolic / 2 / thickness + (m.interphaseFraction * m.molarVolume / PhysicalConstant.faraday) * magnitude)
     }
 
 
@@ -343,7 +343,7 @@ extension MemristorModel.LLZOFilament: MemristorPhysics {
     public func rate(v: Dual2, x: Dual2, i: Dual2) -> Dual2 {
         let m = self
         let length = x * 1e-6
-        return (1e6 * m.molarVolume / 96485.33212) * m.tipCurrentDensity(v) * m.tipWindow(v, length)
+        return (1e6 * m.molarVolume / PhysicalConstant.faraday) * m.tipCurrentDensity(v) * m.tipWindow(v, length)
     }
 }
 
@@ -356,7 +356,7 @@ extension MemristorModel.StanfordRRAM: MemristorPhysics {
 
     public func rate(v: Dual2, x: Dual2, i: Dual2) -> Dual2 {
         let m = self
-        let kB = 1.380649e-23, q = 1.602176634e-19
+        let kB = PhysicalConstant.boltzmann, q = PhysicalConstant.elementaryCharge
         let gap = x * 1e-9
         // V·I ≥ 0 always (I has the sign of V), so |V·I| = V·I.
         let temperature = m.ambient + v * i * m.thermalResistance
