@@ -11,6 +11,8 @@ extension NetlistRun {
     /// - Parameter name: the file name errors and warnings are reported against.
     public static func prepareEmbedded(text: String, name: String, parameters: [String: Double]) throws -> Circuit {
         let tree = try NetlistParser.parse(text: text, name: name)
-        return try Elaborator.elaborate(tree, catalog: try Self.catalog(standardCatalog, loading: tree), overrides: parameters)
+        var circuit = try Elaborator.elaborate(tree, catalog: try Self.catalog(standardCatalog, loading: tree), overrides: parameters)
+        noteUnrunSweeps(tree, &circuit)
+        return circuit
     }
 }

@@ -25,13 +25,28 @@ public struct NetlistRun {
     /// - Parameter parameters: values replacing top-level `.param` definitions (`--param name=value`).
     public static func prepare(path: String, catalog: DeviceCatalog = standardCatalog, parameters: [String: Double] = [:]) throws -> (SyntaxTree, Circuit) {
         let tree = try NetlistParser.parse(path: path)
-        let circuit = try Elaborator.elaborate(tree, catalog: try Self.catalog(catalog, loading: tree), overrides: parameters)
+        var circuit = try Elaborator.elaborate(tree, catalog: try Self.catalog(catalog, loading: tree), overrides: parameters)
+        noteUnrunSweeps(tree, &circuit)
         return (tree, circuit)
+    }
+
+    /// `.step` and `.mc` cards are run by `lithic run` (`SweepWorkflow`) only; a caller that
+    /// simulates the parsed circuit once (`lithic eis`, `lithic fit --netlist`, the C ABI) runs
+    /// the nominal point, and says so.
+    static func noteUnrunSweeps(_ tree: SyntaxTree, _ circuit: inout Circuit) {
+        for s in tree.statements {
+            switch s {
+            case .step(let card): circuit.warnings.append(Warning(card.location, "this command runs the nominal circuit only: `.step` sweeps are run by `lithic run`; results ignore this card"))
+            case .monteCarlo(let card): circuit.warnings.append(Warning(card.location, "this command runs the nominal circuit only: `.mc` Monte Carlo runs are made by `lithic run`; results ignore this card"))
+            default: continue
+            }
+        }
     }
 
     public static func prepare(text: String, name: String = "<netlist>", catalog: DeviceCatalog = standardCatalog) throws -> (SyntaxTree, Circuit) {
         let tree = try NetlistParser.parse(text: text, name: name)
-        let circuit = try Elaborator.elaborate(tree, catalog: try Self.catalog(catalog, loading: tree))
+        var circuit = try Elaborator.elaborate(tree, catalog: try Self.catalog(catalog, loading: tree))
+        noteUnrunSweeps(tree, &circuit)
         return (tree, circuit)
     }
 

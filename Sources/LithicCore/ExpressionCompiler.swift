@@ -127,9 +127,9 @@ public struct ExpressionCompiler {
                 return try input(.temperature)
             case "pi": if try scope.parameterValue(n) == nil { return try constant(Double.pi) }
             case "e": if try scope.parameterValue(n) == nil { return try constant(M_E) }
-            case "boltz": if try scope.parameterValue(n) == nil { return try constant(1.380649e-23) }
-            case "echarge", "q": if try scope.parameterValue(n) == nil { return try constant(1.602176634e-19) }
-            case "kelvin": if try scope.parameterValue(n) == nil { return try constant(-273.15) }
+            case "boltz": if try scope.parameterValue(n) == nil { return try constant(PhysicalConstant.boltzmann) }
+            case "echarge", "q": if try scope.parameterValue(n) == nil { return try constant(PhysicalConstant.elementaryCharge) }
+            case "kelvin": if try scope.parameterValue(n) == nil { return try constant(-PhysicalConstant.zeroCelsius) }
             default: break
             }
             guard let v = try scope.parameterValue(n) else {

@@ -41,6 +41,16 @@ struct SweepTests {
 
     // MARK: - Points of .step cards
 
+    @Test("a command that runs the circuit once says that it ignores .step and .mc cards, at their lines")
+    func unrunSweepsAreWarned() throws {
+        let text = "t\n.param r=1k\nV1 1 0 1\nR1 1 0 {r}\n.step param r list 1k 2k\n.mc 10 seed=3\n.op\n"
+        let (_, circuit) = try NetlistRun.prepare(text: text, name: "unrun.cir")
+        let notes = circuit.warnings.filter { $0.message.contains("nominal circuit only") }
+        #expect(notes.map(\.location.line) == [5, 6], "\(circuit.warnings)")
+        let plain = try NetlistRun.prepare(text: "t\nV1 1 0 1\nR1 1 0 1k\n.op\n", name: "plain.cir").1
+        #expect(!plain.warnings.contains { $0.message.contains("nominal circuit only") })
+    }
+
     @Test("linear, list, dec and oct steps give the documented values")
     func stepValues() throws {
         let lin = try Self.plan("t\n.param x=0\n.step param x 0 1 0.1\nr1 a 0 1\n.op\n")
