@@ -28,6 +28,8 @@ public struct DeviceCatalog {
         /// The card as `lithic devices` prints it (from the device's declaration).
         public var documentation: CardDocumentation
         public var summary: String { documentation.summary }
+        /// Further cards of the same device type (a memristor's levels), printed after it.
+        public var moreCards: [CardDocumentation] = []
         /// Builds the device, appending it to the right group in `groups`.
         public var build: (DeviceRequest, inout DeviceGroups) throws -> Void
         public init(terminals: Int, documentation: CardDocumentation, build: @escaping (DeviceRequest, inout DeviceGroups) throws -> Void) {

@@ -23,13 +23,15 @@ public enum DeviceListing {
         var doc = e.documentation
         if doc.syntax.isEmpty { doc.syntax = "Y\(type.uppercased()) name \(nodes) model [param=value …]" }
         if doc.title.isEmpty { doc.title = type }
-        return ".model name \(type) (param=value …)\n" + describe(doc)
+        return ([".model name \(type) (param=value …)\n" + describe(doc)] + e.moreCards.map(describe)).joined(separator: "\n")
     }
 
     static func summary(_ catalog: DeviceCatalog) -> String {
         var out = "Built-in SPICE elements (ngspice syntax; `lithic devices <letter>` for a card):\n"
         for (letter, cards) in DeviceCatalog.builtInCards {
-            out += "  \(letter.uppercased())  \(cards.map(\.title).joined(separator: ", ")): \(cards.first?.summary ?? "")\n"
+            // What the element models is said by its model card where it has one (D, Q, J, M).
+            let physics = letter == "r" ? cards.first : (cards.first { $0.title.hasSuffix("model") } ?? cards.first)
+            out += "  \(letter.uppercased())  \(cards.map(\.title).joined(separator: ", ")): \(physics?.summary ?? "")\n"
         }
         out += "  also: K (mutual inductance), V I (sources), E F G H (controlled, POLY, TABLE), B (behavioural), X (subcircuit), N (OSDI)\n"
         out += "Extension devices (Y<TYPE> name nodes… model):\n"

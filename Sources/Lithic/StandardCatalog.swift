@@ -9,24 +9,12 @@ extension DeviceCatalog {
     /// Every extension device `lithic` knows, written `Y<TYPE> name nodes… model [p=v…]`.
     public static var standard: DeviceCatalog {
         var c = DeviceCatalog()
-        c.entries["memristor"] = Entry(terminals: 2, summary: "memristor compact models (LEVEL 1 linear drift, 2 TEAM, 3 Yakopcic, 5 VTEAM, 6 Stanford/ASU RRAM, 10 LLZO Li filament); state x(device)", parameters: [
-            .init("level", "-", "1", "1 HP linear drift, 2 TEAM (Xyce), 3 Yakopcic (Xyce), 5 VTEAM, 6 Stanford/ASU RRAM, 10 LLZO filament"),
-            .init("x0 (instance)", "state unit", "model default", "initial state, held during the operating point"),
-            .init("ron, roff", "Ω", "L1: 100, 16k; L2/L5: 50, 1000", "Strukov 2008; Kvatinsky 2013/2015; Xyce defaults"),
-            .init("d, uv, p, j, wt", "m, m²/(V s), -, -, -", "10n, 1e-14, 2, 1, 2 (Biolek)", "level 1 (Joglekar 2009, Biolek 2009, Prodromakis 2011 windows)"),
-            .init("kon, koff, alphaon, alphaoff, ion, ioff", "m/s, -, A", "Xyce: -8e-13, 8e-13, 3, 3, -8.9e-6, 1.15e-4", "level 2 TEAM (Xyce names)"),
-            .init("xon, xoff, aon, aoff, wc, xscaling", "m", "0, 3n, xon+5wc, xoff-5wc, 1.07e-12, 1", "levels 2/5; Lithic keeps the Kvatinsky window inside the range"),
-            .init("a1, a2, b, vp, vn, ap, an, xp, xn, alphap, alphan, eta", "A, 1/V, V, 1/s", "Xyce defaults (1, 0.01 V …)", "level 3 Yakopcic 2011/2013"),
-            .init("von, voff", "V", "-0.2, 0.02", "level 5 VTEAM (MemTorch defaults)"),
-            .init("i0, g0, v0 (level 6)", "A, m, V", "1m, 0.25n, 0.25", "Stanford/ASU RRAM v1.0 (Jiang et al. 2014, nanoHUB doi:10.4231/D37H1DN48)"),
-            .init("vel0, ea, a0, gamma0, beta, alpha", "m/s, eV, m, -, -, -", "10, 0.6, 0.25n, 16, 0.8, 3", "Stanford v1.0 defaults"),
-            .init("tox, fmin, rth, t0, gmin, gmax", "m, V/m, K/W, K, m, m", "12n, 1.4e9, 2.1e3, 298, 0.2n, 1.7n", "Stanford v1.0 defaults; state = gap in nm, x0 default GMAX"),
-            .init("fwidth, gsmooth, tstep", "V/m, m, s", "1e7, 0.01n, 0 (none)", "Lithic: smoothing of the F_min threshold and gap clamp; $bound_step"),
-            .init("gap, a, sigma, rf, rho, rc, lambda", "m, m, S/m, m, Ω m, Ω, m", "1µ, 50n, 0.046, 6n, 9.5e-8, 50, 20n", "level 10, PHYSICS.md §5/§8d ([E] gap, rc, lambda)"),
-            .init("i0, alphac, alphaa, keta, vm, delta, temp", "A/m², -, -, -, m³/mol, m, K", "100, 0.5, 0.5, 1, 1.3e-5, 10n, 298.15", "level 10 tip kinetics ([E] i0, keta)"),
-            .init("kp, xi, rhoint, lint0", "m²/s, -, Ω m, m", "0, 0 (off), 1e-3, 0.1n", "level 10 endurance drift: filament interphase dL/dt = kp/2L + ξ|j_tip|Vm/F adds ρ_int L/(πr²) to R_on (PHYSICS §8d; LLZO kp ≤ 3.6e-21, Aktekin 2023; [E] xi, rhoint); state y(device) in nm"),
-        ]) { request, groups in
-            let model = try MemristorModel.from(request.modelParameters, at: request.location)
+        c.entries["memristor"] = Entry(terminals: 2, documentation: CardDocumentation(
+            title: "memristor", syntax: "YMEMRISTOR name n+ n- model [X0=]",
+            summary: "memristor compact models (LEVEL 1 linear drift, 2 TEAM, 3 Yakopcic, 5 VTEAM, 6 Stanford/ASU RRAM, 10 LLZO Li filament); state x(device); the levels' cards follow",
+            parameters: [.init(name: "x0", aliases: ["xo"], unit: "state unit", defaultValue: "level default", summary: "initial state, held during the operating point", scope: .either)])
+        ) { request, groups in
+            let model = try MemristorModel.from(request.modelParameters, at: request.location, warn: request.warnings.append)
             var x0 = request.modelParameters["xo"] ?? request.modelParameters["x0"] ?? model.defaultInitialState
             for (k, v) in request.instanceParameters {
                 switch k {
@@ -37,6 +25,7 @@ extension DeviceCatalog {
             guard x0.isFinite else { throw InputError(request.location, "memristor initial state must be finite") }
             groups.append(Memristor(name: request.name, plus: request.nodes[0], minus: request.nodes[1], model: model, initialState: x0))
         }
+        c.entries["memristor"]?.moreCards = MemristorModel.cards
         c.register(ButlerVolmer.self)
         c.register(LiSEInterface.self)
         c.register(LiSEInterface.self, as: "dai", card: LiSEInterface.card.withPrototype(.dai, title: "DAI interface", syntax: "YDAI name li electrolyte model [param=value …]",

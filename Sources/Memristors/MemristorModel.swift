@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import LithicCore
+import Devices
 
 /// The memristor compact models Lithic knows, selected by `level` on `.model name memristor`:
 ///
@@ -373,127 +374,76 @@ extension MemristorModel.StanfordRRAM: MemristorPhysics {
 }
 
 extension MemristorModel {
-    /// Builds a model from a `.model … memristor (level=…)` card's parameters; unknown names and
-    /// out-of-range values are input errors naming the parameter.
-    public static func from(_ p: [String: Double], at location: SourceLocation) throws -> MemristorModel {
+    /// Builds a model from a `.model … memristor (level=…)` card's parameters through the
+    /// level's card (`MemristorCards.swift`): unknown names and out-of-range values are input
+    /// errors naming the parameter; conditions across parameters are checked here.
+    public static func from(_ p: [String: Double], at location: SourceLocation,
+                            warn: (SourceLocation, String) -> Void = { _, _ in }) throws -> MemristorModel {
         guard let level = (p["level"] ?? 1).exactInteger else {
             throw InputError(location, "memristor LEVEL must be a whole number, got \(p["level"] ?? 1)")
         }
-        var used: Set<String> = ["level"]
-        func get(_ name: String, _ fallback: Double) -> Double { used.insert(name); return p[name] ?? fallback }
+        let given = p.keys.sorted().map { GivenParameter($0, p[$0] ?? 0, at: location) }
+        func apply<T>(_ card: DeviceCard<T>) throws -> (T, Set<String>) {
+            var m = card.prototype
+            let seen = try card.apply(given, to: &m, scope: .model, owner: "\(card.title) model", unknown: .reject, warn: warn)
+            return (m, seen)
+        }
         func window(_ fallback: MemristorWindow) throws -> MemristorWindow {
-            used.insert("wt"); used.insert("window")
             guard let v = p["wt"] ?? p["window"] else { return fallback }
             guard let code = v.exactInteger, let w = MemristorWindow(rawValue: code) else {
                 throw InputError(location, "memristor window WT=\(v) is not one of 0 (none), 1 (Joglekar), 2 (Biolek), 3 (Prodromakis), 4 (Kvatinsky)")
             }
             return w
         }
-        /// The window exponent P: the published windows use small whole numbers; 2P is rounded.
-        func windowExponent(_ v: Double) throws {
-            guard v > 0, v <= 1000 else { throw InputError(location, "memristor window exponent P must be in (0, 1000], got \(v)") }
-        }
         func positive(_ name: String, _ v: Double) throws {
             guard v > 0, v.isFinite else { throw InputError(location, "memristor parameter \(name.uppercased()) must be positive, got \(v)") }
         }
-        let model: MemristorModel
+        /// Lithic's Kvatinsky window edges when not given: five window widths inside the range.
+        func windowEdges<T: ThresholdMemristorParameters>(_ m: inout T, _ seen: Set<String>) {
+            if !seen.contains("aon") { m.aon = m.xon + 5 * m.wc }
+            if !seen.contains("aoff") { m.aoff = m.xoff - 5 * m.wc }
+        }
         switch level {
         case 1:
-            var m = LinearDrift()
-            m.ron = get("ron", m.ron); m.roff = get("roff", m.roff); m.d = get("d", m.d); m.uv = get("uv", m.uv)
-            m.p = get("p", m.p); m.j = get("j", m.j); m.window = try window(.biolek)
-            for (n, v) in [("ron", m.ron), ("roff", m.roff), ("d", m.d), ("uv", m.uv), ("p", m.p)] { try positive(n, v) }
-            try windowExponent(m.p)
-            model = .linearDrift(m)
+            var (m, _) = try apply(LinearDrift.card)
+            m.window = try window(.biolek)
+            return .linearDrift(m)
         case 2:
-            var m = TEAM()
-            m.ron = get("ron", m.ron); m.roff = get("roff", m.roff); m.xon = get("xon", m.xon); m.xoff = get("xoff", m.xoff)
-            m.kon = -abs(get("kon", m.kon)); m.koff = abs(get("koff", m.koff))
-            m.alphaOn = get("alphaon", m.alphaOn); m.alphaOff = get("alphaoff", m.alphaOff)
-            m.ion = -abs(get("ion", m.ion)); m.ioff = abs(get("ioff", m.ioff))
-            m.wc = get("wc", m.wc); m.d = get("d", m.d)
-            // Xyce's defaults put a_on, a_off on the range ends; Lithic's default places them five
-            // window widths inside, so the window closes before the boundary (see VTEAM).
-            m.aon = get("aon", m.xon + 5 * m.wc); m.aoff = get("aoff", m.xoff - 5 * m.wc)
-            m.p = get("p", m.p); m.j = get("j", m.j); m.window = try window(.none); m.xscaling = get("xscaling", m.xscaling)
-            try windowExponent(m.p)
-            let relation = get("ivrelation", 0)
+            var (m, seen) = try apply(TEAM.card)
+            windowEdges(&m, seen)
+            m.window = try window(.none)
+            let relation = p["ivrelation"] ?? 0
             guard let code = relation.exactInteger, code == 0 || code == 1 else {
                 throw InputError(location, "memristor TEAM IVRELATION must be 0 (linear) or 1 (exponential), got \(relation)")
             }
             m.ivRelation = code
-            for (n, v) in [("ron", m.ron), ("roff", m.roff), ("ioff", m.ioff), ("wc", m.wc), ("xscaling", m.xscaling)] { try positive(n, v) }
+            try positive("ioff", m.ioff)
             guard m.xoff > m.xon else { throw InputError(location, "memristor TEAM needs XOFF > XON") }
-            model = .team(m)
+            return .team(m)
         case 3:
-            var m = Yakopcic()
-            m.a1 = get("a1", m.a1); m.a2 = get("a2", m.a2); m.b = get("b", m.b); m.vp = get("vp", m.vp); m.vn = get("vn", m.vn)
-            m.ap = get("ap", m.ap); m.an = get("an", m.an); m.xp = get("xp", m.xp); m.xn = get("xn", m.xn)
-            m.alphaP = get("alphap", m.alphaP); m.alphaN = get("alphan", m.alphaN); m.eta = get("eta", m.eta)
-            for n in ["xscaling", "xo", "x0"] { used.insert(n) }
-            guard m.xp < 1 || m.xp == 1, m.xn <= 1 else { throw InputError(location, "memristor Yakopcic needs XP ≤ 1 and XN ≤ 1") }
-            model = .yakopcic(m)
+            let (m, _) = try apply(Yakopcic.card)
+            guard m.xp <= 1, m.xn <= 1 else { throw InputError(location, "memristor Yakopcic needs XP ≤ 1 and XN ≤ 1") }
+            return .yakopcic(m)
         case 5:
-            var m = VTEAM()
-            m.ron = get("ron", m.ron); m.roff = get("roff", m.roff); m.xon = get("xon", m.xon); m.xoff = get("xoff", m.xoff)
-            m.kon = -abs(get("kon", m.kon)); m.koff = abs(get("koff", m.koff))
-            m.alphaOn = get("alphaon", m.alphaOn); m.alphaOff = get("alphaoff", m.alphaOff)
-            m.von = -abs(get("von", m.von)); m.voff = abs(get("voff", m.voff))
-            m.wc = get("wc", m.wc)
-            m.aon = get("aon", m.xon + 5 * m.wc); m.aoff = get("aoff", m.xoff - 5 * m.wc)
-            m.p = get("p", m.p); m.j = get("j", m.j); m.window = try window(.kvatinsky); m.xscaling = get("xscaling", m.xscaling)
-            try windowExponent(m.p)
-            for (n, v) in [("ron", m.ron), ("roff", m.roff), ("voff", m.voff), ("wc", m.wc), ("xscaling", m.xscaling)] { try positive(n, v) }
+            var (m, seen) = try apply(VTEAM.card)
+            windowEdges(&m, seen)
+            m.window = try window(.kvatinsky)
+            try positive("voff", m.voff)
             guard m.xoff > m.xon else { throw InputError(location, "memristor VTEAM needs XOFF > XON") }
-            model = .vteam(m)
+            return .vteam(m)
         case 10:
-            var m = LLZOFilament()
-            m.gap = get("gap", m.gap); m.contactRadius = get("a", m.contactRadius); m.conductivity = get("sigma", m.conductivity)
-            m.filamentRadius = get("rf", m.filamentRadius); m.lithiumResistivity = get("rho", m.lithiumResistivity)
-            m.contactResistance = get("rc", m.contactResistance); m.decayLength = get("lambda", m.decayLength)
-            m.exchangeCurrent = get("i0", m.exchangeCurrent); m.alphaCathodic = get("alphac", m.alphaCathodic)
-            m.alphaAnodic = get("alphaa", m.alphaAnodic); m.overpotentialShare = get("keta", m.overpotentialShare)
-            m.molarVolume = get("vm", m.molarVolume); m.smoothing = get("delta", m.smoothing); m.temperature = get("temp", m.temperature)
-            m.interphaseParabolic = get("kp", m.interphaseParabolic); m.interphaseFraction = get("xi", m.interphaseFraction)
-            m.interphaseResistivity = get("rhoint", m.interphaseResistivity); m.interphaseInitial = get("lint0", m.interphaseInitial)
-            for (n, v) in [("kp", m.interphaseParabolic), ("xi", m.interphaseFraction), ("rhoint", m.interphaseResistivity)] where !(v >= 0 && v.isFinite) {
-                throw InputError(location, "memristor parameter \(n.uppercased()) must not be negative, got \(v)")
-            }
-            guard m.interphaseFraction <= 1 else { throw InputError(location, "memristor parameter XI is a fraction of the tip charge, at most 1, got \(m.interphaseFraction)") }
-            try positive("lint0", m.interphaseInitial)
-            for (n, v) in [("gap", m.gap), ("a", m.contactRadius), ("sigma", m.conductivity), ("rf", m.filamentRadius), ("rho", m.lithiumResistivity),
-                           ("lambda", m.decayLength), ("i0", m.exchangeCurrent), ("keta", m.overpotentialShare), ("vm", m.molarVolume),
-                           ("delta", m.smoothing), ("temp", m.temperature)] { try positive(n, v) }
-            guard m.contactResistance >= 0 else { throw InputError(location, "memristor parameter RC must not be negative") }
-            model = .llzo(m)
+            let (m, _) = try apply(LLZOFilament.card)
+            return .llzo(m)
         case 6:
-            var m = StanfordRRAM()
-            m.i0 = get("i0", m.i0); m.g0 = get("g0", m.g0); m.v0 = get("v0", m.v0)
-            m.velocity = get("vel0", m.velocity); m.activationEnergy = get("ea", m.activationEnergy); m.hopDistance = get("a0", m.hopDistance)
-            m.gamma0 = get("gamma0", m.gamma0); m.beta = get("beta", m.beta); m.alpha = get("alpha", m.alpha)
-            m.oxideThickness = get("tox", m.oxideThickness); m.minimumField = get("fmin", m.minimumField)
-            m.thermalResistance = get("rth", m.thermalResistance); m.ambient = get("t0", m.ambient)
-            m.gapMinimum = get("gmin", m.gapMinimum); m.gapMaximum = get("gmax", m.gapMaximum)
-            m.fieldWidth = get("fwidth", m.fieldWidth); m.gapSmoothing = get("gsmooth", m.gapSmoothing)
-            m.stepBound = get("tstep", m.stepBound)
-            for (n, v) in [("i0", m.i0), ("g0", m.g0), ("v0", m.v0), ("vel0", m.velocity), ("a0", m.hopDistance), ("tox", m.oxideThickness),
-                           ("t0", m.ambient), ("gmin", m.gapMinimum), ("fwidth", m.fieldWidth), ("gsmooth", m.gapSmoothing)] { try positive(n, v) }
-            for (n, v) in [("ea", m.activationEnergy), ("rth", m.thermalResistance), ("fmin", m.minimumField), ("tstep", m.stepBound), ("beta", m.beta)] where !(v >= 0 && v.isFinite) {
-                throw InputError(location, "memristor parameter \(n.uppercased()) must not be negative, got \(v)")
-            }
+            let (m, _) = try apply(StanfordRRAM.card)
             guard m.gapMaximum > m.gapMinimum else { throw InputError(location, "memristor Stanford model needs GMAX > GMIN") }
             guard m.gamma0 - m.beta * pow(m.gapMaximum / 1e-9, m.alpha) > 0 else {
                 throw InputError(location, "memristor Stanford model: γ = GAMMA0 − BETA·(GMAX/1nm)^ALPHA must stay positive over the gap range")
             }
-            model = .stanford(m)
+            return .stanford(m)
         default:
             throw InputError(location, "memristor level \(level) is not available (1 linear drift, 2 TEAM, 3 Yakopcic, 5 VTEAM, 6 Stanford/ASU RRAM, 10 LLZO filament)")
         }
-        used.insert("xo"); used.insert("x0")
-        for k in p.keys where !used.contains(k) {
-            throw InputError(location, "unknown memristor level-\(level) parameter '\(k.uppercased())'")
-        }
-        return model
     }
 
     /// The default initial state.

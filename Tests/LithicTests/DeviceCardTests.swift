@@ -4,6 +4,7 @@ import Devices
 import Elaboration
 import LithicCore
 import Netlist
+import Memristors
 @testable import Lithic
 
 /// A resistor-like extension device added the way ARCHITECTURE.md describes: this one type
@@ -109,6 +110,30 @@ struct DeviceCardTests {
             }
         }
         #expect(checked > 200)
+    }
+
+    @Test("every memristor level accepts every parameter its card lists (TEAM and VTEAM from one shared list), rejects others, and is listed")
+    func memristorLevelsFollowTheirCards() throws {
+        let levels = [1, 2, 3, 5, 6, 10]
+        #expect(MemristorModel.cards.count == levels.count)
+        let listing = try DeviceListing.text(for: "memristor")
+        for (level, card) in zip(levels, MemristorModel.cards) {
+            #expect(listing.contains(card.title))
+            for p in card.parameters where p.name != "level" {
+                for spelling in [p.name] + p.aliases {
+                    #expect(listing.contains(spelling))
+                    // The declared default is admissible by construction; a text default gets a plain value.
+                    let value = p.name == "wt" ? "1" : (Double(p.defaultValue).map { "\($0)" } ?? "0.5")
+                    let text = "t\nV1 a 0 0.1\nYMEMRISTOR m1 a 0 mm\n.model mm memristor (level=\(level) \(spelling)=\(value))\n.op\n"
+                    #expect(throws: Never.self, "level \(level) \(spelling)=\(value)") { _ = try elaborate(text) }
+                }
+            }
+            #expect(throws: InputError.self) {
+                _ = try elaborate("t\nV1 a 0 0.1\nYMEMRISTOR m1 a 0 mm\n.model mm memristor (level=\(level) zzbogus=1)\n.op\n")
+            }
+        }
+        let team = Set(MemristorModel.cards[1].parameters.map(\.name)), vteam = Set(MemristorModel.cards[3].parameters.map(\.name))
+        #expect(team.intersection(vteam).isSuperset(of: ["ron", "roff", "xon", "xoff", "kon", "koff", "alphaon", "alphaoff", "wc", "aon", "aoff", "p", "j", "xscaling"]))
     }
 
     @Test("a parameter outside its declared range is an input error naming it, the value and the range")
