@@ -108,7 +108,7 @@ let package = Package(
         ),
 
         // MARK: C ABI over the library (@_cdecl entry points; include/lithic.h; python/lithic loads it)
-        .target(name: "LithicCAPI", dependencies: ["Lithic", "LithicCore", "Elaboration", "Analyses", "Fitting", "Spectroscopy", .product(name: "Numerics", package: "swift-numerics")], swiftSettings: optimizedEvenInDebug),
+        .target(name: "LithicCAPI", dependencies: ["Lithic", "LithicCore", "Elaboration", "Analyses", "Fitting", "Spectroscopy", "Crossbar", .product(name: "Numerics", package: "swift-numerics")], swiftSettings: optimizedEvenInDebug),
 
         // MARK: libFuzzer harness for the parser and the expression evaluator.
         // Build with `swift build -c release --product FuzzNetlist --sanitize=fuzzer` (scripts/fuzz.sh);

@@ -80,6 +80,8 @@ public struct ImpedanceSpectroscopyRequest: Sendable {
     public var excitation = Excitation.multisine
     public var phases = Phases.schroeder
     public var location: SourceLocation
+    /// A `.eis` card's settings when it names none (no port; from the command line).
+    public static var defaults: ImpedanceSpectroscopyRequest { ImpedanceSpectroscopyRequest(plus: "", minus: "", location: .commandLine) }
 }
 
 /// Top-level `.param` values as the scope of `.measure` numbers (no `.func`s, as ngspice), with

@@ -39,6 +39,11 @@ public enum CrossbarWorkflow {
         public var gmax = 1e-4
         /// Row input voltages CSV (one per row, V); nil: every row at `readVoltage`.
         public var inputsPath: String?
+        /// The same three as values (row-major matrices, S or weights; inputs in V), for callers
+        /// that hold arrays (the C ABI, Python); each one, when set, takes the place of its file.
+        public var weights: [Double]?
+        public var targets: [Double]?
+        public var inputs: [Double]?
         public var readVoltage = 0.2
         public var access: Access = .none
         /// Selector threshold (V) and ON conductance (S); access transistor gate voltage (V).
@@ -194,6 +199,11 @@ public enum CrossbarWorkflow {
             throw InputError(.commandLine, "--sigma-c2c must not be negative and --tolerance must be positive")
         }
         guard o.gmin > 0, o.gmax >= o.gmin else { throw InputError(.commandLine, "--gmin must be positive and not above --gmax") }
+        for (name, values) in [("weights", o.weights), ("targets", o.targets), ("inputs", o.inputs)] {
+            if let values, let k = values.firstIndex(where: { !$0.isFinite }) {
+                throw InputError(.commandLine, "\(name)[\(k)] is \(values[k]), not a finite number")
+            }
+        }
         let n = rows * columns
         var rng = SplitMix64(seed: o.seed)
         let cells: CrossbarArray.Cells
@@ -203,7 +213,7 @@ public enum CrossbarWorkflow {
             memristor = m
             cells = .memristors(m, initialStates: [Double](repeating: o.initialState ?? m.defaultInitialState, count: n))
         } else {
-            let g = try o.weightsPath.map(readMatrix) ?? (0..<n).map { _ in o.gmin * pow(o.gmax / o.gmin, rng.nextUniform()) }
+            let g = try o.weights ?? o.weightsPath.map(readMatrix) ?? (0..<n).map { _ in o.gmin * pow(o.gmax / o.gmin, rng.nextUniform()) }
             guard g.count == n else { throw InputError(.commandLine, "\(g.count) conductances for a \(rows)×\(columns) array") }
             cells = .conductances(g)
         }
@@ -222,7 +232,7 @@ public enum CrossbarWorkflow {
         variability.onSigma = o.sigmaOn; variability.offSigma = o.sigmaOff; variability.thresholdSigma = o.sigmaThreshold
         variability.stuckOn = o.stuckOn; variability.stuckOff = o.stuckOff; variability.seed = o.seed &+ 1
         array = try array.applying(variability)
-        let v = try o.inputsPath.map(readMatrix) ?? [Double](repeating: o.readVoltage, count: rows)
+        let v = try o.inputs ?? o.inputsPath.map(readMatrix) ?? [Double](repeating: o.readVoltage, count: rows)
         guard v.count == rows else { throw InputError(.commandLine, "\(v.count) inputs for \(rows) rows") }
         // Transient drive: ramp to the input, hold, reverse (SET then RESET for memristors).
         let half = o.stopTime / 2
@@ -263,8 +273,9 @@ public enum CrossbarWorkflow {
         case .program:
             guard setup.memristor != nil else { throw InputError(.commandLine, "--operation program needs memristor cells (--model)") }
             var goal: [Double]
-            if let targets = o.targetsPath { goal = try readMatrix(targets) }
-            else if let weights = o.weightsPath { goal = try readMatrix(weights).map { o.gmin + min(max($0, 0), 1) * (o.gmax - o.gmin) } }
+            if let targets = o.targets { goal = targets }
+            else if let targets = o.targetsPath { goal = try readMatrix(targets) }
+            else if let weights = try o.weights ?? o.weightsPath.map(readMatrix) { goal = weights.map { o.gmin + min(max($0, 0), 1) * (o.gmax - o.gmin) } }
             else { goal = (0..<n).map { _ in o.gmin * pow(o.gmax / o.gmin, rng.nextUniform()) } }
             guard goal.count == n else { throw InputError(.commandLine, "\(goal.count) targets for a \(o.rows)×\(o.columns) array") }
             var s = CrossbarArray.ProgrammingSettings()

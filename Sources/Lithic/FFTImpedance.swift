@@ -29,29 +29,32 @@ public enum FFTImpedance {
     public typealias Phases = ImpedanceSpectroscopyRequest.Phases
     public typealias Start = ImpedanceSpectroscopyRequest.Start
 
+    /// The measurement: the `.eis` card's settings (their defaults are the card's, declared once
+    /// in `ImpedanceSpectroscopyRequest`) plus the extraction's own tolerances.
     public struct Settings: Sendable {
-        public var minimumFrequency = 0.1
-        public var maximumFrequency = 1e5
-        public var pointsPerDecade = 10.0
-        public var mode = PortExcitation.Mode.potentiostatic
+        public var minimumFrequency: Double
+        public var maximumFrequency: Double
+        public var pointsPerDecade: Double
+        public var mode: PortExcitation.Mode
         /// DC bias (V potentiostatic, A galvanostatic) and excitation amplitude (V, or A; nil =
         /// 10 mV, or its galvanostatic equivalent 10 mV/|Z_AC| at each band's centre).
-        public var bias = 0.0
+        public var bias: Double
         /// Potentiostatic bias at the port's open-circuit voltage (computed at the operating
         /// point, with the device states where the run starts) instead of `bias`.
-        public var biasAtOpenCircuit = false
+        public var biasAtOpenCircuit: Bool
         /// Where the measurement starts: the operating point with every state at its initial
         /// value, or the states left by the netlist's `.tran` or `.experiment` (a cell at 50 %
         /// SOC after cycling). The caller carries the states over (`Circuit.stateOverrides`).
-        public var start = Start.op
+        public var start: Start
         public var amplitude: Double?
-        public var excitation = Excitation.multisine
-        public var phases = Phases.schroeder
+        public var excitation: Excitation
+        public var phases: Phases
         public var settlingTolerance = 1e-3
         public var maximumPeriods = 24
         /// Relative distortion above which a band is flagged as non-linear.
         public var distortionLimit = 0.01
-        public init() {}
+        /// The defaults of a `.eis` card without options.
+        public init() { self.init(ImpedanceSpectroscopyRequest.defaults) }
 
         /// The settings of a `.eis` card (typed and checked at elaboration).
         public init(_ r: ImpedanceSpectroscopyRequest) {

@@ -6,6 +6,7 @@ import Elaboration
 import Analyses
 import Fitting
 import Spectroscopy
+import Crossbar
 
 // The C ABI over the Lithic library (declared in include/lithic.h, built as libLithicC.so).
 //
@@ -282,6 +283,18 @@ public func lithic_fit(_ circuit: UnsafePointer<CChar>?, _ f: UnsafePointer<Doub
                        _ initial: UnsafePointer<Double>?, _ initialCount: Int64, _ weighting: UnsafePointer<CChar>?, _ starts: Int32,
                        _ fixedNames: UnsafePointer<UnsafePointer<CChar>?>?, _ fixedValues: UnsafePointer<Double>?, _ fixedCount: Int64,
                        _ out: ResultOut, _ error: ErrorOut) -> Int32 {
+    lithic_fit_bounded(circuit, f, re, im, n, initial, initialCount, weighting, starts, fixedNames, fixedValues, fixedCount,
+                       nil, nil, nil, 0, out, error)
+}
+
+/// `lithic_fit` with bounds by parameter name (`lower[k]` < `upper[k]`, either may be ±inf),
+/// replacing the elements' default ranges for those parameters (impedance.py's `bounds`).
+@_cdecl("lithic_fit_bounded")
+public func lithic_fit_bounded(_ circuit: UnsafePointer<CChar>?, _ f: UnsafePointer<Double>?, _ re: UnsafePointer<Double>?, _ im: UnsafePointer<Double>?, _ n: Int64,
+                               _ initial: UnsafePointer<Double>?, _ initialCount: Int64, _ weighting: UnsafePointer<CChar>?, _ starts: Int32,
+                               _ fixedNames: UnsafePointer<UnsafePointer<CChar>?>?, _ fixedValues: UnsafePointer<Double>?, _ fixedCount: Int64,
+                               _ boundNames: UnsafePointer<UnsafePointer<CChar>?>?, _ lower: UnsafePointer<Double>?, _ upper: UnsafePointer<Double>?,
+                               _ boundCount: Int64, _ out: ResultOut, _ error: ErrorOut) -> Int32 {
     guarded(out, error) {
         let model = try EquivalentCircuit(parsing: try string(circuit, "the circuit string"))
         let (freq, z) = try spectrum(f, re, im, n)
@@ -300,6 +313,15 @@ public func lithic_fit(_ circuit: UnsafePointer<CChar>?, _ f: UnsafePointer<Doub
         settings.fixed = try names(fixedNames, fixedValues, fixedCount, "fixed parameter")
         for name in settings.fixed.keys where !model.parameterNames.contains(name) {
             throw InputError(.commandLine, "fixed parameter '\(name)' is not a parameter of \(model) (\(model.parameterNames.joined(separator: ", ")))")
+        }
+        let lows = try names(boundNames, lower, boundCount, "bound"), highs = try names(boundNames, upper, boundCount, "bound")
+        for (name, low) in lows {
+            guard model.parameterNames.contains(name) else {
+                throw InputError(.commandLine, "bound on '\(name)': not a parameter of \(model) (\(model.parameterNames.joined(separator: ", ")))")
+            }
+            let high = highs[name] ?? .infinity
+            guard !low.isNaN, !high.isNaN, low < high else { throw InputError(.commandLine, "bounds of \(name) are empty or not numbers: [\(low), \(high)]") }
+            settings.bounds[name] = (low, high)
         }
         let spectrum = Spectrum(frequencies: freq, impedances: z, source: "<array>")
         let ni = try count(initialCount, "the number of initial values")
@@ -469,4 +491,89 @@ public func lithic_error_column(_ e: OpaquePointer?) -> Int64 { errorHandle(e)?.
 public func lithic_error_free(_ e: OpaquePointer?) {
     guard let e else { return }
     Unmanaged<CError>.fromOpaque(UnsafeRawPointer(e)).release()
+}
+
+/// A crossbar run, as `lithic crossbar` does it: `option_names`/`option_values` are the command
+/// line's option names and values as text (`rows`="64", `operation`="program", `model`="level=10",
+/// …; see `CrossbarWorkflow.Options.set`), and the three optional arrays (count 0: not given)
+/// take the place of the `--weights`, `--targets` and `--inputs` files (row-major, S or weights;
+/// V). Entries: `operation` (text), `rows`, `columns`, `seconds`, `conductances` (S, row-major, the
+/// cells as built), `inputs` (V), then per operation —
+/// read: `currents`, `ideal`, `relative_error`, `rms_relative_error`, `cell_voltage_ratio`,
+/// `cell_voltages`, `cell_currents`, `power`;
+/// program: `targets`, `verified`, `final`, `pulses`, `converged`, `disturb`, `energy`, `latency`,
+/// `set_amplitude`, `reset_amplitude`, `final_states`, `errors`, `rms_final_error`,
+/// `vmm_rms_error`, `vmm_max_error`;
+/// sneak: `cells`, `true_conductances`, `apparent_conductance`, `cell_current`, `column_current`,
+/// `sneak_fraction`;
+/// transient: `time`, `current␟j` per column j, `time_steps`, `newton_iterations`.
+@_cdecl("lithic_crossbar")
+public func lithic_crossbar(_ optionNames: UnsafePointer<UnsafePointer<CChar>?>?, _ optionValues: UnsafePointer<UnsafePointer<CChar>?>?, _ optionCount: Int64,
+                            _ weights: UnsafePointer<Double>?, _ weightCount: Int64, _ targets: UnsafePointer<Double>?, _ targetCount: Int64,
+                            _ inputs: UnsafePointer<Double>?, _ inputCount: Int64, _ out: ResultOut, _ error: ErrorOut) -> Int32 {
+    guarded(out, error) {
+        var o = CrossbarWorkflow.Options()
+        let n = try count(optionCount, "the number of options")
+        if n > 0 {
+            guard let optionNames, let optionValues else { throw ArgumentError(message: "option names or values are NULL") }
+            for k in 0..<n { try o.set(try string(optionNames[k], "option name \(k)"), to: try string(optionValues[k], "option value \(k)")) }
+        }
+        func array(_ p: UnsafePointer<Double>?, _ c: Int64, _ what: String) throws -> [Double]? {
+            let m = try count(c, "the number of \(what)")
+            return m == 0 ? nil : try doubles(p, m, what)
+        }
+        o.weights = try array(weights, weightCount, "weights")
+        o.targets = try array(targets, targetCount, "targets")
+        o.inputs = try array(inputs, inputCount, "inputs")
+        let setup = try CrossbarWorkflow.prepare(o)
+        let run = try CrossbarWorkflow.run(setup)
+        let r = CResult()
+        r.add(["operation"], text: o.operation.rawValue)
+        r.add(["rows"], Double(o.rows))
+        r.add(["columns"], Double(o.columns))
+        r.add(["seconds"], run.seconds)
+        r.add(["conductances"], setup.array.cellConductances())
+        r.add(["inputs"], setup.inputs)
+        switch run.outcome {
+        case .read(let read, _):
+            r.add(["currents"], read.currents)
+            r.add(["ideal"], read.ideal)
+            r.add(["relative_error"], read.relativeError)
+            r.add(["rms_relative_error"], read.rmsRelativeError)
+            r.add(["cell_voltage_ratio"], read.cellVoltageRatio)
+            r.add(["cell_voltages"], read.cellVoltages)
+            r.add(["cell_currents"], read.cellCurrents)
+            r.add(["power"], read.power)
+        case .program(let p):
+            let res = p.result
+            r.add(["targets"], res.targets)
+            r.add(["verified"], res.verified)
+            r.add(["final"], res.final)
+            r.add(["pulses"], res.pulses.map(Double.init))
+            r.add(["converged"], res.converged.map { $0 ? 1 : 0 })
+            r.add(["disturb"], res.disturb)
+            r.add(["energy"], res.energy)
+            r.add(["latency"], res.latency)
+            r.add(["set_amplitude"], res.setAmplitude)
+            r.add(["reset_amplitude"], res.resetAmplitude)
+            r.add(["final_states"], res.finalStates)
+            r.add(["errors"], p.errors)
+            r.add(["rms_final_error"], p.rmsFinalError)
+            r.add(["vmm_rms_error"], p.vmmRmsError)
+            r.add(["vmm_max_error"], p.vmmMaxError)
+        case .sneak(let s):
+            r.add(["cells"], s.cells.map(Double.init))
+            r.add(["true_conductances"], s.trueConductances)
+            r.add(["apparent_conductance"], s.reads.map(\.apparentConductance))
+            r.add(["cell_current"], s.reads.map(\.cellCurrent))
+            r.add(["column_current"], s.reads.map(\.columnCurrent))
+            r.add(["sneak_fraction"], s.reads.map(\.sneakFraction))
+        case .transient(let t, _, _):
+            r.add(["time"], t.time)
+            for (j, column) in t.currents.enumerated() { r.add(["current", "\(j)"], column) }
+            r.add(["time_steps"], Double(t.statistics.acceptedSteps))
+            r.add(["newton_iterations"], Double(t.statistics.newtonIterations))
+        }
+        return r
+    }
 }

@@ -11,6 +11,7 @@ warnings of the engine are issued as `lithic.LithicWarning` through `warnings.wa
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import warnings
 
@@ -21,7 +22,8 @@ from ._native import LithicError, NetlistError, SimulationError
 
 __all__ = ["Circuit", "RunResult", "Analysis", "NetlistError", "SimulationError", "LithicError", "LithicWarning",
            "Spectrum", "read_spectrum", "read_spectra", "fit", "FitResult", "impedance", "CustomCircuit", "kk", "drt",
-           "sweep", "library_path"]
+           "sweep", "sample", "Distribution", "agauss", "gauss", "aunif", "unif", "lognormal", "fit_batch",
+           "library_path", "Crossbar", "CrossbarResult"]
 
 library_path = _native.library_path
 
@@ -319,11 +321,12 @@ class FitResult:
         return f"<b>{self.circuit}</b> χ²={self.chi2:.4g}" + (self.to_dataframe()._repr_html_() if _pd is not None else "")
 
 
-def fit(freq, Z, circuit, initial=None, weight="modulus", starts=32, fixed=None, warn=True):
+def fit(freq, Z, circuit, initial=None, weight="modulus", starts=32, fixed=None, warn=True, bounds=None):
     """Fits an equivalent circuit (impedance.py string `R0-p(R1,CPE1)-Wo1` or Boukamp CDC) to
     (freq [Hz], Z [Ω, complex]) as `lithic fit` does: a multi-start CNLS search that includes
     `initial` (default: guessed from the data). `weight`: unit, modulus (1/|Z|), proportional,
-    boukamp (1/|Z|², impedance.py's weight_by_modulus). `fixed`: {name: value} held constant."""
+    boukamp (1/|Z|², impedance.py's weight_by_modulus). `fixed`: {name: value} held constant.
+    `bounds`: {name: (lower, upper)} replacing an element's default range (±inf allowed)."""
     (f, re, im), fp, rp, ip, n = _native.complex_arrays(freq, Z)
     if initial is None:
         ini, inp, ni = None, None, 0
@@ -333,8 +336,16 @@ def fit(freq, Z, circuit, initial=None, weight="modulus", starts=32, fixed=None,
         if ni == 0:
             raise NetlistError("initial is empty")
     names, vals, vp, nf = _native.named_values(fixed, "fixed parameter")
-    e = _native.call(_native.lib.lithic_fit, _native.encode(circuit, "circuit"), fp, rp, ip, n, inp, ni,
-                     _native.encode(weight, "weight"), int(starts), names, vp, nf)
+    bounds = dict(bounds or {})
+    try:
+        lows = {k: float(v[0]) for k, v in bounds.items()}
+        highs = {k: float(v[1]) for k, v in bounds.items()}
+    except (TypeError, ValueError, IndexError):
+        raise NetlistError("bounds must map parameter names to (lower, upper) pairs of numbers") from None
+    bn, lv, lp, nb = _native.named_values(lows, "bound")
+    _, hv, hp, _ = _native.named_values(highs, "bound")
+    e = _native.call(_native.lib.lithic_fit_bounded, _native.encode(circuit, "circuit"), fp, rp, ip, n, inp, ni,
+                     _native.encode(weight, "weight"), int(starts), names, vp, nf, bn, lp, hp, nb)
     r = FitResult(e)
     if warn:
         _warn_all(r.warnings)
@@ -360,7 +371,8 @@ class CustomCircuit:
         self.parameters_ = None
         self.conf_ = None
         self.result_ = None
-        self._all_names, _ = _circuit_names(self.circuit)
+        # An empty model (impedance.py's `CustomCircuit()` before `load`) has no parameters yet.
+        self._all_names = _circuit_names(self.circuit)[0] if self.circuit else []
         unknown = [c for c in self.constants if c not in self._all_names]
         if unknown:
             raise NetlistError(f"constants {unknown} are not parameters of {self.circuit} ({', '.join(self._all_names)})")
@@ -372,18 +384,30 @@ class CustomCircuit:
         it = iter(free)
         return [self.constants[n] if n in self.constants else next(it) for n in self._all_names]
 
-    def fit(self, frequencies, impedance, bounds=None, weight_by_modulus=False, **kwargs):
+    def fit(self, frequencies, impedance, bounds=None, weight_by_modulus=False, starts=32, **kwargs):
+        """impedance.py's `fit`: `bounds` = (lower, upper), one value per free parameter in
+        `get_param_names()` order (as impedance.py's); `starts` (Lithic's, default 32) is the
+        number of starts of the multi-start search, `initial_guess` being the first."""
         if len(np.asarray(frequencies)) != len(np.asarray(impedance)):
             raise TypeError("length of frequencies and impedance do not match")
         if not self.initial_guess:
             raise ValueError("No initial guess supplied")
+        free_names = self.get_param_names()[0]
+        named_bounds = None
         if bounds is not None:
-            warnings.warn("lithic.CustomCircuit: bounds are not passed on (Lithic keeps each element's physical range)",
-                          LithicWarning, stacklevel=2)
+            try:
+                lower, upper = bounds
+                lower, upper = list(lower), list(upper)
+            except (TypeError, ValueError):
+                raise ValueError("bounds must be (lower, upper), each one value per free parameter") from None
+            if len(lower) != len(free_names) or len(upper) != len(free_names):
+                raise ValueError(f"bounds need {len(free_names)} lower and upper values ({', '.join(free_names)}), "
+                                 f"got {len(lower)} and {len(upper)}")
+            named_bounds = {n: (lo, hi) for n, lo, hi in zip(free_names, lower, upper)}
         for k in kwargs:
             warnings.warn(f"lithic.CustomCircuit.fit: keyword {k!r} of impedance.py is ignored", LithicWarning, stacklevel=2)
         r = fit(frequencies, impedance, self.circuit, initial=self._full(self.initial_guess),
-                weight="boukamp" if weight_by_modulus else "unit", fixed=self.constants)
+                weight="boukamp" if weight_by_modulus else "unit", fixed=self.constants, starts=starts, bounds=named_bounds)
         free = ~r.fixed
         self.result_ = r
         self.parameters_ = np.array(r.values[free])
@@ -400,6 +424,74 @@ class CustomCircuit:
             warnings.warn("Simulating circuit based on initial parameters")
             p = self._full(self.initial_guess)
         return impedance(self.circuit, p, frequencies)
+
+    def save(self, filepath):
+        """Writes the model as impedance.py's `save` does (JSON: Name, Circuit String, Initial
+        Guess, Constants, Fit, and Parameters/Confidence when fitted), so either tool loads it."""
+        import json
+        data = {"Name": self.name, "Circuit String": self.circuit, "Initial Guess": [float(x) for x in self.initial_guess],
+                "Constants": {k: float(v) for k, v in self.constants.items()}, "Fit": self._is_fit()}
+        if self._is_fit():
+            data["Parameters"] = [float(x) for x in self.parameters_]
+            data["Confidence"] = [float(x) for x in self.conf_]
+        tmp = f"{filepath}.tmp{os.getpid()}"
+        with open(tmp, "w") as f:
+            json.dump(data, f)
+        os.replace(tmp, filepath)
+
+    def load(self, filepath, fitted_as_initial=False):
+        """Reads a model written by `save` (this package's or impedance.py's). With
+        `fitted_as_initial`, the fitted parameters become the initial guess of a new fit."""
+        import json
+        with open(filepath) as f:
+            data = json.load(f)
+        try:
+            circuit, initial, constants = data["Circuit String"], data["Initial Guess"], data.get("Constants") or {}
+        except (KeyError, TypeError):
+            raise NetlistError(f"{filepath}: not a saved circuit model (needs 'Circuit String' and 'Initial Guess')") from None
+        self.__init__(circuit, initial_guess=initial, constants=constants, name=data.get("Name"))
+        if data.get("Fit"):
+            if fitted_as_initial:
+                self.initial_guess = [float(x) for x in data["Parameters"]]
+            else:
+                self.parameters_ = np.array(data["Parameters"], dtype=float)
+                self.conf_ = np.array(data["Confidence"], dtype=float)
+        return self
+
+    def plot(self, ax=None, f_data=None, Z_data=None, kind="nyquist", **kwargs):
+        """Nyquist (equal axes, −Z'' up) or Bode (|Z| and phase) of the data and the model with
+        matplotlib (needed for this call only). Returns the axes (Bode: both)."""
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise ImportError("lithic.CustomCircuit.plot needs matplotlib (pip install matplotlib)") from None
+        if kind not in ("nyquist", "bode"):
+            raise ValueError(f"kind must be 'nyquist' or 'bode', got {kind!r}")
+        f = np.asarray(f_data, dtype=float) if f_data is not None else np.logspace(5, -2, 71)
+        Zm = self.predict(f, use_initial=not self._is_fit())
+        Zd = np.asarray(Z_data, dtype=complex) if Z_data is not None else None
+        if kind == "nyquist":
+            if ax is None:
+                _, ax = plt.subplots()
+            if Zd is not None:
+                ax.plot(Zd.real, -Zd.imag, "o", label="data", **kwargs)
+            ax.plot(Zm.real, -Zm.imag, "-", label=self.name or self.circuit)
+            ax.set_aspect("equal", adjustable="datalim")
+            ax.set_xlabel("Z' (Ω)")
+            ax.set_ylabel("−Z'' (Ω)")
+            ax.legend()
+            return ax
+        if ax is None:
+            _, ax = plt.subplots(2, 1, sharex=True)
+        if Zd is not None:
+            ax[0].loglog(f, np.abs(Zd), "o", **kwargs)
+            ax[1].semilogx(f, np.degrees(np.angle(Zd)), "o", **kwargs)
+        ax[0].loglog(f, np.abs(Zm), "-")
+        ax[1].semilogx(f, np.degrees(np.angle(Zm)), "-")
+        ax[0].set_ylabel("|Z| (Ω)")
+        ax[1].set_ylabel("phase (°)")
+        ax[1].set_xlabel("f (Hz)")
+        return ax
 
     def get_param_names(self):
         names = [n for n in self._all_names if n not in self.constants]
@@ -478,12 +570,90 @@ def _flatten(e, complex_pairs=()):
     return d
 
 
-def sweep(circuit, params, measures=None, client=None):
+class Distribution:
+    """A parameter distribution for `sweep(..., samples=N)`, with ngspice's definitions
+    (`agauss(nom, avar, sigma)`: normal with standard deviation avar/sigma; `gauss`: the same
+    with avar = rvar·nom; `aunif(nom, avar)`: uniform on nom ± avar; `unif`: avar = rvar·nom)
+    plus `lognormal(median, sigma)` (ln X normal with standard deviation sigma). `ppf(u)` is the
+    inverse CDF, so that Latin-hypercube sampling stratifies u."""
+
+    def __init__(self, kind, a, b, c=1.0):
+        if kind not in ("normal", "uniform", "lognormal"):
+            raise ValueError(f"unknown distribution {kind!r}")
+        self.kind, self.a, self.b, self.c = kind, float(a), float(b), float(c)
+        if not all(np.isfinite([self.a, self.b, self.c])) or self.b < 0 or self.c <= 0:
+            raise ValueError(f"{kind} distribution: parameters must be finite, spread ≥ 0 and sigma > 0 (got {a}, {b}, {c})")
+
+    def ppf(self, u):
+        from statistics import NormalDist
+        if self.kind == "uniform":
+            return self.a + self.b * (2 * u - 1)
+        if self.b == 0:
+            return self.a
+        z = NormalDist().inv_cdf(min(max(u, 1e-300), 1 - 1e-16))
+        if self.kind == "normal":
+            return self.a + self.b / self.c * z
+        return self.a * float(np.exp(self.b * z))
+
+    def __repr__(self):
+        return f"lithic.Distribution({self.kind!r}, {self.a}, {self.b}, {self.c})"
+
+
+def agauss(nominal, absolute_variation, sigma=1.0):
+    return Distribution("normal", nominal, absolute_variation, sigma)
+
+
+def gauss(nominal, relative_variation, sigma=1.0):
+    return Distribution("normal", nominal, abs(relative_variation * nominal), sigma)
+
+
+def aunif(nominal, absolute_variation):
+    return Distribution("uniform", nominal, absolute_variation)
+
+
+def unif(nominal, relative_variation):
+    return Distribution("uniform", nominal, abs(relative_variation * nominal))
+
+
+def lognormal(median, sigma):
+    return Distribution("lognormal", median, sigma)
+
+
+def sample(params, samples, seed=1, sampling="random"):
+    """`samples` parameter sets drawn from `params` ({name: Distribution or fixed number}),
+    independently (`sampling="random"`) or by Latin hypercube (`"lhs"`: each parameter's
+    [0, 1) split into `samples` strata, one draw per stratum, strata permuted per parameter).
+    Reproducible for a given seed (NumPy's PCG64)."""
+    n = int(samples)
+    if n < 1:
+        raise ValueError("samples must be at least 1")
+    if sampling not in ("random", "lhs"):
+        raise ValueError(f"sampling must be 'random' or 'lhs', got {sampling!r}")
+    rng = np.random.default_rng(seed)
+    columns = {}
+    for name, d in params.items():
+        if isinstance(d, Distribution):
+            u = rng.random(n)
+            if sampling == "lhs":
+                u = (rng.permutation(n) + u) / n
+            columns[name] = [float(d.ppf(x)) for x in u]
+        else:
+            columns[name] = [float(d)] * n
+    return [{k: v[i] for k, v in columns.items()} for i in range(n)]
+
+
+def sweep(circuit, params, measures=None, client=None, samples=None, seed=1, sampling="random"):
     """Runs `circuit` once per parameter set and returns one row per point (a pandas DataFrame
     when pandas is installed, else a list of dicts): the parameters, every `.measure` value,
     and `error` (None, or the message of a point that failed; a failing point never loses the
     batch). `params`: a list of {name: value} dicts, or {name: sequence} (zipped, equal
-    lengths). With `client` (a dask.distributed Client), points run as Dask tasks."""
+    lengths), or with `samples=N` a Monte Carlo over {name: Distribution or number}
+    (`lithic.agauss(1e3, 50)`, …; `seed`, `sampling="random"|"lhs"`, see `lithic.sample`).
+    With `client` (a dask.distributed Client), points run as Dask tasks."""
+    if samples is not None:
+        if not isinstance(params, dict):
+            raise ValueError("sweep(samples=…) takes params as {name: Distribution or number}")
+        params = sample(params, samples, seed=seed, sampling=sampling)
     points = _points(params)
     if client is not None:
         from .distributed import sweep as dsweep
@@ -528,3 +698,127 @@ def fit_batch(files, circuit, client=None, **options):
     (dask.distributed) one task per file."""
     from .distributed import fit_batch as fb
     return fb(files, circuit, client=client, **options)
+
+
+class CrossbarResult:
+    """One crossbar operation's result: `.operation`, `.rows`, `.columns`, `.seconds`,
+    `.conductances` (rows × columns, S, the cells as built), `.inputs` (V), and the operation's
+    arrays as attributes (row-major ones reshaped to rows × columns):
+    read — `currents`, `ideal`, `relative_error`, `rms_relative_error`, `cell_voltage_ratio`,
+    `cell_voltages`, `cell_currents`, `power`;
+    program — `targets`, `verified`, `final`, `pulses`, `converged`, `disturb`, `energy`,
+    `latency`, `set_amplitude`, `reset_amplitude`, `final_states`, `errors`, `rms_final_error`,
+    `vmm_rms_error`, `vmm_max_error`;
+    sneak — `cells`, `true_conductances`, `apparent_conductance`, `cell_current`,
+    `column_current`, `sneak_fraction`;
+    transient — `time` (s), `currents` (columns × time steps, A), `time_steps`, `newton_iterations`."""
+
+    _matrices = {"conductances", "cell_voltage_ratio", "cell_voltages", "cell_currents", "targets", "verified", "final",
+                 "pulses", "converged", "disturb", "energy", "latency", "set_amplitude", "reset_amplitude", "final_states",
+                 "errors", "true_conductances"}
+    _scalars = {"rows", "columns", "seconds", "rms_relative_error", "power", "rms_final_error", "vmm_rms_error",
+                "vmm_max_error", "time_steps", "newton_iterations"}
+
+    def __init__(self, e):
+        self.operation = e[("operation",)]
+        rows, columns = int(e[("rows",)][0]), int(e[("columns",)][0])
+        columns_of_transient = []
+        for key, value in e.items():
+            if key == ("operation",):
+                continue
+            if key[0] == "current" and len(key) == 2:
+                columns_of_transient.append(value)
+                continue
+            name = key[0]
+            if name in self._scalars:
+                v = float(value[0])
+                setattr(self, name, int(v) if name in ("rows", "columns", "time_steps", "newton_iterations") else v)
+            elif name in self._matrices and value.size == rows * columns:
+                setattr(self, name, value.reshape(rows, columns))
+            else:
+                setattr(self, name, value)
+        if columns_of_transient:
+            self.currents = np.vstack(columns_of_transient)
+        if hasattr(self, "converged"):
+            self.converged = self.converged.astype(bool)
+
+    def __repr__(self):
+        return f"<lithic.CrossbarResult {self.operation} {self.rows}×{self.columns} in {self.seconds:.3g} s>"
+
+
+class Crossbar:
+    """A memristor (or fixed-conductance) crossbar array, as `lithic crossbar` builds it, run in
+    this process. Options are `lithic crossbar`'s, with `_` for `-` (`rwire=2.5`, `model="level=10"`,
+    `access="selector"`, `sigma_on=0.1`, `gmin=1e-5`, …; see `lithic crossbar --help`); numbers may
+    be given as numbers or SPICE-suffixed strings. `weights` (rows × columns: conductances in S for
+    fixed cells, or weights in [0, 1] mapped onto [gmin, gmax]) replaces `--weights FILE`.
+
+        xb = lithic.Crossbar(32, 32, weights=G, rwire=2.5)
+        r = xb.read(v)          # r.currents (A) per column, r.ideal = G.T @ v without IR drop
+        p = lithic.Crossbar(8, 8, model="level=10", x0=0.6).program(targets)
+    """
+
+    def __init__(self, rows=64, columns=64, weights=None, **options):
+        self.rows = int(rows)
+        self.columns = int(columns)
+        self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
+        self.options = dict(options)
+
+    def _run(self, operation, inputs=None, targets=None, **extra):
+        opts = dict(self.options)
+        opts.update(extra)
+        opts.update(rows=self.rows, columns=self.columns, operation=operation)
+        names, values = [], []
+        for k, v in opts.items():
+            if v is None:
+                continue
+            if isinstance(v, bool):
+                raise NetlistError(f"crossbar option {k}: {v!r} is not a value")
+            if isinstance(v, (tuple, list)) and k == "cell":
+                v = ",".join(str(int(x)) for x in v)
+            if isinstance(v, (int, np.integer)):
+                v = str(int(v))
+            elif not isinstance(v, str):
+                try:
+                    v = repr(float(v))
+                except (TypeError, ValueError):
+                    raise NetlistError(f"crossbar option {k}: {v!r} is not a number or text") from None
+            names.append(_native.encode(str(k), "option name"))
+            values.append(_native.encode(v, f"option {k}"))
+        cn = (ctypes.c_char_p * max(len(names), 1))(*names)
+        cv = (ctypes.c_char_p * max(len(values), 1))(*values)
+        keep = []  # the arrays whose buffers the call reads
+
+        def array(a, name):
+            if a is None:
+                return None, 0
+            arr, ptr = _native.doubles(a, name)
+            if arr.size == 0:
+                raise NetlistError(f"{name} is empty")
+            keep.append(arr)
+            return ptr, arr.size
+
+        wp, wn = array(self.weights, "weights")
+        tp, tn = array(targets, "targets")
+        ip, inn = array(inputs, "inputs")
+        e = _native.call(_native.lib.lithic_crossbar, cn, cv, len(names), wp, wn, tp, tn, ip, inn)
+        return CrossbarResult(e)
+
+    def read(self, inputs=None):
+        """Vector-matrix multiply with IR drop: `inputs` are the row voltages (V; default every
+        row at `vread`)."""
+        return self._run("read", inputs=inputs)
+
+    def program(self, targets=None, inputs=None):
+        """Write-verify programming of memristor cells to `targets` (rows × columns, S; default
+        the weights mapped onto [gmin, gmax], else random), then a VMM read at `inputs`."""
+        return self._run("program", inputs=inputs, targets=targets)
+
+    def sneak(self, cell=None, unselected=None):
+        """Reads every cell (or `cell=(row, column)`) alone with the unselected lines floating,
+        grounded or at half bias."""
+        return self._run("sneak", cell=cell, unselected=unselected)
+
+    def transient(self, inputs=None, tstop=None, tstep=None):
+        """Ramp every row to its input, hold, reverse (memristor cells): column currents over time."""
+        return self._run("transient", inputs=inputs, tstop=tstop, tstep=tstep)

@@ -91,3 +91,38 @@ def test_monte_carlo_200_points_survives_a_killed_worker(client):
     assert local.equals(rows)
     # v(out) at 1 ms of a step into RC: 1 − exp(−1 ms / RC) (step-control error well below 1e-3).
     np.testing.assert_allclose(rows["v1m"], 1 - np.exp(-1e-3 / (rows["r"] * 1e-6)), atol=1e-3)
+
+
+def test_batch_fit_of_200_spectra_on_cluster_equals_in_process(client, tmp_path):
+    # 200 synthetic spectra of R0-p(R1,C1) whose R1 drifts slowly, 1 % noise, written as CSV
+    # (frequency, Z', Z''); the cluster's table equals the in-process one row for row.
+    rng = np.random.default_rng(21)
+    f = np.logspace(5, -1, 25)
+    files = []
+    for k in range(200):
+        r0, r1, c1 = 10.0, 100.0 * (1 + 0.5 * k / 199), 1e-5
+        z = r0 + r1 / (1 + 2j * np.pi * f * r1 * c1)
+        z = z * (1 + 0.01 * rng.standard_normal(f.size))
+        path = tmp_path / f"s{k:03d}.csv"
+        np.savetxt(path, np.column_stack([f, z.real, z.imag]), delimiter=",")
+        files.append(str(path))
+    local = lithic.fit_batch(files, "R0-p(R1,C1)", starts=8)
+    remote = lithic.fit_batch(files, "R0-p(R1,C1)", starts=8, client=client)
+    assert len(remote) == 200 and remote["error"].isna().all()
+    assert local.equals(remote)
+    # The drift is recovered within the noise: R1 to 3 % at every point.
+    truth = 100.0 * (1 + 0.5 * np.arange(200) / 199)
+    np.testing.assert_allclose(remote["R1"], truth, rtol=0.03)
+
+
+def test_monte_carlo_sweep_from_python_on_cluster(client):
+    # A 200-sample Latin-hypercube Monte Carlo of R (agauss, 5 % at 1 σ) from Python: the same
+    # table on the cluster as in process, the samples' spread as drawn, f3db = 1/(2πRC).
+    circuit = lithic.Circuit.from_string(RC)
+    params = {"r": lithic.agauss(1e3, 50, 1), "c": 1e-6}
+    local = lithic.sweep(circuit, params, samples=200, seed=4, sampling="lhs")
+    remote = lithic.sweep(circuit, params, samples=200, seed=4, sampling="lhs", client=client)
+    assert len(local) == 200 and local.equals(remote)
+    assert abs(local["r"].mean() - 1e3) < 3 * 50 / np.sqrt(200)
+    assert 0.85 * 50 < local["r"].std() < 1.15 * 50
+    np.testing.assert_allclose(local["f3db"], 1 / (2 * np.pi * local["r"] * 1e-6), rtol=2e-2)
