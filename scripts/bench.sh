@@ -53,3 +53,6 @@ scripts/bench-cycler.sh
 python3 scripts/bench-memristor.py
 scripts/bench-crossbar.sh
 scripts/bench-crossbar-large.sh
+# The Python package against impedance.py in one process, and Dask sweeps on 1 and 2 workers (own section).
+scripts/setup-python.sh
+.build/python/venv/bin/python scripts/bench-python-peers.py
