@@ -16,7 +16,10 @@ import Analyses
 /// - `step-0001/…`: the point's own outputs, as a single `lithic run` writes them
 ///   (`tran.csv`, `ac.csv`, …, `measures.json`);
 /// - `<analysis>.csv` at the top: the long table of every point's waveforms, the first column
-///   `step` (what pandas' `groupby("step")` and spicelib-style per-step plotting expect).
+///   `step` (what pandas' `groupby("step")` and spicelib-style per-step plotting expect);
+/// - `summary.csv` (and on stdout): each measure's distribution over the points (SweepSummary.swift);
+/// - with `--plot`: each measure against the first stepped parameter, or its histogram for a
+///   Monte Carlo (`hist-NAME.svg`).
 ///
 /// A point that fails (its elaboration or its simulation) does not stop the others: its row says
 /// why. Results do not depend on the number of jobs: each point's outcome is a function of the
@@ -51,7 +54,7 @@ public enum SweepWorkflow {
 
     /// Parses `path`; without sweep cards elaborates it (as `NetlistRun.prepare`), with them
     /// runs the whole sweep into `output` (default `<netlist>.out`).
-    public static func prepareOrRun(path: String, parameters: [String: Double], output: String?, jobs: Int?, quiet: Bool,
+    public static func prepareOrRun(path: String, parameters: [String: Double], output: String?, jobs: Int?, quiet: Bool, plot: Bool = false,
                                     catalog: DeviceCatalog = NetlistRun.standardCatalog) throws -> Prepared {
         let tree = try NetlistParser.parse(path: path)
         let loaded = try NetlistRun.catalog(catalog, loading: tree)
@@ -73,23 +76,29 @@ public enum SweepWorkflow {
         let table = steps(result)
         try AtomicFile.write(table, to: "\(directory)/steps.csv")
         try writeLongTables(result, directory: directory)
+        let summary = summaries(result)
+        if !summary.isEmpty {
+            try AtomicFile.write(summaryTable(summary), to: "\(directory)/summary.csv")
+            print(summaryText(summary), terminator: "")
+        }
+        if plot { for (name, svg) in charts(result) { try AtomicFile.write(svg, to: "\(directory)/\(name)") } }
         if !quiet {
             for p in result.points where p.error != nil {
                 StandardError.write("step \(p.point.index) failed: \(p.error ?? "")\n")
             }
             StandardError.write(String(format: "sweep: %d of %d points ran, %d failed, %.3f s\n", result.points.count - result.failed,
                                        result.points.count, result.failed, Date().timeIntervalSince(started)))
-            StandardError.write("wrote \(directory)/steps.csv\n")
+            StandardError.write("wrote \(directory)/steps.csv\(summary.isEmpty ? "" : ", summary.csv")\n")
         }
         return .swept(status: result.failed > 0 ? 2 : 0)
     }
 
     /// Runs the sweep when the netlist at `path` has `.step`/`.mc` cards and returns the exit
     /// status (0, or 2 when a point failed); nil when it has none (run it the ordinary way).
-    public static func runIfSwept(path: String, parameters: [String: Double], output: String?, jobs: Int?, quiet: Bool) throws -> Int32? {
+    public static func runIfSwept(path: String, parameters: [String: Double], output: String?, jobs: Int?, quiet: Bool, plot: Bool = false) throws -> Int32? {
         let tree = try NetlistParser.parse(path: path)
         guard try SweepPlan.resolve(tree, overrides: parameters) != nil else { return nil }
-        guard case .swept(let status) = try prepareOrRun(path: path, parameters: parameters, output: output, jobs: jobs, quiet: quiet) else { return nil }
+        guard case .swept(let status) = try prepareOrRun(path: path, parameters: parameters, output: output, jobs: jobs, quiet: quiet, plot: plot) else { return nil }
         return status
     }
 

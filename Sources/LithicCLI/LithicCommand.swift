@@ -105,7 +105,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         // A netlist with .step/.mc cards runs every point (SweepWorkflow): exit 0, or 2 when a point failed.
-        if let status = try SweepWorkflow.runIfSwept(path: netlist, parameters: ParameterAssignment.dictionary(parameters), output: output, jobs: jobs, quiet: quiet) { fflush(stdout); Glibc.exit(status) }
+        if let status = try SweepWorkflow.runIfSwept(path: netlist, parameters: ParameterAssignment.dictionary(parameters), output: output, jobs: jobs, quiet: quiet, plot: plot) { fflush(stdout); Glibc.exit(status) }
         var options = RunWorkflow.Options(netlist: netlist)
         options.parameters = ParameterAssignment.dictionary(parameters)
         options.outputDirectory = output
